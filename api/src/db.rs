@@ -1,0 +1,125 @@
+//! Connecting to SQLite or PostgreSQL, migrating, and starting write transactions that
+//! cannot fail with "database is locked".
+
+use migration::{Migrator, MigratorTrait};
+use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection,
+    DatabaseTransaction, DbErr, SqliteTransactionMode, Statement, TransactionOptions,
+    TransactionTrait,
+};
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
+
+/// Key of the PostgreSQL advisory lock held while migrating, so replicas that start
+/// together migrate one after another.
+const MIGRATION_LOCK_KEY: i64 = 0x0F1E_B4EA_C000_0001;
+
+/// How long an SQLite connection waits for another writer before giving up.
+const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+#[derive(Debug, Clone)]
+pub struct Db {
+    conn: DatabaseConnection,
+}
+
+impl Db {
+    pub async fn connect(url: &str, max_connections: u32) -> Result<Self, DbErr> {
+        let mut options = ConnectOptions::new(url.to_owned());
+        options
+            .max_connections(max_connections.max(2))
+            .min_connections(1)
+            .connect_timeout(Duration::from_secs(10))
+            .acquire_timeout(Duration::from_secs(15))
+            .sqlx_logging(false);
+        if url.starts_with("sqlite:") {
+            // WAL lets readers run beside the writer; NORMAL is durable at each checkpoint
+            // and safe with WAL; foreign keys are off in SQLite unless asked for.
+            options.map_sqlx_sqlite_opts(|o: SqliteConnectOptions| {
+                o.create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Normal)
+                    .foreign_keys(true)
+                    .busy_timeout(SQLITE_BUSY_TIMEOUT)
+            });
+        }
+        let conn = Database::connect(options).await?;
+        Ok(Self { conn })
+    }
+
+    pub fn conn(&self) -> &DatabaseConnection {
+        &self.conn
+    }
+
+    pub fn backend(&self) -> DatabaseBackend {
+        self.conn.get_database_backend()
+    }
+
+    /// Runs the migrations. On PostgreSQL a transaction-scoped advisory lock, held on its
+    /// own connection, serialises concurrent starters; the second one finds nothing to do.
+    pub async fn migrate(&self) -> Result<(), DbErr> {
+        if self.backend() == DatabaseBackend::Postgres {
+            let lock = self.conn.begin().await?;
+            lock.execute_raw(Statement::from_sql_and_values(
+                DatabaseBackend::Postgres,
+                "SELECT pg_advisory_xact_lock($1)",
+                [MIGRATION_LOCK_KEY.into()],
+            ))
+            .await?;
+            let result = Migrator::up(&self.conn, None).await;
+            lock.commit().await?;
+            result
+        } else {
+            Migrator::up(&self.conn, None).await
+        }
+    }
+
+    /// Starts a transaction that will write. On SQLite it is `BEGIN IMMEDIATE`: the write
+    /// lock is taken up front (waiting up to the busy timeout), so two transactions that
+    /// both read then write can never deadlock into SQLITE_BUSY half-way.
+    pub async fn begin_write(&self) -> Result<DatabaseTransaction, DbErr> {
+        self.conn
+            .begin_with_options(TransactionOptions {
+                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                ..Default::default()
+            })
+            .await
+    }
+
+    /// A cheap round trip for readiness checks.
+    pub async fn ping(&self) -> Result<(), DbErr> {
+        self.conn.ping().await
+    }
+
+    /// Connections in the pool and how many are idle, for `/metrics`.
+    pub fn pool_state(&self) -> (u32, usize) {
+        match self.backend() {
+            DatabaseBackend::Sqlite => {
+                let pool = self.conn.get_sqlite_connection_pool();
+                (pool.size(), pool.num_idle())
+            }
+            DatabaseBackend::Postgres => {
+                let pool = self.conn.get_postgres_connection_pool();
+                (pool.size(), pool.num_idle())
+            }
+            _ => (0, 0),
+        }
+    }
+
+    pub async fn close(self) -> Result<(), DbErr> {
+        self.conn.close().await
+    }
+}
+
+/// The file behind an `sqlite:` URL, if it names one (not `:memory:`).
+pub fn sqlite_file(url: &str) -> Option<PathBuf> {
+    let options = SqliteConnectOptions::from_str(url).ok()?;
+    let path = options.get_filename();
+    let text = path.to_string_lossy();
+    if text.is_empty() || text.contains(":memory:") {
+        None
+    } else {
+        Some(path.to_path_buf())
+    }
+}

@@ -1,0 +1,63 @@
+//! The GraphQL API: types, resolvers and the schema. Resolvers are thin: they turn
+//! arguments into a service call and the service's typed error into `extensions.code`.
+
+pub mod connection;
+pub mod context;
+pub mod error;
+pub mod loaders;
+pub mod organization;
+pub mod service;
+pub mod team;
+pub mod user;
+
+use crate::config::GraphqlConfig;
+use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
+
+#[derive(MergedObject, Default)]
+pub struct QueryRoot(
+    organization::OrganizationQuery,
+    user::UserQuery,
+    team::TeamQuery,
+    service::ServiceQuery,
+);
+
+#[derive(MergedObject, Default)]
+pub struct MutationRoot(
+    organization::OrganizationMutation,
+    user::UserMutation,
+    team::TeamMutation,
+    service::ServiceMutation,
+);
+
+pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+
+fn builder() -> SchemaBuilder<QueryRoot, MutationRoot, EmptySubscription> {
+    Schema::build(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        EmptySubscription,
+    )
+}
+
+/// The schema with the configured limits. Application state is attached per request
+/// (see `http::graphql`), so one schema serves every request.
+pub fn build(config: &GraphqlConfig) -> AppSchema {
+    let mut b = builder()
+        .limit_depth(config.max_depth)
+        .limit_complexity(config.max_complexity)
+        .limit_recursive_depth(64)
+        .limit_directives(32)
+        .extension(crate::http::graphql::PhaseTracker);
+    if !config.introspection {
+        b = b.disable_introspection();
+    }
+    if !config.suggestions {
+        b = b.disable_suggestions();
+    }
+    b.finish()
+}
+
+/// The SDL the server serves; `schema.graphql` must equal it.
+pub fn sdl() -> String {
+    builder().finish().sdl()
+}

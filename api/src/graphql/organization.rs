@@ -1,0 +1,132 @@
+//! The organization, its settings and the audit log.
+
+use super::connection::{Conn, from_page};
+use super::context::{state, svc};
+use super::loaders::Loaders;
+use super::user::User;
+use crate::services::audit;
+use crate::services::organization::{self, UpdateOrganization};
+use crate::services::page::PageRequest;
+use async_graphql::{Context, ID, InputObject, Json, Object, Result, SimpleObject};
+use chrono::{DateTime, Utc};
+use entity::{Role, audit_log, organization as org};
+
+pub struct Organization(pub org::Model);
+
+#[Object]
+impl Organization {
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// IANA zone used where a user or team has none of its own.
+    async fn time_zone(&self) -> &str {
+        &self.0.time_zone
+    }
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+}
+
+/// One administrative change.
+pub struct AuditEntry(pub audit_log::Model);
+
+#[Object]
+impl AuditEntry {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    /// Who made the change; null for the local `firebreak token` command.
+    async fn actor(&self, ctx: &Context<'_>) -> Result<Option<User>> {
+        let Some(id) = self.0.actor_id else {
+            return Ok(None);
+        };
+        let loaders = ctx.data_unchecked::<Loaders>();
+        Ok(loaders.users.load_one(id).await?.map(User))
+    }
+    /// What was done, e.g. `user.role_change`.
+    async fn action(&self) -> &str {
+        &self.0.action
+    }
+    async fn target_type(&self) -> &str {
+        &self.0.target_type
+    }
+    async fn target_id(&self) -> &str {
+        &self.0.target_id
+    }
+    async fn before(&self) -> Option<Json<serde_json::Value>> {
+        self.0.before.clone().map(Json)
+    }
+    async fn after(&self) -> Option<Json<serde_json::Value>> {
+        self.0.after.clone().map(Json)
+    }
+    async fn at(&self) -> DateTime<Utc> {
+        self.0.at
+    }
+}
+
+#[derive(Default)]
+pub struct OrganizationQuery;
+
+#[Object]
+impl OrganizationQuery {
+    /// The organization and its settings. Readable by every signed-in user.
+    async fn organization(&self, ctx: &Context<'_>) -> Result<Organization> {
+        svc(ctx).principal.require(Role::Viewer)?;
+        Ok(Organization(organization::get(&state(ctx).db).await?))
+    }
+
+    /// Administrative changes, newest first. Admins only.
+    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
+    async fn audit_log(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Conn<AuditEntry>> {
+        let page = PageRequest::new(first, after.as_deref())?;
+        let result = audit::list(svc(ctx), &page).await?;
+        Ok(from_page(
+            result,
+            page.after.is_some(),
+            |a| a.id.to_string(),
+            AuditEntry,
+        ))
+    }
+}
+
+#[derive(InputObject)]
+pub struct UpdateOrganizationInput {
+    pub name: Option<String>,
+    /// IANA zone name.
+    pub time_zone: Option<String>,
+}
+
+#[derive(SimpleObject)]
+pub struct UpdateOrganizationPayload {
+    pub organization: Organization,
+}
+
+#[derive(Default)]
+pub struct OrganizationMutation;
+
+#[Object]
+impl OrganizationMutation {
+    /// Admins only.
+    async fn update_organization(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateOrganizationInput,
+    ) -> Result<UpdateOrganizationPayload> {
+        let row = organization::update(
+            svc(ctx),
+            UpdateOrganization {
+                name: input.name,
+                time_zone: input.time_zone,
+            },
+        )
+        .await?;
+        Ok(UpdateOrganizationPayload {
+            organization: Organization(row),
+        })
+    }
+}

@@ -1,0 +1,247 @@
+//! Teams, their members and managers.
+
+use super::connection::{Conn, from_page};
+use super::context::svc;
+use super::loaders::Loaders;
+use super::service::Service;
+use super::user::User;
+use crate::services::page::PageRequest;
+use crate::services::teams::{self, NewTeam, TeamChanges};
+use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject};
+use chrono::{DateTime, Utc};
+use entity::{TeamRole, team};
+
+#[derive(Clone)]
+pub struct Team(pub team::Model);
+
+#[Object]
+impl Team {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    async fn description(&self) -> Option<&str> {
+        self.0.description.as_deref()
+    }
+    async fn active(&self) -> bool {
+        self.0.active
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    async fn members(&self, ctx: &Context<'_>) -> Result<Vec<TeamMember>> {
+        let loaders = ctx.data_unchecked::<Loaders>();
+        let rows = loaders
+            .members
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default();
+        let users = loaders
+            .users
+            .load_many(rows.iter().map(|m| m.user_id))
+            .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|m| {
+                users.get(&m.user_id).map(|u| TeamMember {
+                    user: User(u.clone()),
+                    team_role: m.team_role,
+                    since: m.created_at,
+                })
+            })
+            .collect())
+    }
+    /// The managers who may change this team's membership.
+    async fn managers(&self, ctx: &Context<'_>) -> Result<Vec<User>> {
+        let loaders = ctx.data_unchecked::<Loaders>();
+        let rows = loaders
+            .managers
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default();
+        let users = loaders
+            .users
+            .load_many(rows.iter().map(|m| m.user_id))
+            .await?;
+        Ok(rows
+            .iter()
+            .filter_map(|m| users.get(&m.user_id).cloned().map(User))
+            .collect())
+    }
+    /// The services this team owns.
+    async fn services(&self, ctx: &Context<'_>) -> Result<Vec<Service>> {
+        let loaders = ctx.data_unchecked::<Loaders>();
+        let rows = loaders
+            .team_services
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default();
+        Ok(rows.into_iter().map(Service).collect())
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct TeamMember {
+    pub user: User,
+    pub team_role: TeamRole,
+    pub since: DateTime<Utc>,
+}
+
+#[derive(Default)]
+pub struct TeamQuery;
+
+#[Object]
+impl TeamQuery {
+    async fn team(&self, ctx: &Context<'_>, id: ID) -> Result<Team> {
+        Ok(Team(teams::get(svc(ctx), &id).await?))
+    }
+
+    /// Teams in creation order.
+    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
+    async fn teams(
+        &self,
+        ctx: &Context<'_>,
+        active: Option<bool>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Conn<Team>> {
+        let page = PageRequest::new(first, after.as_deref())?;
+        let result = teams::list(svc(ctx), active, &page).await?;
+        Ok(from_page(
+            result,
+            page.after.is_some(),
+            |t| t.id.to_string(),
+            Team,
+        ))
+    }
+}
+
+#[derive(InputObject)]
+pub struct CreateTeamInput {
+    pub name: String,
+    pub description: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct UpdateTeamInput {
+    pub id: ID,
+    pub name: Option<String>,
+    /// `null` clears it.
+    pub description: MaybeUndefined<String>,
+}
+
+#[derive(InputObject)]
+pub struct TeamIdInput {
+    pub id: ID,
+}
+
+#[derive(InputObject)]
+pub struct SetTeamMemberInput {
+    pub team_id: ID,
+    pub user_id: ID,
+    pub team_role: TeamRole,
+}
+
+#[derive(InputObject)]
+pub struct TeamUserInput {
+    pub team_id: ID,
+    pub user_id: ID,
+}
+
+#[derive(SimpleObject)]
+pub struct TeamPayload {
+    pub team: Team,
+}
+
+fn payload(row: team::Model) -> TeamPayload {
+    TeamPayload { team: Team(row) }
+}
+
+#[derive(Default)]
+pub struct TeamMutation;
+
+#[Object]
+impl TeamMutation {
+    /// Admins only.
+    async fn create_team(&self, ctx: &Context<'_>, input: CreateTeamInput) -> Result<TeamPayload> {
+        let row = teams::create(
+            svc(ctx),
+            NewTeam {
+                name: input.name,
+                description: input.description,
+            },
+        )
+        .await?;
+        Ok(payload(row))
+    }
+
+    /// Admins only.
+    async fn update_team(&self, ctx: &Context<'_>, input: UpdateTeamInput) -> Result<TeamPayload> {
+        let description = match input.description {
+            MaybeUndefined::Undefined => None,
+            MaybeUndefined::Null => Some(None),
+            MaybeUndefined::Value(v) => Some(Some(v)),
+        };
+        let changes = TeamChanges {
+            name: input.name,
+            description,
+            active: None,
+        };
+        Ok(payload(teams::update(svc(ctx), &input.id, changes).await?))
+    }
+
+    /// Admins only.
+    async fn deactivate_team(&self, ctx: &Context<'_>, input: TeamIdInput) -> Result<TeamPayload> {
+        let changes = TeamChanges {
+            active: Some(false),
+            ..Default::default()
+        };
+        Ok(payload(teams::update(svc(ctx), &input.id, changes).await?))
+    }
+
+    /// Adds a member or changes their team role. Admins and the team's managers.
+    async fn set_team_member(
+        &self,
+        ctx: &Context<'_>,
+        input: SetTeamMemberInput,
+    ) -> Result<TeamPayload> {
+        Ok(payload(
+            teams::set_member(svc(ctx), &input.team_id, &input.user_id, input.team_role).await?,
+        ))
+    }
+
+    /// Admins and the team's managers.
+    async fn remove_team_member(
+        &self,
+        ctx: &Context<'_>,
+        input: TeamUserInput,
+    ) -> Result<TeamPayload> {
+        Ok(payload(
+            teams::remove_member(svc(ctx), &input.team_id, &input.user_id).await?,
+        ))
+    }
+
+    /// Admins only; the user needs the manager role.
+    async fn add_team_manager(
+        &self,
+        ctx: &Context<'_>,
+        input: TeamUserInput,
+    ) -> Result<TeamPayload> {
+        Ok(payload(
+            teams::add_manager(svc(ctx), &input.team_id, &input.user_id).await?,
+        ))
+    }
+
+    /// Admins only.
+    async fn remove_team_manager(
+        &self,
+        ctx: &Context<'_>,
+        input: TeamUserInput,
+    ) -> Result<TeamPayload> {
+        Ok(payload(
+            teams::remove_manager(svc(ctx), &input.team_id, &input.user_id).await?,
+        ))
+    }
+}

@@ -1,0 +1,592 @@
+//! `/graphql`, following the GraphQL-over-HTTP specification (graphql/graphql-over-http,
+//! commit e1e46e7). async-graphql-axum's stock handler uses other status codes and always
+//! answers `application/graphql-response+json`, hence this handler around
+//! `Schema::execute`.
+//!
+//! Status codes: 200 data without errors; 294 data with errors; 400 a body that is not
+//! JSON or a document that does not parse; 401 an invalid token; 405 other methods and
+//! mutations over GET; 406 nothing acceptable; 413 body too large; 415 unsupported request
+//! type; 422 not a well-formed request, validation failure, ambiguous operation,
+//! uncoercible variables.
+
+use super::negotiate::{self, MediaType};
+use super::problem::problem;
+use crate::app::AppState;
+use crate::auth::{AuthError, Principal};
+use crate::graphql::context::RequestData;
+use crate::graphql::error::{BAD_USER_INPUT, UNAUTHENTICATED};
+use crate::graphql::loaders::Loaders;
+use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextExecute};
+use async_graphql::parser::types::{DocumentOperations, OperationType};
+use async_graphql::{ServerError, Variables};
+use axum::body::{Body, to_bytes};
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use serde_json::{Map, Value, json};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+/// The custom "294 Partial Success" of the spec: data with errors.
+const PARTIAL_SUCCESS: u16 = 294;
+
+pub async fn method_not_allowed() -> Response {
+    let mut res = problem(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "BAD_REQUEST",
+        "use GET for queries or POST",
+    );
+    res.headers_mut()
+        .insert(header::ALLOW, HeaderValue::from_static("GET, POST"));
+    res
+}
+
+fn mutation_over_get() -> Response {
+    let mut res = problem(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "BAD_REQUEST",
+        "mutations must be sent with POST",
+    );
+    res.headers_mut()
+        .insert(header::ALLOW, HeaderValue::from_static("POST"));
+    res
+}
+
+/// One GraphQL-over-HTTP request, checked for well-formedness.
+struct GqlRequest {
+    query: String,
+    operation_name: Option<String>,
+    variables: Option<Map<String, Value>>,
+}
+
+/// A request error found before execution.
+enum Reject {
+    /// A complete HTTP response (not a GraphQL response).
+    Http(Response),
+    /// A GraphQL request error: `{"errors": …}` with this status.
+    Graphql(StatusCode, Vec<Value>),
+}
+
+fn error_json(message: impl Into<String>, code: &str) -> Value {
+    json!({ "message": message.into(), "extensions": { "code": code } })
+}
+
+fn ill_formed(message: impl Into<String>) -> Reject {
+    Reject::Graphql(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        vec![error_json(message, "BAD_REQUEST")],
+    )
+}
+
+/// Reads the parameters of a JSON object body (POST) per spec §5: wrong types make the
+/// request ill-formed (422); `null` equals absence; unknown keys are ignored.
+fn from_json_object(value: Value) -> Result<GqlRequest, Reject> {
+    let Value::Object(mut obj) = value else {
+        return Err(ill_formed("the request body must be a JSON object"));
+    };
+    let query = match obj.remove("query") {
+        Some(Value::String(q)) => q,
+        None | Some(Value::Null) => return Err(ill_formed("`query` is required")),
+        Some(_) => return Err(ill_formed("`query` must be a string")),
+    };
+    let operation_name = match obj.remove("operationName") {
+        Some(Value::String(s)) => Some(s),
+        None | Some(Value::Null) => None,
+        Some(_) => return Err(ill_formed("`operationName` must be a string")),
+    };
+    let variables = match obj.remove("variables") {
+        Some(Value::Object(m)) => Some(m),
+        None | Some(Value::Null) => None,
+        Some(_) => return Err(ill_formed("`variables` must be an object")),
+    };
+    match obj.remove("extensions") {
+        Some(Value::Object(_)) | None | Some(Value::Null) => {}
+        Some(_) => return Err(ill_formed("`extensions` must be an object")),
+    }
+    Ok(GqlRequest {
+        query,
+        operation_name,
+        variables,
+    })
+}
+
+/// Reads the parameters of a GET query string; empty strings equal absence.
+fn from_query_string(raw: &str) -> Result<GqlRequest, Reject> {
+    let params: HashMap<String, String> = serde_urlencoded::from_str(raw)
+        .map_err(|_| ill_formed("the query string is not form-encoded"))?;
+    let non_empty = |k: &str| params.get(k).filter(|v| !v.is_empty()).cloned();
+    let query = non_empty("query").ok_or_else(|| ill_formed("`query` is required"))?;
+    let variables = match non_empty("variables") {
+        None => None,
+        Some(text) => match serde_json::from_str::<Value>(&text) {
+            Ok(Value::Object(m)) => Some(m),
+            Ok(Value::Null) => None,
+            Ok(_) => return Err(ill_formed("`variables` must be a JSON object")),
+            Err(_) => {
+                return Err(Reject::Http(problem(
+                    StatusCode::BAD_REQUEST,
+                    "BAD_REQUEST",
+                    "`variables` is not valid JSON",
+                )));
+            }
+        },
+    };
+    if let Some(text) = non_empty("extensions") {
+        match serde_json::from_str::<Value>(&text) {
+            Ok(Value::Object(_)) | Ok(Value::Null) => {}
+            Ok(_) => return Err(ill_formed("`extensions` must be a JSON object")),
+            Err(_) => {
+                return Err(Reject::Http(problem(
+                    StatusCode::BAD_REQUEST,
+                    "BAD_REQUEST",
+                    "`extensions` is not valid JSON",
+                )));
+            }
+        }
+    }
+    Ok(GqlRequest {
+        query,
+        operation_name: non_empty("operationName"),
+        variables,
+    })
+}
+
+/// Only `application/json` (UTF-8) request bodies are supported.
+fn check_content_type(headers: &HeaderMap) -> Result<(), Reject> {
+    let unsupported = || {
+        Reject::Http(problem(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "BAD_REQUEST",
+            "send the request as application/json",
+        ))
+    };
+    let value = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(unsupported)?;
+    let mime: mime::Mime = value.parse().map_err(|_| unsupported())?;
+    let charset_ok = mime
+        .get_param(mime::CHARSET)
+        .is_none_or(|c| c.as_str().eq_ignore_ascii_case("utf-8"));
+    if mime.essence_str() == "application/json" && charset_ok {
+        Ok(())
+    } else {
+        Err(unsupported())
+    }
+}
+
+/// Records whether execution began: errors before it are request errors (422).
+#[derive(Default)]
+struct ExecutionStarted(AtomicBool);
+
+pub struct PhaseTracker;
+
+impl ExtensionFactory for PhaseTracker {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(PhaseTrackerExt)
+    }
+}
+
+struct PhaseTrackerExt;
+
+#[async_trait::async_trait]
+impl Extension for PhaseTrackerExt {
+    async fn execute(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        operation_name: Option<&str>,
+        next: NextExecute<'_>,
+    ) -> async_graphql::Response {
+        if let Some(flag) = ctx.data_opt::<Arc<ExecutionStarted>>() {
+            flag.0.store(true, Ordering::SeqCst);
+        }
+        next.run(ctx, operation_name).await
+    }
+}
+
+/// The outcome of one operation.
+struct Outcome {
+    status: StatusCode,
+    body: Value,
+}
+
+fn error_to_json(err: &ServerError, default_code: &str) -> Value {
+    let mut v = serde_json::to_value(err).unwrap_or_else(|_| json!({ "message": "error" }));
+    if let Value::Object(obj) = &mut v {
+        let ext = obj
+            .entry("extensions")
+            .or_insert_with(|| Value::Object(Map::new()));
+        if let Value::Object(ext) = ext
+            && !ext.contains_key("code")
+        {
+            ext.insert("code".into(), Value::String(default_code.into()));
+        }
+    }
+    v
+}
+
+fn codes(errors: &[Value]) -> impl Iterator<Item = &str> {
+    errors
+        .iter()
+        .filter_map(|e| e.pointer("/extensions/code")?.as_str())
+}
+
+async fn execute_one(
+    state: &AppState,
+    principal: &Principal,
+    req: GqlRequest,
+    is_get: bool,
+) -> Result<Outcome, Reject> {
+    let started = Instant::now();
+    let mut request = async_graphql::Request::new(req.query);
+    if let Some(name) = &req.operation_name {
+        request = request.operation_name(name.clone());
+    }
+    if let Some(vars) = req.variables {
+        request = request.variables(Variables::from_json(Value::Object(vars)));
+    }
+
+    // Parse once here (async-graphql keeps the parsed document) to tell a parse failure
+    // (400) from later request errors (422) and to find the operation.
+    let (kind, op_name) = {
+        let doc = match request.parsed_query() {
+            Ok(doc) => doc,
+            Err(e) => {
+                return Err(Reject::Graphql(
+                    StatusCode::BAD_REQUEST,
+                    vec![error_to_json(&e, "GRAPHQL_PARSE_FAILED")],
+                ));
+            }
+        };
+        let op = match (&doc.operations, req.operation_name.as_deref()) {
+            (DocumentOperations::Single(op), None) => Some((op.node.ty, None)),
+            (DocumentOperations::Single(_), Some(_)) => None,
+            (DocumentOperations::Multiple(ops), Some(name)) => ops
+                .iter()
+                .find(|(n, _)| n.as_str() == name)
+                .map(|(n, op)| (op.node.ty, Some(n.to_string()))),
+            (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => ops
+                .iter()
+                .next()
+                .map(|(n, op)| (op.node.ty, Some(n.to_string()))),
+            (DocumentOperations::Multiple(_), None) => {
+                return Err(Reject::Graphql(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    vec![error_json(
+                        "the document has several operations: name one with operationName",
+                        "GRAPHQL_VALIDATION_FAILED",
+                    )],
+                ));
+            }
+        };
+        let Some((ty, name)) = op else {
+            return Err(Reject::Graphql(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                vec![error_json(
+                    "operationName names no operation of the document",
+                    "GRAPHQL_VALIDATION_FAILED",
+                )],
+            ));
+        };
+        (ty, name.or(req.operation_name.clone()))
+    };
+    if is_get && kind == OperationType::Mutation {
+        return Err(Reject::Http(mutation_over_get()));
+    }
+
+    let flag = Arc::new(ExecutionStarted::default());
+    let request = request
+        .data(flag.clone())
+        .data(state.clone())
+        .data(RequestData {
+            principal: principal.clone(),
+            now: state.clock.now(),
+        })
+        .data(Loaders::new(&state.db));
+    let response = state.schema.execute(request).await;
+    let kind_label = match kind {
+        OperationType::Query => "query",
+        OperationType::Mutation => "mutation",
+        OperationType::Subscription => "subscription",
+    };
+    state.metrics.record_operation(
+        op_name.as_deref(),
+        kind_label,
+        started.elapsed().as_secs_f64(),
+    );
+
+    if !flag.0.load(Ordering::SeqCst) {
+        // Validation (including limits) or variable coercion failed: no execution, no data.
+        let errors: Vec<Value> = response
+            .errors
+            .iter()
+            .map(|e| error_to_json(e, "GRAPHQL_VALIDATION_FAILED"))
+            .collect();
+        return Err(Reject::Graphql(StatusCode::UNPROCESSABLE_ENTITY, errors));
+    }
+    // Errors raised during execution without our code come from async-graphql's own input
+    // coercion of arguments: the caller's input was wrong.
+    let errors: Vec<Value> = response
+        .errors
+        .iter()
+        .map(|e| error_to_json(e, BAD_USER_INPUT))
+        .collect();
+    let mut body = Map::new();
+    body.insert(
+        "data".into(),
+        response.data.into_json().unwrap_or(Value::Null),
+    );
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        body.insert("errors".into(), Value::Array(errors));
+        StatusCode::from_u16(PARTIAL_SUCCESS).unwrap_or(StatusCode::OK)
+    };
+    Ok(Outcome {
+        status,
+        body: Value::Object(body),
+    })
+}
+
+fn graphql_response(status: StatusCode, media: MediaType, body: &Value) -> Response {
+    // Legacy clients get `application/json` on 2xx; every other GraphQL response keeps the
+    // GraphQL media type so a client knows the body is a GraphQL response.
+    let content_type = if status.is_success() {
+        media.content_type()
+    } else {
+        MediaType::GraphqlResponse.content_type()
+    };
+    let mut res = (status, body.to_string()).into_response();
+    res.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    res
+}
+
+fn reject_response(reject: Reject, media: MediaType) -> Response {
+    match reject {
+        Reject::Http(res) => res,
+        Reject::Graphql(status, errors) => {
+            graphql_response(status, media, &json!({ "errors": errors }))
+        }
+    }
+}
+
+fn graphiql() -> Response {
+    Html(
+        async_graphql::http::GraphiQLSource::build()
+            .endpoint("/graphql")
+            .title("Firebreak")
+            .finish(),
+    )
+    .into_response()
+}
+
+/// Authenticates the caller. No `Authorization` header: anonymous. A header that is present
+/// but not a valid token of an active user fails the whole request (401).
+async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Principal, Response> {
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Ok(Principal::Anonymous);
+    };
+    let unauthorized = |reason: AuthError| {
+        tracing::info!(%reason, "token refused");
+        let mut res = problem(StatusCode::UNAUTHORIZED, UNAUTHENTICATED, "invalid token");
+        res.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Bearer error=\"invalid_token\""),
+        );
+        res
+    };
+    let token = value
+        .to_str()
+        .ok()
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| unauthorized(AuthError::Malformed))?;
+    let now = state.clock.now();
+    let verified = state.tokens.verify(token, now).map_err(unauthorized)?;
+    match crate::services::users::authenticate(
+        &state.db,
+        &verified,
+        state.config.auth.auto_provision,
+        now,
+    )
+    .await
+    {
+        Ok(Some(user)) => Ok(Principal::User(user)),
+        Ok(None) => Err(unauthorized(AuthError::UnknownUser)),
+        Err(e) => {
+            tracing::error!(error = ?e, "user lookup failed");
+            Err(problem(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "INTERNAL",
+                "internal error",
+            ))
+        }
+    }
+}
+
+pub async fn handle(State(state): State<AppState>, req: Request) -> Response {
+    let response = handle_inner(&state, req).await;
+    state.metrics.record_status(response.status().as_u16());
+    response
+}
+
+async fn handle_inner(state: &AppState, req: Request) -> Response {
+    let (parts, body) = req.into_parts();
+    let is_get = parts.method == Method::GET;
+
+    if is_get
+        && negotiate::wants_html(&parts.headers)
+        && !parts.uri.query().is_some_and(|q| q.contains("query="))
+    {
+        return graphiql();
+    }
+    let Some(media) = negotiate::negotiate(&parts.headers) else {
+        return problem(
+            StatusCode::NOT_ACCEPTABLE,
+            "BAD_REQUEST",
+            "accept application/graphql-response+json or application/json",
+        );
+    };
+
+    let principal = match authenticate(state, &parts.headers).await {
+        Ok(p) => p,
+        Err(res) => return res,
+    };
+
+    if is_get {
+        let parsed = from_query_string(parts.uri.query().unwrap_or(""));
+        let outcome = match parsed {
+            Ok(req) => execute_one(state, &principal, req, true).await,
+            Err(r) => Err(r),
+        };
+        return finish(state, outcome, media);
+    }
+
+    if let Err(r) = check_content_type(&parts.headers) {
+        return reject_response(r, media);
+    }
+    let limit = state.config.http.max_body_bytes;
+    let declared = parts
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return too_large();
+    }
+    let bytes = match to_bytes(Body::new(body), limit).await {
+        Ok(b) => b,
+        Err(_) => return too_large(),
+    };
+    let value: Value = match serde_json::from_slice(&bytes) {
+        Ok(v) => v,
+        Err(_) => {
+            return problem(
+                StatusCode::BAD_REQUEST,
+                "BAD_REQUEST",
+                "the request body is not valid JSON",
+            );
+        }
+    };
+
+    match value {
+        Value::Array(items) => execute_batch(state, &principal, items, media).await,
+        other => {
+            let outcome = match from_json_object(other) {
+                Ok(req) => execute_one(state, &principal, req, false).await,
+                Err(r) => Err(r),
+            };
+            finish(state, outcome, media)
+        }
+    }
+}
+
+fn too_large() -> Response {
+    problem(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "BAD_REQUEST",
+        "the request body is too large",
+    )
+}
+
+fn count_errors(state: &AppState, body: &Value) {
+    if let Some(errors) = body.get("errors").and_then(Value::as_array) {
+        for code in codes(errors) {
+            state.metrics.record_error(code);
+        }
+    }
+}
+
+fn finish(state: &AppState, outcome: Result<Outcome, Reject>, media: MediaType) -> Response {
+    match outcome {
+        Ok(o) => {
+            count_errors(state, &o.body);
+            graphql_response(o.status, media, &o.body)
+        }
+        Err(Reject::Graphql(status, errors)) => {
+            for code in codes(&errors) {
+                state.metrics.record_error(code);
+            }
+            reject_response(Reject::Graphql(status, errors), media)
+        }
+        Err(r) => reject_response(r, media),
+    }
+}
+
+/// A JSON array of requests: an extension to the spec, off unless configured, capped.
+/// Each entry is answered in place; the status is 200 when every entry succeeded, 294 when
+/// any carries errors.
+async fn execute_batch(
+    state: &AppState,
+    principal: &Principal,
+    items: Vec<Value>,
+    media: MediaType,
+) -> Response {
+    let max = state.config.graphql.max_batch;
+    if max == 0 {
+        return reject_response(ill_formed("batched requests are not enabled"), media);
+    }
+    if items.is_empty() || items.len() > max {
+        return reject_response(
+            ill_formed(format!("a batch holds 1 to {max} operations")),
+            media,
+        );
+    }
+    let mut bodies = Vec::with_capacity(items.len());
+    let mut all_ok = true;
+    for item in items {
+        let outcome = match from_json_object(item) {
+            Ok(req) => execute_one(state, principal, req, false).await,
+            Err(r) => Err(r),
+        };
+        let body = match outcome {
+            Ok(o) => {
+                all_ok &= o.status == StatusCode::OK;
+                o.body
+            }
+            Err(Reject::Graphql(_, errors)) => {
+                all_ok = false;
+                json!({ "errors": errors })
+            }
+            Err(Reject::Http(_)) => {
+                all_ok = false;
+                json!({ "errors": [error_json("this operation cannot be batched", "BAD_REQUEST")] })
+            }
+        };
+        count_errors(state, &body);
+        bodies.push(body);
+    }
+    let status = if all_ok {
+        StatusCode::OK
+    } else {
+        StatusCode::from_u16(PARTIAL_SUCCESS).unwrap_or(StatusCode::OK)
+    };
+    graphql_response(status, media, &Value::Array(bodies))
+}

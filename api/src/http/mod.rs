@@ -1,0 +1,63 @@
+//! The HTTP surface: the GraphQL endpoint, health, readiness and metrics, behind request
+//! ids, tracing, timeouts and header-size limits.
+
+pub mod graphql;
+pub mod health;
+pub mod limits;
+pub mod negotiate;
+pub mod problem;
+
+use crate::app::AppState;
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, Request};
+use axum::routing::get;
+use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+pub fn router(state: AppState) -> Router {
+    let timeout = state.config.http.request_timeout;
+    Router::new()
+        .route(
+            "/graphql",
+            get(graphql::handle)
+                .post(graphql::handle)
+                .fallback(graphql::method_not_allowed),
+        )
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/metrics", get(health::metrics))
+        .route("/", get(health::root))
+        // The GraphQL handler reads the body itself, with the configured limit (413).
+        .layer(DefaultBodyLimit::disable())
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+                .layer(
+                    TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+                        let id = req
+                            .headers()
+                            .get(REQUEST_ID)
+                            .and_then(|v| v.to_str().ok())
+                            .unwrap_or("-");
+                        tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+                    }),
+                )
+                .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+                .layer(CatchPanicLayer::custom(problem::panic_response))
+                .layer(axum::middleware::from_fn_with_state(
+                    state.clone(),
+                    limits::header_limits,
+                ))
+                .layer(TimeoutLayer::with_status_code(
+                    axum::http::StatusCode::REQUEST_TIMEOUT,
+                    timeout,
+                )),
+        )
+        .with_state(state)
+}

@@ -1,0 +1,131 @@
+//! Prometheus metrics, kept in a registry per app instance (tests boot many apps in one
+//! process, so nothing global).
+
+use prometheus::{
+    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder,
+};
+use std::collections::HashSet;
+use std::sync::Mutex;
+
+/// Operation names come from clients: past this many distinct names, further ones are
+/// counted as `other` so a client cannot blow up the series count.
+const MAX_OPERATION_LABELS: usize = 200;
+
+pub struct Metrics {
+    registry: Registry,
+    requests: IntCounterVec,
+    latency: HistogramVec,
+    errors: IntCounterVec,
+    http_responses: IntCounterVec,
+    pool: IntGaugeVec,
+    seen_operations: Mutex<HashSet<String>>,
+}
+
+impl Metrics {
+    pub fn new() -> Result<Self, prometheus::Error> {
+        let registry = Registry::new_custom(Some("firebreak".into()), None)?;
+        let requests = IntCounterVec::new(
+            Opts::new(
+                "graphql_requests_total",
+                "GraphQL operations executed, by operation name and type.",
+            ),
+            &["operation", "kind"],
+        )?;
+        let latency = HistogramVec::new(
+            HistogramOpts::new(
+                "graphql_request_duration_seconds",
+                "Time to answer a GraphQL operation, by operation name.",
+            )
+            .buckets(vec![
+                0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+            ]),
+            &["operation"],
+        )?;
+        let errors = IntCounterVec::new(
+            Opts::new(
+                "graphql_errors_total",
+                "GraphQL errors returned, by extensions.code.",
+            ),
+            &["code"],
+        )?;
+        let http_responses = IntCounterVec::new(
+            Opts::new(
+                "http_responses_total",
+                "HTTP responses from the GraphQL endpoint, by status code.",
+            ),
+            &["status"],
+        )?;
+        let pool = IntGaugeVec::new(
+            Opts::new(
+                "db_pool_connections",
+                "Database pool connections, by state (open, idle, in_use).",
+            ),
+            &["state"],
+        )?;
+        registry.register(Box::new(requests.clone()))?;
+        registry.register(Box::new(latency.clone()))?;
+        registry.register(Box::new(errors.clone()))?;
+        registry.register(Box::new(http_responses.clone()))?;
+        registry.register(Box::new(pool.clone()))?;
+        Ok(Self {
+            registry,
+            requests,
+            latency,
+            errors,
+            http_responses,
+            pool,
+            seen_operations: Mutex::new(HashSet::new()),
+        })
+    }
+
+    fn operation_label(&self, name: Option<&str>) -> String {
+        let Some(name) = name else {
+            return "anonymous".into();
+        };
+        let valid = name.len() <= 64 && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !valid {
+            return "other".into();
+        }
+        let mut seen = self
+            .seen_operations
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if seen.contains(name) || seen.len() < MAX_OPERATION_LABELS {
+            seen.insert(name.to_owned());
+            name.to_owned()
+        } else {
+            "other".into()
+        }
+    }
+
+    pub fn record_operation(&self, name: Option<&str>, kind: &str, seconds: f64) {
+        let label = self.operation_label(name);
+        self.requests.with_label_values(&[&label, kind]).inc();
+        self.latency.with_label_values(&[&label]).observe(seconds);
+    }
+
+    pub fn record_error(&self, code: &str) {
+        self.errors.with_label_values(&[code]).inc();
+    }
+
+    pub fn record_status(&self, status: u16) {
+        self.http_responses
+            .with_label_values(&[&status.to_string()])
+            .inc();
+    }
+
+    /// The text exposition, with the pool gauges read at scrape time.
+    pub fn render(&self, pool_open: u32, pool_idle: usize) -> String {
+        let open = i64::from(pool_open);
+        let idle = i64::try_from(pool_idle).unwrap_or(i64::MAX);
+        self.pool.with_label_values(&["open"]).set(open);
+        self.pool.with_label_values(&["idle"]).set(idle);
+        self.pool
+            .with_label_values(&["in_use"])
+            .set((open - idle).max(0));
+        let mut buf = Vec::new();
+        // Encoding into a Vec cannot fail for well-formed metric families.
+        let _ = TextEncoder::new().encode(&self.registry.gather(), &mut buf);
+        String::from_utf8(buf).unwrap_or_default()
+    }
+}

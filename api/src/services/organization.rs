@@ -1,0 +1,105 @@
+//! The organization's settings. There is exactly one organization per deployment.
+
+use super::audit::{self, Change};
+use super::{Ctx, ServiceError, ServiceResult};
+use crate::db::Db;
+use chrono::{DateTime, Utc};
+use entity::{Role, organization};
+use scheduler::domain::{text, zone};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, DbErr, EntityTrait, IntoActiveModel};
+use serde_json::json;
+
+const ORG_ID: i32 = 1;
+
+/// Creates the organization row on first start; a no-op afterwards (and when several
+/// replicas race: the loser's insert is ignored).
+pub async fn ensure_exists(db: &Db, now: DateTime<Utc>) -> ServiceResult<()> {
+    if organization::Entity::find_by_id(ORG_ID)
+        .one(db.conn())
+        .await?
+        .is_some()
+    {
+        return Ok(());
+    }
+    let row = organization::ActiveModel {
+        id: Set(ORG_ID),
+        name: Set("Firebreak".into()),
+        time_zone: Set("UTC".into()),
+        updated_at: Set(now),
+    };
+    let insert = organization::Entity::insert(row)
+        .on_conflict(
+            OnConflict::column(organization::Column::Id)
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec(db.conn())
+        .await;
+    match insert {
+        Ok(_) | Err(DbErr::RecordNotInserted) => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn get(db: &Db) -> ServiceResult<organization::Model> {
+    organization::Entity::find_by_id(ORG_ID)
+        .one(db.conn())
+        .await?
+        .ok_or(ServiceError::NotFound("organization"))
+}
+
+#[derive(Debug, Default)]
+pub struct UpdateOrganization {
+    pub name: Option<String>,
+    pub time_zone: Option<String>,
+}
+
+fn snapshot(m: &organization::Model) -> serde_json::Value {
+    json!({ "name": m.name, "timeZone": m.time_zone })
+}
+
+pub async fn update(ctx: Ctx<'_>, input: UpdateOrganization) -> ServiceResult<organization::Model> {
+    let actor = ctx.principal.require(Role::Admin)?;
+    let name = input
+        .name
+        .as_deref()
+        .map(|n| text::single_line("name", n, 200))
+        .transpose()?;
+    let time_zone = input
+        .time_zone
+        .as_deref()
+        .map(|z| zone::parse(z).map(|tz| tz.name().to_owned()))
+        .transpose()?;
+
+    let txn = ctx.db.begin_write().await?;
+    let current = organization::Entity::find_by_id(ORG_ID)
+        .one(&txn)
+        .await?
+        .ok_or(ServiceError::NotFound("organization"))?;
+    let before = snapshot(&current);
+    let mut active = current.into_active_model();
+    if let Some(name) = name {
+        active.name = Set(name);
+    }
+    if let Some(tz) = time_zone {
+        active.time_zone = Set(tz);
+    }
+    active.updated_at = Set(ctx.now);
+    let updated = active.update(&txn).await?;
+    audit::record(
+        &txn,
+        ctx.now,
+        Change {
+            actor: Some(actor.id),
+            action: "organization.update",
+            target_type: "organization",
+            target_id: ORG_ID.to_string(),
+            before: Some(before),
+            after: Some(snapshot(&updated)),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(updated)
+}

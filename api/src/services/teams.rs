@@ -1,0 +1,392 @@
+//! Teams, their members (member or lead) and their managers. Admins manage teams; a team's
+//! managers manage its membership.
+
+use super::audit::{self, Change};
+use super::page::{Page, PageRequest};
+use super::{Ctx, ServiceError, ServiceResult, parse_id};
+use crate::auth::CurrentUser;
+use crate::db::Db;
+use entity::{Role, TeamRole, team, team_manager, team_member, user};
+use scheduler::domain::text;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
+    ModelTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+fn snapshot(t: &team::Model) -> serde_json::Value {
+    json!({ "name": t.name, "description": t.description, "active": t.active })
+}
+
+pub async fn get(ctx: Ctx<'_>, id: &str) -> ServiceResult<team::Model> {
+    ctx.principal.require(Role::Viewer)?;
+    find(ctx.db.conn(), parse_id(id, "team")?).await
+}
+
+async fn find(conn: &impl ConnectionTrait, id: Uuid) -> ServiceResult<team::Model> {
+    team::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .ok_or(ServiceError::NotFound("team"))
+}
+
+pub async fn by_ids(db: &Db, ids: &[Uuid]) -> ServiceResult<Vec<team::Model>> {
+    Ok(team::Entity::find()
+        .filter(team::Column::Id.is_in(ids.iter().copied()))
+        .all(db.conn())
+        .await?)
+}
+
+pub async fn list(
+    ctx: Ctx<'_>,
+    active: Option<bool>,
+    page: &PageRequest,
+) -> ServiceResult<Page<team::Model>> {
+    ctx.principal.require(Role::Viewer)?;
+    let mut query = team::Entity::find()
+        .order_by_asc(team::COLUMN.id)
+        .limit(page.fetch_limit());
+    if let Some(after) = &page.after {
+        query = query.filter(team::COLUMN.id.gt(parse_id(after, "cursor")?));
+    }
+    if let Some(active) = active {
+        query = query.filter(team::COLUMN.active.eq(active));
+    }
+    let rows = query.all(ctx.db.conn()).await?;
+    Ok(Page::from_overfetch(rows, page))
+}
+
+/// Members of the given teams, for batch loading.
+pub async fn members_of(db: &Db, team_ids: &[Uuid]) -> ServiceResult<Vec<team_member::Model>> {
+    Ok(team_member::Entity::find()
+        .filter(team_member::Column::TeamId.is_in(team_ids.iter().copied()))
+        .order_by_asc(team_member::COLUMN.created_at)
+        .all(db.conn())
+        .await?)
+}
+
+/// Managers of the given teams, for batch loading.
+pub async fn managers_of(db: &Db, team_ids: &[Uuid]) -> ServiceResult<Vec<team_manager::Model>> {
+    Ok(team_manager::Entity::find()
+        .filter(team_manager::Column::TeamId.is_in(team_ids.iter().copied()))
+        .order_by_asc(team_manager::COLUMN.created_at)
+        .all(db.conn())
+        .await?)
+}
+
+/// Memberships of the given users, for batch loading.
+pub async fn memberships_of(db: &Db, user_ids: &[Uuid]) -> ServiceResult<Vec<team_member::Model>> {
+    Ok(team_member::Entity::find()
+        .filter(team_member::Column::UserId.is_in(user_ids.iter().copied()))
+        .order_by_asc(team_member::COLUMN.created_at)
+        .all(db.conn())
+        .await?)
+}
+
+#[derive(Debug)]
+pub struct NewTeam {
+    pub name: String,
+    pub description: Option<String>,
+}
+
+pub async fn create(ctx: Ctx<'_>, input: NewTeam) -> ServiceResult<team::Model> {
+    let actor = ctx.principal.require(Role::Admin)?;
+    let name = text::single_line("name", &input.name, 100)?;
+    let description = input
+        .description
+        .as_deref()
+        .map(|d| text::multi_line("description", d, 2000))
+        .transpose()?;
+    let txn = ctx.db.begin_write().await?;
+    let row = team::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        name: Set(name.clone()),
+        description: Set(description),
+        active: Set(true),
+        created_at: Set(ctx.now),
+        updated_at: Set(ctx.now),
+    }
+    .insert(&txn)
+    .await
+    .map_err(|e| {
+        ServiceError::from_db_unique(e, format!("a team named `{name}` already exists"))
+    })?;
+    audit::record(
+        &txn,
+        ctx.now,
+        Change {
+            actor: Some(actor.id),
+            action: "team.create",
+            target_type: "team",
+            target_id: row.id.to_string(),
+            before: None,
+            after: Some(snapshot(&row)),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(row)
+}
+
+#[derive(Debug, Default)]
+pub struct TeamChanges {
+    pub name: Option<String>,
+    pub description: Option<Option<String>>,
+    pub active: Option<bool>,
+}
+
+pub async fn update(ctx: Ctx<'_>, id: &str, changes: TeamChanges) -> ServiceResult<team::Model> {
+    let actor = ctx.principal.require(Role::Admin)?;
+    let id = parse_id(id, "team")?;
+    let name = changes
+        .name
+        .as_deref()
+        .map(|n| text::single_line("name", n, 100))
+        .transpose()?;
+    let description = match changes.description {
+        Some(Some(d)) => Some(Some(text::multi_line("description", &d, 2000)?)),
+        other => other,
+    };
+    let txn = ctx.db.begin_write().await?;
+    let current = find(&txn, id).await?;
+    let before = snapshot(&current);
+    let mut active = current.into_active_model();
+    if let Some(v) = name.clone() {
+        active.name = Set(v);
+    }
+    if let Some(v) = description {
+        active.description = Set(v);
+    }
+    if let Some(v) = changes.active {
+        active.active = Set(v);
+    }
+    active.updated_at = Set(ctx.now);
+    let updated = active.update(&txn).await.map_err(|e| {
+        ServiceError::from_db_unique(
+            e,
+            format!("a team named `{}` already exists", name.unwrap_or_default()),
+        )
+    })?;
+    let action = match changes.active {
+        Some(false) => "team.deactivate",
+        Some(true) => "team.reactivate",
+        None => "team.update",
+    };
+    audit::record(
+        &txn,
+        ctx.now,
+        Change {
+            actor: Some(actor.id),
+            action,
+            target_type: "team",
+            target_id: updated.id.to_string(),
+            before: Some(before),
+            after: Some(snapshot(&updated)),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+/// Admins, or managers listed as managers of this team.
+async fn require_team_manager<'a>(
+    ctx: Ctx<'a>,
+    conn: &impl ConnectionTrait,
+    team_id: Uuid,
+) -> ServiceResult<&'a CurrentUser> {
+    let caller = ctx.principal.require(Role::Manager)?;
+    if caller.role >= Role::Admin {
+        return Ok(caller);
+    }
+    let manages = team_manager::Entity::find_by_id((team_id, caller.id))
+        .one(conn)
+        .await?
+        .is_some();
+    if manages {
+        Ok(caller)
+    } else {
+        Err(ServiceError::Forbidden(
+            "only admins and this team's managers change its membership".into(),
+        ))
+    }
+}
+
+async fn active_user(conn: &impl ConnectionTrait, id: Uuid) -> ServiceResult<user::Model> {
+    let row = user::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .ok_or(ServiceError::NotFound("user"))?;
+    if !row.active {
+        return Err(ServiceError::invalid("that user is deactivated"));
+    }
+    Ok(row)
+}
+
+/// Adds a member, or changes an existing member's team role.
+pub async fn set_member(
+    ctx: Ctx<'_>,
+    team_id: &str,
+    user_id: &str,
+    role: TeamRole,
+) -> ServiceResult<team::Model> {
+    let team_id = parse_id(team_id, "team")?;
+    let user_id = parse_id(user_id, "user")?;
+    let txn = ctx.db.begin_write().await?;
+    let team = find(&txn, team_id).await?;
+    let caller = require_team_manager(ctx, &txn, team_id).await?;
+    active_user(&txn, user_id).await?;
+    let existing = team_member::Entity::find_by_id((team_id, user_id))
+        .one(&txn)
+        .await?;
+    let before = existing
+        .as_ref()
+        .map(|m| json!({ "teamRole": m.team_role }));
+    match existing {
+        Some(m) if m.team_role == role => {
+            txn.commit().await?;
+            return Ok(team);
+        }
+        Some(m) => {
+            let mut active = m.into_active_model();
+            active.team_role = Set(role);
+            active.update(&txn).await?;
+        }
+        None => {
+            team_member::ActiveModel {
+                team_id: Set(team_id),
+                user_id: Set(user_id),
+                team_role: Set(role),
+                created_at: Set(ctx.now),
+            }
+            .insert(&txn)
+            .await?;
+        }
+    }
+    audit::record(
+        &txn,
+        ctx.now,
+        Change {
+            actor: Some(caller.id),
+            action: "team.member_set",
+            target_type: "team",
+            target_id: format!("{team_id}/{user_id}"),
+            before,
+            after: Some(json!({ "teamRole": role })),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(team)
+}
+
+pub async fn remove_member(
+    ctx: Ctx<'_>,
+    team_id: &str,
+    user_id: &str,
+) -> ServiceResult<team::Model> {
+    let team_id = parse_id(team_id, "team")?;
+    let user_id = parse_id(user_id, "user")?;
+    let txn = ctx.db.begin_write().await?;
+    let team = find(&txn, team_id).await?;
+    let caller = require_team_manager(ctx, &txn, team_id).await?;
+    let member = team_member::Entity::find_by_id((team_id, user_id))
+        .one(&txn)
+        .await?
+        .ok_or(ServiceError::NotFound("team member"))?;
+    let before = json!({ "teamRole": member.team_role });
+    member.delete(&txn).await?;
+    audit::record(
+        &txn,
+        ctx.now,
+        Change {
+            actor: Some(caller.id),
+            action: "team.member_remove",
+            target_type: "team",
+            target_id: format!("{team_id}/{user_id}"),
+            before: Some(before),
+            after: None,
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(team)
+}
+
+/// Makes a user with the manager role (or above) one of the team's managers. Admins only.
+pub async fn add_manager(ctx: Ctx<'_>, team_id: &str, user_id: &str) -> ServiceResult<team::Model> {
+    let actor = ctx.principal.require(Role::Admin)?;
+    let team_id = parse_id(team_id, "team")?;
+    let user_id = parse_id(user_id, "user")?;
+    let txn = ctx.db.begin_write().await?;
+    let team = find(&txn, team_id).await?;
+    let user = active_user(&txn, user_id).await?;
+    if user.role < Role::Manager {
+        return Err(ServiceError::invalid(
+            "a team manager needs the manager role (or admin)",
+        ));
+    }
+    if team_manager::Entity::find_by_id((team_id, user_id))
+        .one(&txn)
+        .await?
+        .is_some()
+    {
+        txn.commit().await?;
+        return Ok(team);
+    }
+    team_manager::ActiveModel {
+        team_id: Set(team_id),
+        user_id: Set(user_id),
+        created_at: Set(ctx.now),
+    }
+    .insert(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        ctx.now,
+        Change {
+            actor: Some(actor.id),
+            action: "team.manager_add",
+            target_type: "team",
+            target_id: format!("{team_id}/{user_id}"),
+            before: None,
+            after: Some(json!({ "manager": true })),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(team)
+}
+
+pub async fn remove_manager(
+    ctx: Ctx<'_>,
+    team_id: &str,
+    user_id: &str,
+) -> ServiceResult<team::Model> {
+    let actor = ctx.principal.require(Role::Admin)?;
+    let team_id = parse_id(team_id, "team")?;
+    let user_id = parse_id(user_id, "user")?;
+    let txn = ctx.db.begin_write().await?;
+    let team = find(&txn, team_id).await?;
+    let row = team_manager::Entity::find_by_id((team_id, user_id))
+        .one(&txn)
+        .await?
+        .ok_or(ServiceError::NotFound("team manager"))?;
+    row.delete(&txn).await?;
+    audit::record(
+        &txn,
+        ctx.now,
+        Change {
+            actor: Some(actor.id),
+            action: "team.manager_remove",
+            target_type: "team",
+            target_id: format!("{team_id}/{user_id}"),
+            before: Some(json!({ "manager": true })),
+            after: None,
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(team)
+}

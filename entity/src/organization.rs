@@ -1,0 +1,17 @@
+//! The one organization of a deployment and its settings.
+use sea_orm::entity::prelude::*;
+
+#[sea_orm::model]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "organization")]
+pub struct Model {
+    /// Always 1: a deployment serves one organization.
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: i32,
+    pub name: String,
+    /// IANA zone name, validated against chrono-tz before it is stored.
+    pub time_zone: String,
+    pub updated_at: DateTimeUtc,
+}
+
+impl ActiveModelBehavior for ActiveModel {}

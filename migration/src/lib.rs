@@ -1,0 +1,17 @@
+//! Schema migrations, run on start (and by `firebreak migrate`) on SQLite and PostgreSQL alike.
+//!
+//! Application tables avoid the names apalis uses for its own (`Jobs`, `Workers`) and the
+//! migration history stays in sea-orm's `seaql_migrations`, apart from apalis' `_sqlx_migrations`.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261123_000001_organization;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261123_000001_organization::Migration)]
+    }
+}
