@@ -17,7 +17,9 @@ use crate::graphql::context::RequestData;
 use crate::graphql::error::{BAD_USER_INPUT, UNAUTHENTICATED};
 use crate::graphql::loaders::Loaders;
 use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextExecute};
-use async_graphql::parser::types::{DocumentOperations, OperationType};
+use async_graphql::parser::types::{
+    DocumentOperations, ExecutableDocument, OperationType, Selection, SelectionSet,
+};
 use async_graphql::{ServerError, Variables};
 use axum::body::{Body, to_bytes};
 use axum::extract::{Request, State};
@@ -64,9 +66,13 @@ struct GqlRequest {
 /// A request error found before execution.
 enum Reject {
     /// A complete HTTP response (not a GraphQL response).
-    Http(Response),
+    Http(Box<Response>),
     /// A GraphQL request error: `{"errors": …}` with this status.
     Graphql(StatusCode, Vec<Value>),
+}
+
+fn http_reject(res: Response) -> Reject {
+    Reject::Http(Box::new(res))
 }
 
 fn error_json(message: impl Into<String>, code: &str) -> Value {
@@ -125,7 +131,7 @@ fn from_query_string(raw: &str) -> Result<GqlRequest, Reject> {
             Ok(Value::Null) => None,
             Ok(_) => return Err(ill_formed("`variables` must be a JSON object")),
             Err(_) => {
-                return Err(Reject::Http(problem(
+                return Err(http_reject(problem(
                     StatusCode::BAD_REQUEST,
                     "BAD_REQUEST",
                     "`variables` is not valid JSON",
@@ -138,7 +144,7 @@ fn from_query_string(raw: &str) -> Result<GqlRequest, Reject> {
             Ok(Value::Object(_)) | Ok(Value::Null) => {}
             Ok(_) => return Err(ill_formed("`extensions` must be a JSON object")),
             Err(_) => {
-                return Err(Reject::Http(problem(
+                return Err(http_reject(problem(
                     StatusCode::BAD_REQUEST,
                     "BAD_REQUEST",
                     "`extensions` is not valid JSON",
@@ -156,7 +162,7 @@ fn from_query_string(raw: &str) -> Result<GqlRequest, Reject> {
 /// Only `application/json` (UTF-8) request bodies are supported.
 fn check_content_type(headers: &HeaderMap) -> Result<(), Reject> {
     let unsupported = || {
-        Reject::Http(problem(
+        http_reject(problem(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "BAD_REQUEST",
             "send the request as application/json",
@@ -227,6 +233,34 @@ fn error_to_json(err: &ServerError, default_code: &str) -> Value {
     v
 }
 
+fn request_error(message: impl Into<String>) -> Reject {
+    Reject::Graphql(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        vec![error_json(message, "GRAPHQL_VALIDATION_FAILED")],
+    )
+}
+
+/// Whether any selection of the document asks for `__schema` or `__type`.
+fn uses_introspection(doc: &ExecutableDocument) -> bool {
+    fn walk(set: &SelectionSet) -> bool {
+        set.items.iter().any(|sel| match &sel.node {
+            Selection::Field(f) => {
+                let name = f.node.name.node.as_str();
+                name == "__schema" || name == "__type" || walk(&f.node.selection_set.node)
+            }
+            Selection::InlineFragment(f) => walk(&f.node.selection_set.node),
+            Selection::FragmentSpread(_) => false,
+        })
+    }
+    doc.operations
+        .iter()
+        .any(|(_, op)| walk(&op.node.selection_set.node))
+        || doc
+            .fragments
+            .values()
+            .any(|f| walk(&f.node.selection_set.node))
+}
+
 fn codes(errors: &[Value]) -> impl Iterator<Item = &str> {
     errors
         .iter()
@@ -244,7 +278,7 @@ async fn execute_one(
     if let Some(name) = &req.operation_name {
         request = request.operation_name(name.clone());
     }
-    if let Some(vars) = req.variables {
+    if let Some(vars) = req.variables.clone() {
         request = request.variables(Variables::from_json(Value::Object(vars)));
     }
 
@@ -261,39 +295,49 @@ async fn execute_one(
             }
         };
         let op = match (&doc.operations, req.operation_name.as_deref()) {
-            (DocumentOperations::Single(op), None) => Some((op.node.ty, None)),
+            (DocumentOperations::Single(op), None) => Some((op, None)),
             (DocumentOperations::Single(_), Some(_)) => None,
             (DocumentOperations::Multiple(ops), Some(name)) => ops
                 .iter()
                 .find(|(n, _)| n.as_str() == name)
-                .map(|(n, op)| (op.node.ty, Some(n.to_string()))),
-            (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => ops
-                .iter()
-                .next()
-                .map(|(n, op)| (op.node.ty, Some(n.to_string()))),
+                .map(|(n, op)| (op, Some(n.to_string()))),
+            (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => {
+                ops.iter().next().map(|(n, op)| (op, Some(n.to_string())))
+            }
             (DocumentOperations::Multiple(_), None) => {
-                return Err(Reject::Graphql(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    vec![error_json(
-                        "the document has several operations: name one with operationName",
-                        "GRAPHQL_VALIDATION_FAILED",
-                    )],
+                return Err(request_error(
+                    "the document has several operations: name one with operationName",
                 ));
             }
         };
-        let Some((ty, name)) = op else {
-            return Err(Reject::Graphql(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                vec![error_json(
-                    "operationName names no operation of the document",
-                    "GRAPHQL_VALIDATION_FAILED",
-                )],
+        let Some((op, name)) = op else {
+            return Err(request_error(
+                "operationName names no operation of the document",
             ));
         };
-        (ty, name.or(req.operation_name.clone()))
+        // Variable coercion: async-graphql only notices a missing non-null variable while
+        // executing; the spec wants it refused before execution.
+        for def in &op.node.variable_definitions {
+            let def = &def.node;
+            let given = req
+                .variables
+                .as_ref()
+                .and_then(|v| v.get(def.name.node.as_str()))
+                .is_some_and(|v| !v.is_null());
+            if !def.var_type.node.nullable && def.default_value.is_none() && !given {
+                return Err(request_error(format!(
+                    "variable ${} of non-null type {} was not provided",
+                    def.name.node, def.var_type.node
+                )));
+            }
+        }
+        if !state.config.graphql.introspection && uses_introspection(doc) {
+            return Err(request_error("introspection is disabled on this server"));
+        }
+        (op.node.ty, name.or(req.operation_name.clone()))
     };
     if is_get && kind == OperationType::Mutation {
-        return Err(Reject::Http(mutation_over_get()));
+        return Err(http_reject(mutation_over_get()));
     }
 
     let flag = Arc::new(ExecutionStarted::default());
@@ -366,7 +410,7 @@ fn graphql_response(status: StatusCode, media: MediaType, body: &Value) -> Respo
 
 fn reject_response(reject: Reject, media: MediaType) -> Response {
     match reject {
-        Reject::Http(res) => res,
+        Reject::Http(res) => *res,
         Reject::Graphql(status, errors) => {
             graphql_response(status, media, &json!({ "errors": errors }))
         }

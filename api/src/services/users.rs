@@ -47,7 +47,7 @@ pub async fn authenticate(
         }
         None => return Ok(None),
     };
-    Ok(row.active.then(|| CurrentUser {
+    Ok(row.active.then_some(CurrentUser {
         id: row.id,
         subject: row.subject,
         role: row.role,

@@ -1,0 +1,9 @@
+//! End-to-end tests: one test binary (each binary links the whole app again), every test
+//! run on SQLite and PostgreSQL through `e2e!`.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod auth;
+mod http_spec;
+mod operations;
+mod organization;
+mod schema;
