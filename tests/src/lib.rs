@@ -245,6 +245,17 @@ impl TestApp {
         Self::read(req.send().await.unwrap()).await
     }
 
+    /// POSTs raw bytes as `application/json` to `/graphql`, accepting `accept`.
+    pub async fn post_body(&self, accept: &str, body: &[u8]) -> Gql {
+        self.raw(
+            reqwest::Method::POST,
+            "/graphql",
+            &[("content-type", "application/json"), ("accept", accept)],
+            Some(body.to_vec()),
+        )
+        .await
+    }
+
     /// Sends a raw request to `/graphql` with the given method, headers and body.
     pub async fn raw(
         &self,

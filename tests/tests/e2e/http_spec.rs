@@ -12,14 +12,7 @@ fn post_json(accept: &str) -> Vec<(&str, &str)> {
 }
 
 e2e!(post_json_query_is_200_with_graphql_response_type, |app| {
-    let res = app
-        .raw(
-            Method::POST,
-            "/graphql",
-            &post_json(GR),
-            Some(br#"{"query":"{ __typename }"}"#.to_vec()),
-        )
-        .await;
+    let res = app.post_body(GR, br#"{"query":"{ __typename }"}"#).await;
     assert_eq!(res.status, 200);
     assert!(res.content_type.starts_with(GR), "{}", res.content_type);
     assert_eq!(res.body["data"]["__typename"], "QueryRoot");
@@ -113,12 +106,7 @@ e2e!(
     |app| {
         let accept = "application/json";
         let ok = app
-            .raw(
-                Method::POST,
-                "/graphql",
-                &post_json(accept),
-                Some(br#"{"query":"{ __typename }"}"#.to_vec()),
-            )
+            .post_body(accept, br#"{"query":"{ __typename }"}"#)
             .await;
         assert_eq!(ok.status, 200);
         assert!(
@@ -127,23 +115,11 @@ e2e!(
             ok.content_type
         );
         let partial = app
-            .raw(
-                Method::POST,
-                "/graphql",
-                &post_json(accept),
-                Some(br#"{"query":"{ viewer { id } }"}"#.to_vec()),
-            )
+            .post_body(accept, br#"{"query":"{ viewer { id } }"}"#)
             .await;
         assert_eq!(partial.status, 294);
         assert!(partial.content_type.starts_with("application/json"));
-        let invalid = app
-            .raw(
-                Method::POST,
-                "/graphql",
-                &post_json(accept),
-                Some(br#"{"query":"{ nope }"}"#.to_vec()),
-            )
-            .await;
+        let invalid = app.post_body(accept, br#"{"query":"{ nope }"}"#).await;
         assert_eq!(invalid.status, 422);
     }
 );
@@ -188,26 +164,12 @@ e2e!(unsupported_content_type_is_415, |app| {
 });
 
 e2e!(body_that_is_not_json_is_400, |app| {
-    let res = app
-        .raw(
-            Method::POST,
-            "/graphql",
-            &post_json(GR),
-            Some(b"{\"query\": ".to_vec()),
-        )
-        .await;
+    let res = app.post_body(GR, b"{\"query\": ").await;
     assert_eq!(res.status, 400);
 });
 
 e2e!(document_that_does_not_parse_is_400, |app| {
-    let res = app
-        .raw(
-            Method::POST,
-            "/graphql",
-            &post_json(GR),
-            Some(br#"{"query":"{"}"#.to_vec()),
-        )
-        .await;
+    let res = app.post_body(GR, br#"{"query":"{"}"#).await;
     assert_eq!(res.status, 400);
     assert!(res.body.get("data").is_none());
     assert_eq!(res.code(), Some("GRAPHQL_PARSE_FAILED"));
@@ -222,38 +184,19 @@ e2e!(ill_formed_requests_are_422, |app| {
         r#"{"query":"{ __typename }","extensions":"x"}"#,
         r#""just a string""#,
     ] {
-        let res = app
-            .raw(
-                Method::POST,
-                "/graphql",
-                &post_json(GR),
-                Some(body.as_bytes().to_vec()),
-            )
-            .await;
+        let res = app.post_body(GR, body.as_bytes()).await;
         assert_eq!(res.status, 422, "{body}: {}", res.body);
         assert!(res.body.get("data").is_none());
     }
     // null equals absent for the optional parameters; unknown keys are ignored
     let res = app
-        .raw(
-            Method::POST,
-            "/graphql",
-            &post_json(GR),
-            Some(br#"{"query":"{ __typename }","variables":null,"operationName":null,"extensions":null,"other":1}"#.to_vec()),
-        )
+        .post_body(GR, br#"{"query":"{ __typename }","variables":null,"operationName":null,"extensions":null,"other":1}"#)
         .await;
     assert_eq!(res.status, 200, "{}", res.body);
 });
 
 e2e!(validation_failure_is_422_without_data, |app| {
-    let res = app
-        .raw(
-            Method::POST,
-            "/graphql",
-            &post_json(GR),
-            Some(br#"{"query":"{ noSuchField }"}"#.to_vec()),
-        )
-        .await;
+    let res = app.post_body(GR, br#"{"query":"{ noSuchField }"}"#).await;
     assert_eq!(res.status, 422);
     assert!(res.body.get("data").is_none());
     assert_eq!(res.code(), Some("GRAPHQL_VALIDATION_FAILED"));
@@ -261,20 +204,16 @@ e2e!(validation_failure_is_422_without_data, |app| {
 
 e2e!(ambiguous_operation_is_422, |app| {
     let res = app
-        .raw(
-            Method::POST,
-            "/graphql",
-            &post_json(GR),
-            Some(br#"{"query":"query A { __typename } query B { __typename }"}"#.to_vec()),
+        .post_body(
+            GR,
+            br#"{"query":"query A { __typename } query B { __typename }"}"#,
         )
         .await;
     assert_eq!(res.status, 422);
     let res = app
-        .raw(
-            Method::POST,
-            "/graphql",
-            &post_json(GR),
-            Some(br#"{"query":"query A { __typename }","operationName":"C"}"#.to_vec()),
+        .post_body(
+            GR,
+            br#"{"query":"query A { __typename }","operationName":"C"}"#,
         )
         .await;
     assert_eq!(res.status, 422);
@@ -324,14 +263,7 @@ e2e!(oversized_body_is_413, |app| {
         r#"{{"query":"{{ __typename }}","variables":{{"pad":"{}"}}}}"#,
         "x".repeat(1000)
     );
-    let res = small
-        .raw(
-            Method::POST,
-            "/graphql",
-            &post_json(GR),
-            Some(body.into_bytes()),
-        )
-        .await;
+    let res = small.post_body(GR, body.as_bytes()).await;
     assert_eq!(res.status, 413);
     // Chunked (no Content-Length) bodies are cut off as well.
     let stream = futures_body("x".repeat(5000));
@@ -381,31 +313,20 @@ e2e!(oversized_headers_are_431, |app| {
 
 e2e!(batching_is_off_by_default_and_capped_when_on, |app| {
     let batch = br#"[{"query":"{ __typename }"},{"query":"{ __typename }"}]"#.to_vec();
-    let res = app
-        .raw(
-            Method::POST,
-            "/graphql",
-            &post_json(GR),
-            Some(batch.clone()),
-        )
-        .await;
+    let res = app.post_body(GR, &batch).await;
     assert_eq!(res.status, 422, "{}", res.body);
 
     let on = TestApp::spawn_with(app.backend, |c| c.graphql.max_batch = 2)
         .await
         .unwrap();
-    let res = on
-        .raw(Method::POST, "/graphql", &post_json(GR), Some(batch))
-        .await;
+    let res = on.post_body(GR, &batch).await;
     assert_eq!(res.status, 200, "{}", res.body);
     assert_eq!(res.body.as_array().unwrap().len(), 2);
     assert_eq!(res.body[1]["data"]["__typename"], "QueryRoot");
     let three =
         br#"[{"query":"{ __typename }"},{"query":"{ __typename }"},{"query":"{ __typename }"}]"#
             .to_vec();
-    let res = on
-        .raw(Method::POST, "/graphql", &post_json(GR), Some(three))
-        .await;
+    let res = on.post_body(GR, &three).await;
     assert_eq!(res.status, 422);
 });
 
