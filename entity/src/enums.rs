@@ -86,3 +86,47 @@ pub enum TeamRole {
     #[sea_orm(string_value = "lead")]
     Lead,
 }
+
+/// How bad an incident is. Chosen by the declarer, never defaulted ("if every incident is
+/// critical, none are").
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    EnumIter,
+    DeriveActiveEnum,
+    async_graphql::Enum,
+    Serialize,
+    Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+pub enum Severity {
+    /// Critical: total outage, data loss, security breach, payments down.
+    #[sea_orm(string_value = "sev1")]
+    #[graphql(name = "SEV1")]
+    Sev1,
+    /// Major: a major feature broken or degraded for many users.
+    #[sea_orm(string_value = "sev2")]
+    #[graphql(name = "SEV2")]
+    Sev2,
+    /// Minor: degraded for some users, a workaround exists.
+    #[sea_orm(string_value = "sev3")]
+    #[graphql(name = "SEV3")]
+    Sev3,
+    /// Low: cosmetic, internal tool, not customer-impacting; filed as a ticket.
+    #[sea_orm(string_value = "sev4")]
+    #[graphql(name = "SEV4")]
+    Sev4,
+}
+
+impl Severity {
+    /// True when `self` is worse than `other` (SEV1 is the worst).
+    pub fn is_worse_than(self, other: Severity) -> bool {
+        self < other
+    }
+}

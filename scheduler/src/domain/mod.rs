@@ -1,5 +1,8 @@
-//! Pure rules: validation of names and zones now; severity policy, incident transitions,
-//! deadlines and rotations as the later issues add them.
+//! Pure rules, functions of data and `now`: text and time-zone validation, incident
+//! channel names and the severity policy (groundwork for the incident core), with deadlines
+//! and rotations to follow.
 
+pub mod channel;
+pub mod severity;
 pub mod text;
 pub mod zone;

@@ -1,0 +1,91 @@
+//! Incident channel names: `#inc-` + the UTC date of declaration + a slug of the title,
+//! made unique with `-2`, `-3`… on collision.
+
+use chrono::{DateTime, Utc};
+
+/// Longest slug kept from a title.
+pub const MAX_SLUG: usize = 80;
+
+/// `[a-z0-9-]` only: letters and digits lower-cased, every other run of characters one
+/// dash, no dash at either end, at most [`MAX_SLUG`] characters (cut at a dash when
+/// possible, so words stay whole). A title with nothing usable gives `incident`.
+pub fn slug(title: &str) -> String {
+    let mut out = String::with_capacity(title.len().min(MAX_SLUG));
+    let mut pending_dash = false;
+    for c in title.chars() {
+        if c.is_ascii_alphanumeric() {
+            if pending_dash && !out.is_empty() {
+                out.push('-');
+            }
+            pending_dash = false;
+            out.push(c.to_ascii_lowercase());
+        } else {
+            pending_dash = true;
+        }
+    }
+    if out.len() > MAX_SLUG {
+        let cut = &out[..MAX_SLUG];
+        let cut = match cut.rfind('-') {
+            Some(i) if i > MAX_SLUG / 2 => &cut[..i],
+            _ => cut,
+        };
+        out = cut.trim_end_matches('-').to_owned();
+    }
+    if out.is_empty() {
+        "incident".to_owned()
+    } else {
+        out
+    }
+}
+
+/// The base channel name, before any collision suffix.
+pub fn base_name(declared_at: DateTime<Utc>, title: &str) -> String {
+    format!("#inc-{}-{}", declared_at.format("%Y-%m-%d"), slug(title))
+}
+
+/// The first free name among `base`, `base-2`, `base-3`, … given the names already taken.
+pub fn unique_name(base: &str, is_taken: impl Fn(&str) -> bool) -> String {
+    if !is_taken(base) {
+        return base.to_owned();
+    }
+    (2u32..)
+        .map(|n| format!("{base}-{n}"))
+        .find(|candidate| !is_taken(candidate))
+        .unwrap_or_else(|| base.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn slugs() {
+        assert_eq!(slug("Payment failure"), "payment-failure");
+        assert_eq!(slug("  API: 500s on /login!! "), "api-500s-on-login");
+        assert_eq!(slug("Ünïcode — only"), "n-code-only");
+        assert_eq!(slug("!!!"), "incident");
+        assert_eq!(slug(""), "incident");
+        let long = "word ".repeat(40);
+        let s = slug(&long);
+        assert!(s.len() <= MAX_SLUG, "{}", s.len());
+        assert!(!s.ends_with('-'));
+        assert!(
+            s.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        );
+    }
+
+    #[test]
+    fn names_use_the_utc_date_and_become_unique() {
+        let at = Utc.with_ymd_and_hms(2025, 10, 13, 23, 30, 0).unwrap();
+        let base = base_name(at, "Payment failure");
+        assert_eq!(base, "#inc-2025-10-13-payment-failure");
+        let taken = [base.clone(), format!("{base}-2")];
+        assert_eq!(
+            unique_name(&base, |n| taken.iter().any(|t| t == n)),
+            "#inc-2025-10-13-payment-failure-3"
+        );
+        assert_eq!(unique_name(&base, |_| false), base);
+    }
+}

@@ -1,0 +1,133 @@
+//! The severity policy: per severity, how fast to respond, who is paged, how often to post
+//! updates and what customers are told. These are the product defaults from the domain
+//! reference; an organization may override them (stored beside its settings).
+
+use chrono::{DateTime, Duration, Utc};
+use entity::Severity;
+
+/// Who a page for a new incident goes to, beyond nobody.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PageTarget {
+    OnCall,
+    TeamLead,
+    EngineeringLead,
+    VpEngineering,
+}
+
+/// What customers are told.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CustomerComms {
+    /// The status page and a notification are required.
+    StatusPageAndNotification,
+    /// Customers are notified.
+    Notified,
+    None,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeverityPolicy {
+    pub severity: Severity,
+    /// Time to acknowledge; `None` means next business day (no page).
+    pub respond_within: Option<Duration>,
+    /// Response is expected only within business hours.
+    pub business_hours_only: bool,
+    pub pages: Vec<PageTarget>,
+    /// Status updates cadence; `None` means "on change" or none.
+    pub update_every: Option<Duration>,
+    pub customer_comms: CustomerComms,
+}
+
+/// The product's default policy for a severity.
+pub fn default_policy(severity: Severity) -> SeverityPolicy {
+    use PageTarget::*;
+    match severity {
+        Severity::Sev1 => SeverityPolicy {
+            severity,
+            respond_within: Some(Duration::zero()),
+            business_hours_only: false,
+            pages: vec![OnCall, EngineeringLead, VpEngineering],
+            update_every: Some(Duration::minutes(15)),
+            customer_comms: CustomerComms::StatusPageAndNotification,
+        },
+        Severity::Sev2 => SeverityPolicy {
+            severity,
+            respond_within: Some(Duration::minutes(30)),
+            business_hours_only: false,
+            pages: vec![OnCall, TeamLead],
+            update_every: Some(Duration::minutes(30)),
+            customer_comms: CustomerComms::Notified,
+        },
+        Severity::Sev3 => SeverityPolicy {
+            severity,
+            respond_within: Some(Duration::hours(4)),
+            business_hours_only: true,
+            pages: vec![OnCall],
+            update_every: None,
+            customer_comms: CustomerComms::None,
+        },
+        Severity::Sev4 => SeverityPolicy {
+            severity,
+            respond_within: None,
+            business_hours_only: true,
+            pages: vec![],
+            update_every: None,
+            customer_comms: CustomerComms::None,
+        },
+    }
+}
+
+/// When the next status update is due after one posted (or the declaration) at `last`.
+pub fn next_update_due(policy: &SeverityPolicy, last: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    policy.update_every.map(|every| last + every)
+}
+
+/// Whether an update is overdue at `now`.
+pub fn update_overdue(due: Option<DateTime<Utc>>, now: DateTime<Utc>) -> bool {
+    due.is_some_and(|d| now > d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn defaults_follow_the_reference_table() {
+        let p1 = default_policy(Severity::Sev1);
+        assert_eq!(p1.update_every, Some(Duration::minutes(15)));
+        assert!(p1.pages.contains(&PageTarget::VpEngineering));
+        assert_eq!(p1.customer_comms, CustomerComms::StatusPageAndNotification);
+        let p2 = default_policy(Severity::Sev2);
+        assert_eq!(p2.respond_within, Some(Duration::minutes(30)));
+        assert_eq!(p2.update_every, Some(Duration::minutes(30)));
+        let p3 = default_policy(Severity::Sev3);
+        assert!(p3.business_hours_only);
+        assert_eq!(p3.update_every, None);
+        let p4 = default_policy(Severity::Sev4);
+        assert!(
+            p4.pages.is_empty(),
+            "SEV4 is filed as a ticket, nobody is paged"
+        );
+        assert_eq!(p4.respond_within, None);
+    }
+
+    #[test]
+    fn next_update_and_overdue() {
+        let t = Utc.with_ymd_and_hms(2026, 3, 29, 0, 50, 0).unwrap();
+        let due = next_update_due(&default_policy(Severity::Sev1), t);
+        assert_eq!(due, Some(t + Duration::minutes(15)));
+        assert!(!update_overdue(due, t + Duration::minutes(15)));
+        assert!(update_overdue(
+            due,
+            t + Duration::minutes(15) + Duration::seconds(1)
+        ));
+        assert_eq!(next_update_due(&default_policy(Severity::Sev3), t), None);
+        assert!(!update_overdue(None, t));
+    }
+
+    #[test]
+    fn sev1_is_worse_than_sev2() {
+        assert!(Severity::Sev1.is_worse_than(Severity::Sev2));
+        assert!(!Severity::Sev4.is_worse_than(Severity::Sev3));
+    }
+}
