@@ -44,7 +44,8 @@ impl Db {
                     .busy_timeout(SQLITE_BUSY_TIMEOUT)
             });
         }
-        let conn = Database::connect(options).await?;
+        let mut conn = Database::connect(options).await?;
+        conn.set_metric_callback(|_| statements::count());
         Ok(Self { conn })
     }
 
@@ -109,6 +110,33 @@ impl Db {
 
     pub async fn close(self) -> Result<(), DbErr> {
         self.conn.close().await
+    }
+}
+
+/// Counting the SQL statements a request runs, to catch N+1 queries: the counter is a
+/// task-local set around a request's execution (and around the tasks its DataLoaders
+/// spawn), incremented by sea-orm's metric callback for every statement.
+pub mod statements {
+    use std::future::Future;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    tokio::task_local! {
+        static COUNTER: Arc<AtomicUsize>;
+    }
+
+    pub(super) fn count() {
+        let _ = COUNTER.try_with(|c| c.fetch_add(1, Ordering::Relaxed));
+    }
+
+    /// Runs `fut` with `counter` counting its statements.
+    pub async fn counting<F: Future>(counter: Arc<AtomicUsize>, fut: F) -> F::Output {
+        COUNTER.scope(counter, fut).await
+    }
+
+    /// The counter of the current task, if any (to hand on to spawned tasks).
+    pub fn current() -> Option<Arc<AtomicUsize>> {
+        COUNTER.try_with(Arc::clone).ok()
     }
 }
 

@@ -15,6 +15,7 @@ pub struct Metrics {
     registry: Registry,
     requests: IntCounterVec,
     latency: HistogramVec,
+    statements: HistogramVec,
     errors: IntCounterVec,
     http_responses: IntCounterVec,
     pool: IntGaugeVec,
@@ -41,6 +42,16 @@ impl Metrics {
             ]),
             &["operation"],
         )?;
+        let statements = HistogramVec::new(
+            HistogramOpts::new(
+                "graphql_sql_statements",
+                "SQL statements run to answer one GraphQL request (authentication included), by operation name.",
+            )
+            .buckets(vec![
+                1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 10.0, 15.0, 20.0, 50.0, 100.0, 500.0,
+            ]),
+            &["operation"],
+        )?;
         let errors = IntCounterVec::new(
             Opts::new(
                 "graphql_errors_total",
@@ -64,6 +75,7 @@ impl Metrics {
         )?;
         registry.register(Box::new(requests.clone()))?;
         registry.register(Box::new(latency.clone()))?;
+        registry.register(Box::new(statements.clone()))?;
         registry.register(Box::new(errors.clone()))?;
         registry.register(Box::new(http_responses.clone()))?;
         registry.register(Box::new(pool.clone()))?;
@@ -71,6 +83,7 @@ impl Metrics {
             registry,
             requests,
             latency,
+            statements,
             errors,
             http_responses,
             pool,
@@ -98,10 +111,19 @@ impl Metrics {
         }
     }
 
-    pub fn record_operation(&self, name: Option<&str>, kind: &str, seconds: f64) {
+    pub fn record_operation(
+        &self,
+        name: Option<&str>,
+        kind: &str,
+        seconds: f64,
+        statements: usize,
+    ) {
         let label = self.operation_label(name);
         self.requests.with_label_values(&[&label, kind]).inc();
         self.latency.with_label_values(&[&label]).observe(seconds);
+        self.statements
+            .with_label_values(&[&label])
+            .observe(statements as f64);
     }
 
     pub fn record_error(&self, code: &str) {

@@ -105,6 +105,7 @@ pub enum TeamRole {
     Deserialize,
 )]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Severity {
     /// Critical: total outage, data loss, security breach, payments down.
     #[sea_orm(string_value = "sev1")]
@@ -129,4 +130,182 @@ impl Severity {
     pub fn is_worse_than(self, other: Severity) -> bool {
         self < other
     }
+}
+
+/// Where an incident stands, in the words a status page understands.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumIter,
+    DeriveActiveEnum,
+    async_graphql::Enum,
+    Serialize,
+    Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum IncidentStatus {
+    /// Impact known, cause not yet.
+    #[sea_orm(string_value = "investigating")]
+    Investigating,
+    /// Cause identified, fix under way.
+    #[sea_orm(string_value = "identified")]
+    Identified,
+    /// Mitigated; watching for recurrence.
+    #[sea_orm(string_value = "monitoring")]
+    Monitoring,
+    /// Service restored. Only `resolveIncident` sets it.
+    #[sea_orm(string_value = "resolved")]
+    Resolved,
+}
+
+impl IncidentStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IncidentStatus::Investigating => "investigating",
+            IncidentStatus::Identified => "identified",
+            IncidentStatus::Monitoring => "monitoring",
+            IncidentStatus::Resolved => "resolved",
+        }
+    }
+}
+
+/// The explicit roles of an incident response.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    EnumIter,
+    DeriveActiveEnum,
+    async_graphql::Enum,
+    Serialize,
+    Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum IncidentRole {
+    /// Coordinates and decides; not the one fixing, unless called out.
+    #[sea_orm(string_value = "commander")]
+    Commander,
+    /// Investigates and fixes.
+    #[sea_orm(string_value = "tech_lead")]
+    TechLead,
+    /// Status page, customers, stakeholders.
+    #[sea_orm(string_value = "comms_lead")]
+    CommsLead,
+    /// Writes down what was tried, what worked, when.
+    #[sea_orm(string_value = "scribe")]
+    Scribe,
+}
+
+impl IncidentRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IncidentRole::Commander => "commander",
+            IncidentRole::TechLead => "tech_lead",
+            IncidentRole::CommsLead => "comms_lead",
+            IncidentRole::Scribe => "scribe",
+        }
+    }
+}
+
+/// What a timeline entry records.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumIter,
+    DeriveActiveEnum,
+    async_graphql::Enum,
+    Serialize,
+    Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum TimelineKind {
+    #[sea_orm(string_value = "declared")]
+    Declared,
+    #[sea_orm(string_value = "field_changed")]
+    FieldChanged,
+    #[sea_orm(string_value = "acknowledged")]
+    Acknowledged,
+    #[sea_orm(string_value = "status_change")]
+    StatusChange,
+    #[sea_orm(string_value = "severity_change")]
+    SeverityChange,
+    #[sea_orm(string_value = "role_change")]
+    RoleChange,
+    /// The team called out that the commander also leads the fix.
+    #[sea_orm(string_value = "role_conflict_acknowledged")]
+    RoleConflictAcknowledged,
+    #[sea_orm(string_value = "update_posted")]
+    UpdatePosted,
+    #[sea_orm(string_value = "decision")]
+    Decision,
+    #[sea_orm(string_value = "action_taken")]
+    ActionTaken,
+    #[sea_orm(string_value = "note")]
+    Note,
+    #[sea_orm(string_value = "mitigated")]
+    Mitigated,
+    #[sea_orm(string_value = "resolved")]
+    Resolved,
+    #[sea_orm(string_value = "reopened")]
+    Reopened,
+    #[sea_orm(string_value = "marked_duplicate")]
+    MarkedDuplicate,
+    #[sea_orm(string_value = "recurrence_linked")]
+    RecurrenceLinked,
+    #[sea_orm(string_value = "participant_added")]
+    ParticipantAdded,
+}
+
+/// Who is paged for a severity, beyond nobody.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, async_graphql::Enum, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PageTarget {
+    OnCall,
+    TeamLead,
+    EngineeringLead,
+    VpEngineering,
+}
+
+/// What customers are told for a severity.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumIter,
+    DeriveActiveEnum,
+    async_graphql::Enum,
+    Serialize,
+    Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum CustomerComms {
+    /// Status page and a customer notification are required.
+    #[sea_orm(string_value = "status_page_and_notification")]
+    StatusPageAndNotification,
+    /// Customers are notified.
+    #[sea_orm(string_value = "notified")]
+    Notified,
+    /// Nothing is sent to customers.
+    #[sea_orm(string_value = "none")]
+    None,
 }

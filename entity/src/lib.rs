@@ -6,8 +6,15 @@
 pub mod enums;
 
 pub mod audit_log;
+pub mod incident;
+pub mod incident_event;
+pub mod incident_idempotency;
+pub mod incident_participant;
+pub mod incident_role;
+pub mod incident_update;
 pub mod organization;
 pub mod service;
+pub mod severity_policy;
 pub mod team;
 pub mod team_manager;
 pub mod team_member;

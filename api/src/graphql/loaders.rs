@@ -2,38 +2,64 @@
 //! member's user). They are created per request, so their cache never outlives it. Lists
 //! of many parents prefer look-ahead prefetch (see `shared/stack.md`).
 
-use crate::db::Db;
-use crate::services::{catalog, teams, users};
-use async_graphql::dataloader::{DataLoader, Loader};
-use entity::{service, team, team_manager, team_member, user};
+use crate::db::{Db, statements};
+use crate::services::{catalog, incidents, teams, users};
+use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
+use entity::{
+    incident_event, incident_role, incident_update, service, team, team_manager, team_member, user,
+};
 use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::AtomicUsize;
 use uuid::Uuid;
 
 type LoadResult<V> = Result<HashMap<Uuid, V>, async_graphql::Error>;
 
+type Dl<L> = DataLoader<L, HashMapCache>;
+
+/// The request's loaders. They cache (per request), so a list resolver can prime them with
+/// what it prefetched by look-ahead (`feed_many`) and the fields then cost no statement.
 pub struct Loaders {
-    pub users: DataLoader<ById<user::Model>>,
-    pub teams: DataLoader<ById<team::Model>>,
-    pub services: DataLoader<ById<service::Model>>,
-    pub members: DataLoader<MembersOfTeam>,
-    pub managers: DataLoader<ManagersOfTeam>,
-    pub memberships: DataLoader<MembershipsOfUser>,
-    pub team_services: DataLoader<ServicesOfTeam>,
+    pub users: Dl<ById<user::Model>>,
+    pub teams: Dl<ById<team::Model>>,
+    pub services: Dl<ById<service::Model>>,
+    pub members: Dl<MembersOfTeam>,
+    pub managers: Dl<ManagersOfTeam>,
+    pub memberships: Dl<MembershipsOfUser>,
+    pub team_services: Dl<ServicesOfTeam>,
+    pub incident_roles: Dl<RolesOfIncident>,
+    pub incident_events: Dl<EventsOfIncident>,
+    pub incident_updates: Dl<UpdatesOfIncident>,
+    pub policies: Dl<Policies>,
 }
 
 impl Loaders {
+    /// Loaders whose batch tasks count their statements for the current request.
     pub fn new(db: &Db) -> Self {
-        fn dl<L>(l: L) -> DataLoader<L> {
-            DataLoader::new(l, tokio::spawn)
+        let counter = statements::current();
+        fn dl<L>(l: L, counter: &Option<Arc<AtomicUsize>>) -> Dl<L> {
+            let counter = counter.clone();
+            DataLoader::with_cache(
+                l,
+                move |fut| match counter.clone() {
+                    Some(c) => tokio::spawn(statements::counting(c, fut)),
+                    None => tokio::spawn(fut),
+                },
+                HashMapCache::default(),
+            )
         }
         Self {
-            users: dl(ById::new(db)),
-            teams: dl(ById::new(db)),
-            services: dl(ById::new(db)),
-            members: dl(MembersOfTeam(db.clone())),
-            managers: dl(ManagersOfTeam(db.clone())),
-            memberships: dl(MembershipsOfUser(db.clone())),
-            team_services: dl(ServicesOfTeam(db.clone())),
+            users: dl(ById::new(db), &counter),
+            teams: dl(ById::new(db), &counter),
+            services: dl(ById::new(db), &counter),
+            members: dl(MembersOfTeam(db.clone()), &counter),
+            managers: dl(ManagersOfTeam(db.clone()), &counter),
+            memberships: dl(MembershipsOfUser(db.clone()), &counter),
+            team_services: dl(ServicesOfTeam(db.clone()), &counter),
+            incident_roles: dl(RolesOfIncident(db.clone()), &counter),
+            incident_events: dl(EventsOfIncident(db.clone()), &counter),
+            incident_updates: dl(UpdatesOfIncident(db.clone()), &counter),
+            policies: dl(Policies(db.clone()), &counter),
         }
     }
 }
@@ -81,7 +107,7 @@ impl Loader<Uuid> for ById<service::Model> {
 }
 
 /// Groups rows under a key, keeping their order.
-fn group<T>(rows: Vec<T>, key: impl Fn(&T) -> Uuid) -> HashMap<Uuid, Vec<T>> {
+pub fn group<T>(rows: Vec<T>, key: impl Fn(&T) -> Uuid) -> HashMap<Uuid, Vec<T>> {
     let mut map: HashMap<Uuid, Vec<T>> = HashMap::new();
     for row in rows {
         map.entry(key(&row)).or_default().push(row);
@@ -130,5 +156,67 @@ impl Loader<Uuid> for ServicesOfTeam {
         Ok(group(catalog::of_teams(&self.0, keys).await?, |s| {
             s.team_id
         }))
+    }
+}
+
+pub struct RolesOfIncident(Db);
+impl Loader<Uuid> for RolesOfIncident {
+    type Value = Vec<incident_role::Model>;
+    type Error = async_graphql::Error;
+    async fn load(&self, keys: &[Uuid]) -> LoadResult<Self::Value> {
+        Ok(with_empty(
+            keys,
+            group(incidents::roles_of(&self.0, keys).await?, |r| r.incident_id),
+        ))
+    }
+}
+
+pub struct EventsOfIncident(Db);
+impl Loader<Uuid> for EventsOfIncident {
+    type Value = Vec<incident_event::Model>;
+    type Error = async_graphql::Error;
+    async fn load(&self, keys: &[Uuid]) -> LoadResult<Self::Value> {
+        Ok(with_empty(
+            keys,
+            group(incidents::events_of(&self.0, keys).await?, |e| {
+                e.incident_id
+            }),
+        ))
+    }
+}
+
+pub struct UpdatesOfIncident(Db);
+impl Loader<Uuid> for UpdatesOfIncident {
+    type Value = Vec<incident_update::Model>;
+    type Error = async_graphql::Error;
+    async fn load(&self, keys: &[Uuid]) -> LoadResult<Self::Value> {
+        Ok(with_empty(
+            keys,
+            group(incidents::updates_of(&self.0, keys).await?, |u| {
+                u.incident_id
+            }),
+        ))
+    }
+}
+
+/// Every key gets an entry (empty when it has no rows), so the cache answers for it.
+pub fn with_empty<T>(keys: &[Uuid], mut map: HashMap<Uuid, Vec<T>>) -> HashMap<Uuid, Vec<T>> {
+    for k in keys {
+        map.entry(*k).or_default();
+    }
+    map
+}
+
+/// Severity policies: one statement loads all four.
+pub struct Policies(Db);
+impl Loader<entity::Severity> for Policies {
+    type Value = scheduler::domain::severity::SeverityPolicy;
+    type Error = async_graphql::Error;
+    async fn load(
+        &self,
+        _keys: &[entity::Severity],
+    ) -> Result<HashMap<entity::Severity, Self::Value>, Self::Error> {
+        let all = crate::services::severity::all(self.0.conn()).await?;
+        Ok(all.into_iter().map(|p| (p.severity, p)).collect())
     }
 }

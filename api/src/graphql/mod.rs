@@ -4,9 +4,12 @@
 pub mod connection;
 pub mod context;
 pub mod error;
+pub mod incident;
 pub mod loaders;
 pub mod organization;
 pub mod service;
+pub mod severity;
+pub mod status_page;
 pub mod team;
 pub mod user;
 
@@ -19,6 +22,9 @@ pub struct QueryRoot(
     user::UserQuery,
     team::TeamQuery,
     service::ServiceQuery,
+    incident::IncidentQuery,
+    severity::SeverityQuery,
+    status_page::StatusPageQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -27,6 +33,8 @@ pub struct MutationRoot(
     user::UserMutation,
     team::TeamMutation,
     service::ServiceMutation,
+    incident::IncidentMutation,
+    severity::SeverityMutation,
 );
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;

@@ -355,10 +355,14 @@ async fn execute_one(
         OperationType::Mutation => "mutation",
         OperationType::Subscription => "subscription",
     };
+    let statements = crate::db::statements::current()
+        .map(|c| c.load(Ordering::Relaxed))
+        .unwrap_or(0);
     state.metrics.record_operation(
         op_name.as_deref(),
         kind_label,
         started.elapsed().as_secs_f64(),
+        statements,
     );
 
     if !flag.0.load(Ordering::SeqCst) {
@@ -476,7 +480,10 @@ async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Principal
 }
 
 pub async fn handle(State(state): State<AppState>, req: Request) -> Response {
-    let response = handle_inner(&state, req).await;
+    // Every statement of this request (authentication, resolvers, DataLoader batches) is
+    // counted, and the count per operation goes to `/metrics`.
+    let counter = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let response = crate::db::statements::counting(counter, handle_inner(&state, req)).await;
     state.metrics.record_status(response.status().as_u16());
     response
 }

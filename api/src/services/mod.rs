@@ -4,8 +4,10 @@
 
 pub mod audit;
 pub mod catalog;
+pub mod incidents;
 pub mod organization;
 pub mod page;
+pub mod severity;
 pub mod teams;
 pub mod users;
 

@@ -3,6 +3,9 @@
 //! and rotations to follow.
 
 pub mod channel;
+pub mod deadlines;
+pub mod incident;
 pub mod severity;
+pub mod templates;
 pub mod text;
 pub mod zone;

@@ -3,26 +3,7 @@
 //! reference; an organization may override them (stored beside its settings).
 
 use chrono::{DateTime, Duration, Utc};
-use entity::Severity;
-
-/// Who a page for a new incident goes to, beyond nobody.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PageTarget {
-    OnCall,
-    TeamLead,
-    EngineeringLead,
-    VpEngineering,
-}
-
-/// What customers are told.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CustomerComms {
-    /// The status page and a notification are required.
-    StatusPageAndNotification,
-    /// Customers are notified.
-    Notified,
-    None,
-}
+pub use entity::{CustomerComms, PageTarget, Severity};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SeverityPolicy {

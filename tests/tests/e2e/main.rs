@@ -4,6 +4,7 @@
 
 mod auth;
 mod http_spec;
+mod incidents;
 mod operations;
 mod organization;
 mod schema;

@@ -1,0 +1,118 @@
+//! Severity policies: read by every signed-in user, changed by admins.
+
+use super::context::svc;
+use super::loaders::Loaders;
+use crate::error::ServiceError;
+use crate::services::severity::{self as policies, PolicyChange};
+use async_graphql::{Context, InputObject, MaybeUndefined, Object, Result, SimpleObject};
+use entity::{CustomerComms, PageTarget, Role, Severity};
+use scheduler::domain::severity::SeverityPolicy;
+
+/// What a severity means in practice.
+#[derive(SimpleObject)]
+#[graphql(name = "SeverityPolicy")]
+pub struct SeverityPolicyObject {
+    pub severity: Severity,
+    /// Minutes to acknowledge a page (0: immediately); null: next business day, no page.
+    pub respond_within_minutes: Option<i64>,
+    /// Response is expected within business hours only.
+    pub business_hours_only: bool,
+    /// Who is paged when an incident of this severity is declared.
+    pub pages: Vec<PageTarget>,
+    /// Minutes between status updates; null: on change only.
+    pub update_every_minutes: Option<i64>,
+    pub customer_comms: CustomerComms,
+}
+
+impl From<SeverityPolicy> for SeverityPolicyObject {
+    fn from(p: SeverityPolicy) -> Self {
+        Self {
+            severity: p.severity,
+            respond_within_minutes: p.respond_within.map(|d| d.num_minutes()),
+            business_hours_only: p.business_hours_only,
+            pages: p.pages,
+            update_every_minutes: p.update_every.map(|d| d.num_minutes()),
+            customer_comms: p.customer_comms,
+        }
+    }
+}
+
+/// The policy in force for `severity`, through the request's cache.
+pub async fn policy(ctx: &Context<'_>, severity: Severity) -> Result<SeverityPolicyObject> {
+    let loaders = ctx.data_unchecked::<Loaders>();
+    loaders
+        .policies
+        .load_one(severity)
+        .await?
+        .map(Into::into)
+        .ok_or_else(|| ServiceError::NotFound("severity policy").into())
+}
+
+#[derive(Default)]
+pub struct SeverityQuery;
+
+#[Object]
+impl SeverityQuery {
+    /// The policy of each severity, SEV1 first.
+    async fn severity_policies(&self, ctx: &Context<'_>) -> Result<Vec<SeverityPolicyObject>> {
+        let s = svc(ctx);
+        s.principal.require(Role::Viewer)?;
+        Ok(policies::all(s.db.conn())
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect())
+    }
+}
+
+#[derive(InputObject)]
+pub struct UpdateSeverityPolicyInput {
+    pub severity: Severity,
+    /// null: no paging deadline (next business day).
+    pub respond_within_minutes: MaybeUndefined<i32>,
+    pub business_hours_only: Option<bool>,
+    pub pages: Option<Vec<PageTarget>>,
+    /// null: updates on change only.
+    pub update_every_minutes: MaybeUndefined<i32>,
+    pub customer_comms: Option<CustomerComms>,
+}
+
+#[derive(SimpleObject)]
+pub struct UpdateSeverityPolicyPayload {
+    pub policy: SeverityPolicyObject,
+}
+
+fn maybe(v: MaybeUndefined<i32>) -> Option<Option<i32>> {
+    match v {
+        MaybeUndefined::Undefined => None,
+        MaybeUndefined::Null => Some(None),
+        MaybeUndefined::Value(v) => Some(Some(v)),
+    }
+}
+
+#[derive(Default)]
+pub struct SeverityMutation;
+
+#[Object]
+impl SeverityMutation {
+    /// Admins only; audited.
+    async fn update_severity_policy(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateSeverityPolicyInput,
+    ) -> Result<UpdateSeverityPolicyPayload> {
+        let p = policies::update(
+            svc(ctx),
+            PolicyChange {
+                severity: input.severity,
+                respond_within_minutes: maybe(input.respond_within_minutes),
+                business_hours_only: input.business_hours_only,
+                pages: input.pages,
+                update_every_minutes: maybe(input.update_every_minutes),
+                customer_comms: input.customer_comms,
+            },
+        )
+        .await?;
+        Ok(UpdateSeverityPolicyPayload { policy: p.into() })
+    }
+}

@@ -1,0 +1,41 @@
+//! An incident: what happened, how bad, who leads, and every timestamp the metrics need.
+use crate::enums::{IncidentStatus, Severity};
+use sea_orm::entity::prelude::*;
+
+#[sea_orm::model]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "incidents")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub title: String,
+    /// Shown on the status page instead of `title` when set.
+    pub public_title: Option<String>,
+    pub description: Option<String>,
+    pub severity: Severity,
+    /// The worst severity ever reached (postmortems are required from SEV2 up).
+    pub highest_severity: Severity,
+    pub status: IncidentStatus,
+    #[sea_orm(unique)]
+    pub channel: String,
+    pub service_id: Option<Uuid>,
+    pub team_id: Option<Uuid>,
+    pub customer_impact: bool,
+    pub restricted: bool,
+    pub false_alarm: bool,
+    pub duplicate_of: Option<Uuid>,
+    pub recurrence_of: Option<Uuid>,
+    pub resolution_summary: Option<String>,
+    pub declared_by: Uuid,
+    pub started_at: DateTimeUtc,
+    pub detected_at: DateTimeUtc,
+    pub declared_at: DateTimeUtc,
+    pub acknowledged_at: Option<DateTimeUtc>,
+    pub mitigated_at: Option<DateTimeUtc>,
+    pub resolved_at: Option<DateTimeUtc>,
+    pub last_update_at: Option<DateTimeUtc>,
+    pub next_update_due_at: Option<DateTimeUtc>,
+    pub updated_at: DateTimeUtc,
+}
+
+impl ActiveModelBehavior for ActiveModel {}

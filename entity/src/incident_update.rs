@@ -1,0 +1,19 @@
+//! Status updates: internal, or public (then shown on the status page).
+use crate::enums::IncidentStatus;
+use sea_orm::entity::prelude::*;
+
+#[sea_orm::model]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "incident_updates")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub incident_id: Uuid,
+    pub at: DateTimeUtc,
+    pub author_id: Uuid,
+    pub status: IncidentStatus,
+    pub message: String,
+    pub public: bool,
+}
+
+impl ActiveModelBehavior for ActiveModel {}

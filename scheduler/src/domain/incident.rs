@@ -1,0 +1,260 @@
+//! Incident rules: which transitions are allowed from which state, the Commander/Tech Lead
+//! rule, and the consistency of the timestamps. Plain functions of the current state.
+
+use chrono::{DateTime, Utc};
+use entity::{IncidentRole, IncidentStatus, Severity};
+use thiserror::Error;
+
+/// Why a change is refused. Each message is meant for the person who asked.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum RuleError {
+    #[error("the incident is resolved: reopen it first")]
+    Resolved,
+    #[error("the incident is not resolved, so it cannot be reopened")]
+    NotResolved,
+    #[error("the incident was already acknowledged")]
+    AlreadyAcknowledged,
+    #[error("the incident was already marked mitigated")]
+    AlreadyMitigated,
+    #[error("the incident already has severity {0:?}")]
+    SameSeverity(Severity),
+    #[error("RESOLVED is set by resolveIncident only")]
+    ResolvedNeedsResolve,
+    #[error(
+        "the Incident Commander should not also be the Technical Lead; set \
+         acknowledgeCommanderIsTechLead to call it out explicitly"
+    )]
+    CommanderIsTechLead,
+    #[error("an incident cannot be linked to itself")]
+    SelfLink,
+    #[error("the earlier incident must have been declared before this one")]
+    NotEarlier,
+    #[error("that incident is itself a duplicate; point at the original")]
+    DuplicateOfDuplicate,
+    #[error("{0}")]
+    Time(&'static str),
+}
+
+/// The part of an incident the rules look at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct State {
+    pub status: IncidentStatus,
+    pub acknowledged: bool,
+    pub mitigated: bool,
+}
+
+impl State {
+    fn open(&self) -> Result<(), RuleError> {
+        if self.status == IncidentStatus::Resolved {
+            Err(RuleError::Resolved)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Title, description, times, roles, notes, updates: only while open.
+    pub fn can_change(&self) -> Result<(), RuleError> {
+        self.open()
+    }
+
+    pub fn acknowledge(&self) -> Result<(), RuleError> {
+        self.open()?;
+        if self.acknowledged {
+            return Err(RuleError::AlreadyAcknowledged);
+        }
+        Ok(())
+    }
+
+    pub fn change_severity(&self, current: Severity, to: Severity) -> Result<(), RuleError> {
+        self.open()?;
+        if current == to {
+            return Err(RuleError::SameSeverity(to));
+        }
+        Ok(())
+    }
+
+    /// A status update may move between the open statuses; RESOLVED needs a resolution.
+    pub fn post_update(&self, status: IncidentStatus) -> Result<(), RuleError> {
+        self.open()?;
+        if status == IncidentStatus::Resolved {
+            return Err(RuleError::ResolvedNeedsResolve);
+        }
+        Ok(())
+    }
+
+    pub fn mark_mitigated(&self) -> Result<(), RuleError> {
+        self.open()?;
+        if self.mitigated {
+            return Err(RuleError::AlreadyMitigated);
+        }
+        Ok(())
+    }
+
+    pub fn resolve(&self) -> Result<(), RuleError> {
+        self.open()
+    }
+
+    pub fn reopen(&self) -> Result<(), RuleError> {
+        if self.status != IncidentStatus::Resolved {
+            return Err(RuleError::NotResolved);
+        }
+        Ok(())
+    }
+}
+
+/// The highest severity after a change (SEV1 is the highest).
+pub fn highest(a: Severity, b: Severity) -> Severity {
+    a.min(b)
+}
+
+/// "Air traffic controller, not pilot": the same person may not be Commander and Technical
+/// Lead unless the team calls it out. `holders` are the current holders of the other roles.
+pub fn check_role_assignment(
+    role: IncidentRole,
+    user: uuid::Uuid,
+    holders: &[(IncidentRole, uuid::Uuid)],
+    acknowledged: bool,
+) -> Result<bool, RuleError> {
+    let other = match role {
+        IncidentRole::Commander => Some(IncidentRole::TechLead),
+        IncidentRole::TechLead => Some(IncidentRole::Commander),
+        _ => None,
+    };
+    let conflict = other.is_some_and(|o| holders.iter().any(|(r, u)| *r == o && *u == user));
+    if conflict && !acknowledged {
+        return Err(RuleError::CommanderIsTechLead);
+    }
+    Ok(conflict)
+}
+
+/// Impact starts before (or when) it is detected, and neither lies in the future.
+pub fn check_times(
+    started: DateTime<Utc>,
+    detected: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<(), RuleError> {
+    if detected > now {
+        return Err(RuleError::Time("detectedAt cannot be in the future"));
+    }
+    if started > detected {
+        return Err(RuleError::Time("startedAt cannot be after detectedAt"));
+    }
+    Ok(())
+}
+
+/// An earlier incident for recurrence or duplicate links.
+pub fn check_link(
+    this: uuid::Uuid,
+    this_declared: DateTime<Utc>,
+    other: uuid::Uuid,
+    other_declared: DateTime<Utc>,
+) -> Result<(), RuleError> {
+    if this == other {
+        return Err(RuleError::SelfLink);
+    }
+    if other_declared > this_declared {
+        return Err(RuleError::NotEarlier);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{Duration, TimeZone};
+    use uuid::Uuid;
+
+    fn state(status: IncidentStatus) -> State {
+        State {
+            status,
+            acknowledged: false,
+            mitigated: false,
+        }
+    }
+
+    #[test]
+    fn transitions() {
+        let open = state(IncidentStatus::Investigating);
+        let resolved = state(IncidentStatus::Resolved);
+        assert!(open.acknowledge().is_ok());
+        assert_eq!(
+            State {
+                acknowledged: true,
+                ..open
+            }
+            .acknowledge(),
+            Err(RuleError::AlreadyAcknowledged)
+        );
+        assert_eq!(resolved.acknowledge(), Err(RuleError::Resolved));
+        assert_eq!(resolved.resolve(), Err(RuleError::Resolved));
+        assert_eq!(resolved.can_change(), Err(RuleError::Resolved));
+        assert!(resolved.reopen().is_ok());
+        assert_eq!(open.reopen(), Err(RuleError::NotResolved));
+        assert_eq!(
+            open.post_update(IncidentStatus::Resolved),
+            Err(RuleError::ResolvedNeedsResolve)
+        );
+        assert!(open.post_update(IncidentStatus::Monitoring).is_ok());
+        assert!(open.mark_mitigated().is_ok());
+        assert_eq!(
+            State {
+                mitigated: true,
+                ..open
+            }
+            .mark_mitigated(),
+            Err(RuleError::AlreadyMitigated)
+        );
+        assert_eq!(
+            open.change_severity(Severity::Sev2, Severity::Sev2),
+            Err(RuleError::SameSeverity(Severity::Sev2))
+        );
+        assert!(open.change_severity(Severity::Sev2, Severity::Sev1).is_ok());
+    }
+
+    #[test]
+    fn highest_severity_is_the_lowest_number() {
+        assert_eq!(highest(Severity::Sev3, Severity::Sev1), Severity::Sev1);
+        assert_eq!(highest(Severity::Sev2, Severity::Sev4), Severity::Sev2);
+    }
+
+    #[test]
+    fn commander_is_not_tech_lead_unless_called_out() {
+        let ada = Uuid::now_v7();
+        let bob = Uuid::now_v7();
+        let holders = [(IncidentRole::Commander, ada)];
+        assert_eq!(
+            check_role_assignment(IncidentRole::TechLead, ada, &holders, false),
+            Err(RuleError::CommanderIsTechLead)
+        );
+        assert_eq!(
+            check_role_assignment(IncidentRole::TechLead, ada, &holders, true),
+            Ok(true)
+        );
+        assert_eq!(
+            check_role_assignment(IncidentRole::TechLead, bob, &holders, false),
+            Ok(false)
+        );
+        // Other roles may be combined freely.
+        assert_eq!(
+            check_role_assignment(IncidentRole::Scribe, ada, &holders, false),
+            Ok(false)
+        );
+        let holders = [(IncidentRole::TechLead, bob)];
+        assert!(check_role_assignment(IncidentRole::Commander, bob, &holders, false).is_err());
+    }
+
+    #[test]
+    fn times_and_links() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 0).unwrap();
+        assert!(check_times(now - Duration::minutes(5), now, now).is_ok());
+        assert!(check_times(now, now + Duration::seconds(1), now).is_err());
+        assert!(check_times(now, now - Duration::minutes(1), now).is_err());
+        let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
+        assert_eq!(check_link(a, now, a, now), Err(RuleError::SelfLink));
+        assert_eq!(
+            check_link(a, now, b, now + Duration::minutes(1)),
+            Err(RuleError::NotEarlier)
+        );
+        assert!(check_link(a, now, b, now - Duration::days(3)).is_ok());
+    }
+}

@@ -1,0 +1,998 @@
+//! The incident core over HTTP: lifecycle, rules, restricted incidents, the status page,
+//! severity policies and the statement count of a page under load.
+
+use chrono::Duration;
+use entity::Role;
+use firebreak_tests::serde_json::{Value, json};
+use firebreak_tests::{TestApp, e2e};
+
+const DECLARE: &str = "mutation($in: DeclareIncidentInput!) { declareIncident(input: $in) { incident { id channel status severity nextUpdateDueAt declaredAt startedAt detectedAt commander { login } } } }";
+
+async fn declare(app: &TestApp, token: &str, input: Value) -> Value {
+    let res = app.gql(Some(token), DECLARE, json!({ "in": input })).await;
+    res.ok()["declareIncident"]["incident"].clone()
+}
+
+async fn mutate(app: &TestApp, token: &str, name: &str, input: Value) -> firebreak_tests::Gql {
+    let input_type = match name {
+        "acknowledgeIncident" | "markMitigated" => "IncidentIdInput".to_owned(),
+        "resolveIncident" | "reopenIncident" => format!("{}Input", upper_first(name)),
+        other => format!("{}Input", upper_first(other)),
+    };
+    let q = format!(
+        "mutation($in: {input_type}!) {{ {name}(input: $in) {{ incident {{ id status }} }} }}"
+    );
+    app.gql(Some(token), &q, json!({ "in": input })).await
+}
+
+fn upper_first(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+        .unwrap_or_default()
+}
+
+const DETAILS: &str = "query($id: ID!) { incident(id: $id) {
+    status severity highestSeverity acknowledgedAt mitigatedAt resolvedAt nextUpdateDueAt isUpdateOverdue
+    falseAlarm resolutionSummary
+    roles { role user { login } }
+    timeline { kind message author { login } before after }
+    updates { status message public }
+    severityPolicy { updateEveryMinutes pages customerComms }
+    messages { internalInitial internalUpdate internalResolution customerInitial customerResolution }
+} }";
+
+e2e!(declare_work_resolve_reopen_resolve, |app| {
+    let (_, ada) = app.named_user("ada", Role::Responder).await;
+    let (bob_id, bob) = app.named_user("bob", Role::Responder).await;
+    let (cat_id, _) = app.named_user("cat", Role::Responder).await;
+    let inc = declare(&app, &ada, json!({ "title": "Payment failure", "severity": "SEV1", "customerImpact": true, "description": "Card payments fail" })).await;
+    let id = inc["id"].as_str().unwrap().to_owned();
+    assert_eq!(inc["channel"], "#inc-2026-11-23-payment-failure");
+    assert_eq!(inc["status"], "INVESTIGATING");
+    assert_eq!(
+        inc["commander"]["login"], "ada",
+        "the declarer commands by default"
+    );
+    assert_eq!(inc["detectedAt"], inc["declaredAt"]);
+    assert_eq!(inc["startedAt"], inc["detectedAt"]);
+    assert_eq!(
+        inc["nextUpdateDueAt"], "2026-11-23T09:15:00+00:00",
+        "SEV1: every 15 min"
+    );
+
+    mutate(
+        &app,
+        &bob,
+        "acknowledgeIncident",
+        json!({ "incidentId": id }),
+    )
+    .await
+    .ok();
+    mutate(
+        &app,
+        &ada,
+        "assignRole",
+        json!({ "incidentId": id, "role": "TECH_LEAD", "userId": bob_id }),
+    )
+    .await
+    .ok();
+    mutate(
+        &app,
+        &ada,
+        "assignRole",
+        json!({ "incidentId": id, "role": "SCRIBE", "userId": cat_id }),
+    )
+    .await
+    .ok();
+    mutate(
+        &app,
+        &ada,
+        "assignRole",
+        json!({ "incidentId": id, "role": "COMMS_LEAD", "userId": cat_id }),
+    )
+    .await
+    .ok();
+
+    app.advance_clock(Duration::minutes(16));
+    let d = app.gql(Some(&ada), DETAILS, json!({ "id": id })).await;
+    assert_eq!(d.ok()["incident"]["isUpdateOverdue"], true);
+
+    let post = "mutation($in: PostUpdateInput!) { postUpdate(input: $in) { incident { status nextUpdateDueAt isUpdateOverdue } update { public } } }";
+    let res = app
+        .gql(Some(&ada), post, json!({ "in": { "incidentId": id, "message": "Rolled back deploy 4411; error rate falling", "status": "IDENTIFIED", "public": false } }))
+        .await;
+    let r = &res.ok()["postUpdate"];
+    assert_eq!(r["incident"]["status"], "IDENTIFIED");
+    assert_eq!(r["incident"]["isUpdateOverdue"], false);
+    assert_eq!(
+        r["incident"]["nextUpdateDueAt"],
+        "2026-11-23T09:31:00+00:00"
+    );
+    app.gql(Some(&ada), post, json!({ "in": { "incidentId": id, "message": "We identified the cause and are fixing it.", "status": "IDENTIFIED", "public": true } }))
+        .await
+        .ok();
+    mutate(&app, &bob, "logEvent", json!({ "incidentId": id, "kind": "ACTION_TAKEN", "message": "Rolled back deployment at 09:14 because error rate increased after deploy" })).await.ok();
+    mutate(&app, &ada, "logEvent", json!({ "incidentId": id, "kind": "DECISION", "message": "No failover: rollback suffices" })).await.ok();
+    app.advance_clock(Duration::minutes(10));
+    let res = mutate(&app, &bob, "markMitigated", json!({ "incidentId": id })).await;
+    assert_eq!(
+        res.ok()["markMitigated"]["incident"]["status"],
+        "MONITORING"
+    );
+    app.advance_clock(Duration::minutes(30));
+    let res = mutate(
+        &app,
+        &ada,
+        "resolveIncident",
+        json!({ "incidentId": id, "summary": "Rolled back deploy 4411" }),
+    )
+    .await;
+    assert_eq!(
+        res.ok()["resolveIncident"]["incident"]["status"],
+        "RESOLVED"
+    );
+
+    let d = app.gql(Some(&ada), DETAILS, json!({ "id": id })).await;
+    let i = d.ok()["incident"].clone();
+    assert_eq!(i["resolvedAt"], "2026-11-23T09:56:00+00:00");
+    assert_eq!(i["mitigatedAt"], "2026-11-23T09:26:00+00:00");
+    assert_eq!(i["acknowledgedAt"], "2026-11-23T09:00:00+00:00");
+    assert!(i["nextUpdateDueAt"].is_null());
+    let roles: Vec<(String, String)> = i["roles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["role"].as_str().unwrap().to_owned(),
+                r["user"]["login"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert!(roles.contains(&("COMMANDER".into(), "ada".into())));
+    assert!(roles.contains(&("TECH_LEAD".into(), "bob".into())));
+    assert!(roles.contains(&("SCRIBE".into(), "cat".into())));
+    let m = &i["messages"];
+    assert!(
+        m["internalInitial"]
+            .as_str()
+            .unwrap()
+            .contains("Incident Commander: ada")
+    );
+    assert!(
+        m["internalUpdate"]
+            .as_str()
+            .unwrap()
+            .contains("Rolled back deployment at 09:14")
+    );
+    let res_msg = m["internalResolution"].as_str().unwrap();
+    assert!(
+        res_msg.contains("Duration: 56 min")
+            && res_msg.contains("Postmortem due 2026-11-25 09:56 UTC"),
+        "{res_msg}"
+    );
+    let cust = m["customerResolution"].as_str().unwrap();
+    assert!(
+        !cust.contains("ada") && !cust.contains("#inc-") && !cust.contains("4411"),
+        "{cust}"
+    );
+
+    // Reopen, resolve again.
+    let res = mutate(
+        &app,
+        &ada,
+        "reopenIncident",
+        json!({ "incidentId": id, "reason": "Errors are back" }),
+    )
+    .await;
+    assert_eq!(
+        res.ok()["reopenIncident"]["incident"]["status"],
+        "INVESTIGATING"
+    );
+    app.advance_clock(Duration::minutes(5));
+    mutate(
+        &app,
+        &ada,
+        "resolveIncident",
+        json!({ "incidentId": id, "summary": "Disabled the flag" }),
+    )
+    .await
+    .ok();
+    let d = app.gql(Some(&ada), DETAILS, json!({ "id": id })).await;
+    let i = d.ok()["incident"].clone();
+    assert_eq!(i["resolvedAt"], "2026-11-23T10:01:00+00:00");
+    let kinds: Vec<&str> = i["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "DECLARED",
+            "ACKNOWLEDGED",
+            "ROLE_CHANGE",
+            "ROLE_CHANGE",
+            "ROLE_CHANGE",
+            "STATUS_CHANGE",
+            "UPDATE_POSTED",
+            "UPDATE_POSTED",
+            "ACTION_TAKEN",
+            "DECISION",
+            "MITIGATED",
+            "RESOLVED",
+            "REOPENED",
+            "RESOLVED"
+        ]
+    );
+    let status_change = &i["timeline"][5];
+    assert_eq!(status_change["before"]["status"], "INVESTIGATING");
+    assert_eq!(status_change["after"]["status"], "IDENTIFIED");
+    assert_eq!(i["timeline"][1]["author"]["login"], "bob");
+});
+
+e2e!(invalid_transitions_and_input_are_refused_whole, |app| {
+    let (_, t) = app.user(Role::Responder).await;
+    let id = declare(
+        &app,
+        &t,
+        json!({ "title": "Login broken", "severity": "SEV2" }),
+    )
+    .await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    mutate(&app, &t, "acknowledgeIncident", json!({ "incidentId": id }))
+        .await
+        .ok();
+    mutate(&app, &t, "acknowledgeIncident", json!({ "incidentId": id }))
+        .await
+        .expect_code("BAD_USER_INPUT");
+    mutate(
+        &app,
+        &t,
+        "reopenIncident",
+        json!({ "incidentId": id, "reason": "x" }),
+    )
+    .await
+    .expect_code("BAD_USER_INPUT");
+    let post = "mutation($in: PostUpdateInput!) { postUpdate(input: $in) { update { id } } }";
+    app.gql(
+        Some(&t),
+        post,
+        json!({ "in": { "incidentId": id, "message": "done", "status": "RESOLVED" } }),
+    )
+    .await
+    .expect_code("BAD_USER_INPUT");
+    app.gql(Some(&t), post, json!({ "in": { "incidentId": id, "message": "x", "status": "MONITORING", "public": true } }))
+        .await
+        .expect_code("BAD_USER_INPUT");
+    mutate(
+        &app,
+        &t,
+        "changeSeverity",
+        json!({ "incidentId": id, "severity": "SEV2", "reason": "same" }),
+    )
+    .await
+    .expect_code("BAD_USER_INPUT");
+    mutate(
+        &app,
+        &t,
+        "resolveIncident",
+        json!({ "incidentId": id, "summary": "  " }),
+    )
+    .await
+    .expect_code("BAD_USER_INPUT");
+    mutate(
+        &app,
+        &t,
+        "resolveIncident",
+        json!({ "incidentId": id, "summary": "fixed" }),
+    )
+    .await
+    .ok();
+    mutate(
+        &app,
+        &t,
+        "resolveIncident",
+        json!({ "incidentId": id, "summary": "again" }),
+    )
+    .await
+    .expect_code("BAD_USER_INPUT");
+    mutate(
+        &app,
+        &t,
+        "updateIncident",
+        json!({ "incidentId": id, "title": "New" }),
+    )
+    .await
+    .expect_code("BAD_USER_INPUT");
+    mutate(
+        &app,
+        &t,
+        "logEvent",
+        json!({ "incidentId": id, "kind": "NOTE", "message": "late" }),
+    )
+    .await
+    .expect_code("BAD_USER_INPUT");
+    mutate(
+        &app,
+        &t,
+        "acknowledgeIncident",
+        json!({ "incidentId": "0190f0c2-0000-7000-8000-000000000000" }),
+    )
+    .await
+    .expect_code("NOT_FOUND");
+
+    for title in ["", "   ", &"x".repeat(10_000), "bell\u{7}", "two\nlines"] {
+        let res = app
+            .gql(
+                Some(&t),
+                DECLARE,
+                json!({ "in": { "title": title, "severity": "SEV3" } }),
+            )
+            .await;
+        res.expect_code("BAD_USER_INPUT");
+    }
+    // No severity: refused before execution (there is no default).
+    let res = app
+        .gql(
+            Some(&t),
+            DECLARE,
+            json!({ "in": { "title": "No severity" } }),
+        )
+        .await;
+    assert_eq!(res.status, 422);
+    let res = app
+        .gql(Some(&t), DECLARE, json!({ "in": { "title": "Future", "severity": "SEV3", "detectedAt": "2030-01-01T00:00:00Z" } }))
+        .await;
+    res.expect_code("BAD_USER_INPUT");
+    let res = app
+        .gql(Some(&t), DECLARE, json!({ "in": { "title": "Bad team", "severity": "SEV3", "teamId": "0190f0c2-0000-7000-8000-000000000000" } }))
+        .await;
+    res.expect_code("NOT_FOUND");
+    // Viewers cannot declare.
+    let viewer = app.token(Role::Viewer).await;
+    app.gql(
+        Some(&viewer),
+        DECLARE,
+        json!({ "in": { "title": "x", "severity": "SEV3" } }),
+    )
+    .await
+    .expect_code("FORBIDDEN");
+    // Nothing half-written: one incident, with exactly its own timeline.
+    let res = app
+        .gql(
+            Some(&t),
+            "{ incidents { edges { node { timeline { kind } } } } }",
+            json!({}),
+        )
+        .await;
+    let edges = res.ok()["incidents"]["edges"].as_array().unwrap().clone();
+    assert_eq!(edges.len(), 1);
+    assert_eq!(
+        edges[0]["node"]["timeline"].as_array().unwrap().len(),
+        3,
+        "declared, acknowledged, resolved"
+    );
+});
+
+e2e!(commander_and_tech_lead_need_a_call_out, |app| {
+    let (ada_id, ada) = app.named_user("ada", Role::Responder).await;
+    let id = declare(
+        &app,
+        &ada,
+        json!({ "title": "Queue stuck", "severity": "SEV3" }),
+    )
+    .await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    mutate(
+        &app,
+        &ada,
+        "assignRole",
+        json!({ "incidentId": id, "role": "TECH_LEAD", "userId": ada_id }),
+    )
+    .await
+    .expect_code("BAD_USER_INPUT");
+    mutate(&app, &ada, "assignRole", json!({ "incidentId": id, "role": "TECH_LEAD", "userId": ada_id, "acknowledgeCommanderIsTechLead": true }))
+        .await
+        .ok();
+    let d = app.gql(Some(&ada), DETAILS, json!({ "id": id })).await;
+    let kinds: Vec<String> = d.ok()["incident"]["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(
+        kinds.contains(&"ROLE_CONFLICT_ACKNOWLEDGED".to_owned()),
+        "{kinds:?}"
+    );
+    // Reassignment is logged with before and after.
+    let (bob_id, _) = app.named_user("bob", Role::Responder).await;
+    mutate(
+        &app,
+        &ada,
+        "assignRole",
+        json!({ "incidentId": id, "role": "COMMANDER", "userId": bob_id }),
+    )
+    .await
+    .ok();
+    let d = app.gql(Some(&ada), DETAILS, json!({ "id": id })).await;
+    let last = d.ok()["incident"]["timeline"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(last["message"], "Reassigned commander");
+    assert_eq!(last["before"]["user"], ada_id);
+    assert_eq!(last["after"]["user"], bob_id);
+});
+
+e2e!(
+    channel_names_are_unique_and_idempotency_keys_dedupe,
+    |app| {
+        let (_, a) = app.named_user("a", Role::Responder).await;
+        let (_, b) = app.named_user("b", Role::Responder).await;
+        let first = declare(
+            &app,
+            &a,
+            json!({ "title": "DB down!", "severity": "SEV2", "idempotencyKey": "alert-42" }),
+        )
+        .await;
+        assert_eq!(first["channel"], "#inc-2026-11-23-db-down");
+        let again = declare(
+            &app,
+            &a,
+            json!({ "title": "DB down!", "severity": "SEV2", "idempotencyKey": "alert-42" }),
+        )
+        .await;
+        assert_eq!(
+            again["id"], first["id"],
+            "same key, same caller: the first incident"
+        );
+        let other = declare(
+            &app,
+            &b,
+            json!({ "title": "DB down!", "severity": "SEV2", "idempotencyKey": "alert-42" }),
+        )
+        .await;
+        assert_ne!(other["id"], first["id"], "another caller's key is its own");
+        assert_eq!(other["channel"], "#inc-2026-11-23-db-down-2");
+        app.advance_clock(Duration::hours(25));
+        let a = app.sign("a");
+        let later = declare(
+            &app,
+            &a,
+            json!({ "title": "DB down!", "severity": "SEV2", "idempotencyKey": "alert-42" }),
+        )
+        .await;
+        assert_ne!(
+            later["id"], first["id"],
+            "after 24 h the key starts a new incident"
+        );
+        assert_eq!(later["channel"], "#inc-2026-11-24-db-down");
+    }
+);
+
+e2e!(restricted_incidents_are_invisible_to_others, |app| {
+    let (_, sec) = app.named_user("sec", Role::Responder).await;
+    let (friend_id, friend) = app.named_user("friend", Role::Viewer).await;
+    let (_, viewer) = app.named_user("viewer", Role::Viewer).await;
+    let (_, responder) = app.named_user("responder", Role::Responder).await;
+    let (_, manager) = app.named_user("manager", Role::Manager).await;
+    declare(
+        &app,
+        &sec,
+        json!({ "title": "Public thing", "severity": "SEV3" }),
+    )
+    .await;
+    let secret = declare(
+        &app,
+        &sec,
+        json!({ "title": "Credential leak", "severity": "SEV1", "restricted": true }),
+    )
+    .await;
+    let id = secret["id"].as_str().unwrap().to_owned();
+    let list = "{ incidents { edges { node { title } } } }";
+    let titles = |res: &firebreak_tests::Gql| -> Vec<String> {
+        res.ok()["incidents"]["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["node"]["title"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    for token in [&viewer, &responder, &friend] {
+        assert_eq!(
+            titles(&app.gql(Some(token), list, json!({})).await),
+            ["Public thing"]
+        );
+        app.gql(
+            Some(token),
+            "query($id: ID!) { incident(id: $id) { title } }",
+            json!({ "id": id }),
+        )
+        .await
+        .expect_code("NOT_FOUND");
+        let res = app
+            .gql(
+                Some(token),
+                "{ incidents(filter: { text: \"leak\" }) { edges { cursor } } }",
+                json!({}),
+            )
+            .await;
+        assert_eq!(res.ok()["incidents"]["edges"].as_array().unwrap().len(), 0);
+    }
+    mutate(
+        &app,
+        &responder,
+        "acknowledgeIncident",
+        json!({ "incidentId": id }),
+    )
+    .await
+    .expect_code("NOT_FOUND");
+    for token in [&sec, &manager] {
+        assert_eq!(
+            titles(&app.gql(Some(token), list, json!({})).await).len(),
+            2
+        );
+    }
+    mutate(
+        &app,
+        &sec,
+        "addIncidentParticipant",
+        json!({ "incidentId": id, "userId": friend_id }),
+    )
+    .await
+    .ok();
+    assert_eq!(
+        titles(&app.gql(Some(&friend), list, json!({})).await).len(),
+        2
+    );
+    // The status page never shows it.
+    let page = app
+        .gql(
+            None,
+            "{ statusPage { ongoing { title } recent { title } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        page.ok()["statusPage"]["ongoing"].as_array().unwrap().len(),
+        0
+    );
+});
+
+e2e!(
+    status_page_shows_public_updates_of_customer_facing_incidents_only,
+    |app| {
+        let (_, ada) = app.named_user("ada.lovelace", Role::Responder).await;
+        let public = declare(&app, &ada, json!({ "title": "checkout-db-7 primary disk full", "publicTitle": "Checkout errors", "severity": "SEV2", "customerImpact": true })).await;
+        let internal = declare(
+            &app,
+            &ada,
+            json!({ "title": "CI runners slow", "severity": "SEV4" }),
+        )
+        .await;
+        let post = "mutation($in: PostUpdateInput!) { postUpdate(input: $in) { update { id } } }";
+        for (msg, public_flag) in [
+            ("Internal: db-7 disk at 100%, paging ada.lovelace", false),
+            ("We are investigating errors at checkout.", true),
+        ] {
+            app.gql(Some(&ada), post, json!({ "in": { "incidentId": public["id"], "message": msg, "status": "INVESTIGATING", "public": public_flag } }))
+            .await
+            .ok();
+        }
+        app.gql(Some(&ada), post, json!({ "in": { "incidentId": internal["id"], "message": "slow", "status": "INVESTIGATING" } }))
+        .await
+        .ok();
+        let q = "{ statusPage { ongoing { id title status impact startedAt resolvedAt updates { message status } } recent { title } } }";
+        let res = app.gql(None, q, json!({})).await;
+        let page = res.ok()["statusPage"].clone();
+        let ongoing = page["ongoing"].as_array().unwrap();
+        assert_eq!(ongoing.len(), 1);
+        assert_eq!(ongoing[0]["title"], "Checkout errors");
+        assert_eq!(ongoing[0]["impact"], "PARTIAL_OUTAGE");
+        assert_eq!(ongoing[0]["updates"].as_array().unwrap().len(), 1);
+        assert_eq!(
+            ongoing[0]["updates"][0]["message"],
+            "We are investigating errors at checkout."
+        );
+        let text = res.body.to_string();
+        for leak in ["ada", "db-7", "#inc-", "Internal", "CI runners"] {
+            assert!(!text.contains(leak), "{leak} leaked: {text}");
+        }
+        // Anonymous callers still see nothing else.
+        app.gql(None, "{ incidents { edges { cursor } } }", json!({}))
+            .await
+            .expect_code("UNAUTHENTICATED");
+        // Resolved: moves to recent; a false alarm disappears.
+        mutate(
+            &app,
+            &ada,
+            "resolveIncident",
+            json!({ "incidentId": public["id"], "summary": "Freed disk" }),
+        )
+        .await
+        .ok();
+        let res = app.gql(None, q, json!({})).await;
+        assert_eq!(
+            res.ok()["statusPage"]["recent"][0]["title"],
+            "Checkout errors"
+        );
+        app.advance_clock(Duration::days(8));
+        let res = app.gql(None, q, json!({})).await;
+        assert_eq!(
+            res.ok()["statusPage"]["recent"].as_array().unwrap().len(),
+            0,
+            "older than 7 days"
+        );
+    }
+);
+
+e2e!(
+    severity_policies_are_readable_by_all_and_changed_by_admins,
+    |app| {
+        let viewer = app.token(Role::Viewer).await;
+        let responder = app.token(Role::Responder).await;
+        let admin = app.token(Role::Admin).await;
+        let q = "{ severityPolicies { severity respondWithinMinutes businessHoursOnly pages updateEveryMinutes customerComms } }";
+        let res = app.gql(Some(&viewer), q, json!({})).await;
+        let p = res.ok()["severityPolicies"].clone();
+        assert_eq!(p[0]["severity"], "SEV1");
+        assert_eq!(
+            p[0]["pages"],
+            json!(["ON_CALL", "ENGINEERING_LEAD", "VP_ENGINEERING"])
+        );
+        assert_eq!(p[1]["updateEveryMinutes"], 30);
+        assert_eq!(p[3]["pages"], json!([]));
+        let m = "mutation($in: UpdateSeverityPolicyInput!) { updateSeverityPolicy(input: $in) { policy { severity updateEveryMinutes } } }";
+        app.gql(
+            Some(&responder),
+            m,
+            json!({ "in": { "severity": "SEV2", "updateEveryMinutes": 20 } }),
+        )
+        .await
+        .expect_code("FORBIDDEN");
+        app.gql(
+            Some(&admin),
+            m,
+            json!({ "in": { "severity": "SEV2", "updateEveryMinutes": 0 } }),
+        )
+        .await
+        .expect_code("BAD_USER_INPUT");
+        let res = app
+            .gql(
+                Some(&admin),
+                m,
+                json!({ "in": { "severity": "SEV2", "updateEveryMinutes": 20 } }),
+            )
+            .await;
+        assert_eq!(
+            res.ok()["updateSeverityPolicy"]["policy"]["updateEveryMinutes"],
+            20
+        );
+        let inc = declare(
+            &app,
+            &responder,
+            json!({ "title": "x", "severity": "SEV2" }),
+        )
+        .await;
+        assert_eq!(inc["nextUpdateDueAt"], "2026-11-23T09:20:00+00:00");
+        // Upgrading to SEV1 moves the deadline to the SEV1 cadence and raises the highest severity.
+        mutate(
+            &app,
+            &responder,
+            "changeSeverity",
+            json!({ "incidentId": inc["id"], "severity": "SEV1", "reason": "payments down" }),
+        )
+        .await
+        .ok();
+        mutate(
+            &app,
+            &responder,
+            "changeSeverity",
+            json!({ "incidentId": inc["id"], "severity": "SEV3", "reason": "contained" }),
+        )
+        .await
+        .ok();
+        let d = app
+            .gql(Some(&responder), DETAILS, json!({ "id": inc["id"] }))
+            .await;
+        let i = &d.ok()["incident"];
+        assert_eq!(i["severity"], "SEV3");
+        assert_eq!(i["highestSeverity"], "SEV1");
+        assert!(i["nextUpdateDueAt"].is_null(), "SEV3 updates on change");
+    }
+);
+
+e2e!(links_duplicates_and_filters, |app| {
+    let (_, t) = app.user(Role::Responder).await;
+    let first = declare(
+        &app,
+        &t,
+        json!({ "title": "Search slow", "severity": "SEV3" }),
+    )
+    .await;
+    app.advance_clock(Duration::hours(1));
+    let dup = declare(
+        &app,
+        &t,
+        json!({ "title": "Search is slow again", "severity": "SEV3" }),
+    )
+    .await;
+    let later = declare(
+        &app,
+        &t,
+        json!({ "title": "Checkout down", "severity": "SEV1" }),
+    )
+    .await;
+    mutate(
+        &app,
+        &t,
+        "markDuplicate",
+        json!({ "incidentId": first["id"], "ofIncidentId": dup["id"] }),
+    )
+    .await
+    .expect_code("BAD_USER_INPUT");
+    mutate(
+        &app,
+        &t,
+        "markDuplicate",
+        json!({ "incidentId": dup["id"], "ofIncidentId": dup["id"] }),
+    )
+    .await
+    .expect_code("BAD_USER_INPUT");
+    let res = mutate(
+        &app,
+        &t,
+        "markDuplicate",
+        json!({ "incidentId": dup["id"], "ofIncidentId": first["id"] }),
+    )
+    .await;
+    assert_eq!(res.ok()["markDuplicate"]["incident"]["status"], "RESOLVED");
+    mutate(
+        &app,
+        &t,
+        "resolveIncident",
+        json!({ "incidentId": first["id"], "summary": "reindexed" }),
+    )
+    .await
+    .ok();
+    mutate(
+        &app,
+        &t,
+        "linkRecurrence",
+        json!({ "incidentId": later["id"], "earlierIncidentId": first["id"] }),
+    )
+    .await
+    .ok();
+    let res = app
+        .gql(
+            Some(&t),
+            "query($id: ID!) { incident(id: $id) { recurrenceOf { title } } }",
+            json!({ "id": later["id"] }),
+        )
+        .await;
+    assert_eq!(res.ok()["incident"]["recurrenceOf"]["title"], "Search slow");
+    let res = app
+        .gql(
+            Some(&t),
+            "query($id: ID!) { incident(id: $id) { duplicateOf { title } resolutionSummary } }",
+            json!({ "id": dup["id"] }),
+        )
+        .await;
+    assert_eq!(res.ok()["incident"]["duplicateOf"]["title"], "Search slow");
+
+    let names = |res: firebreak_tests::Gql| -> Vec<String> {
+        res.ok()["incidents"]["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["node"]["title"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let q = "query($f: IncidentFilterInput, $first: Int, $after: String) { incidents(filter: $f, first: $first, after: $after) { edges { node { title } } pageInfo { hasNextPage endCursor } } }";
+    assert_eq!(
+        names(
+            app.gql(
+                Some(&t),
+                q,
+                json!({ "f": { "statuses": ["INVESTIGATING"] } })
+            )
+            .await
+        ),
+        ["Checkout down"]
+    );
+    assert_eq!(
+        names(
+            app.gql(Some(&t), q, json!({ "f": { "severities": ["SEV3"] } }))
+                .await
+        ),
+        ["Search is slow again", "Search slow"]
+    );
+    assert_eq!(
+        names(
+            app.gql(Some(&t), q, json!({ "f": { "text": "SLOW" } }))
+                .await
+        )
+        .len(),
+        2
+    );
+    assert_eq!(
+        names(
+            app.gql(Some(&t), q, json!({ "f": { "text": "100%_" } }))
+                .await
+        )
+        .len(),
+        0
+    );
+    assert_eq!(
+        names(
+            app.gql(
+                Some(&t),
+                q,
+                json!({ "f": { "declaredFrom": "2026-11-23T09:30:00Z" } })
+            )
+            .await
+        ),
+        ["Checkout down", "Search is slow again"]
+    );
+    // Newest declared first, with an id tie-break: the two declared at the same instant page cleanly.
+    let res = app.gql(Some(&t), q, json!({ "first": 1 })).await;
+    let cursor = res.ok()["incidents"]["pageInfo"]["endCursor"].clone();
+    assert_eq!(names(res), ["Checkout down"]);
+    let res = app
+        .gql(Some(&t), q, json!({ "first": 1, "after": cursor }))
+        .await;
+    assert_eq!(names(res), ["Search is slow again"]);
+    app.gql(Some(&t), q, json!({ "first": 101 }))
+        .await
+        .expect_code("BAD_USER_INPUT");
+});
+
+e2e!(
+    a_page_of_100_incidents_costs_constant_statements_under_load,
+    |app| {
+        let (_, ada) = app.named_user("ada", Role::Responder).await;
+        let (bob_id, _) = app.named_user("bob", Role::Responder).await;
+        // 100 incidents, each with two roles and a few timeline entries, written through the
+        // service layer (the same code the mutations call) to keep the set-up quick.
+        let ada_row = {
+            use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+            entity::user::Entity::find()
+                .filter(entity::user::Column::Subject.eq("ada"))
+                .one(app.db().conn())
+                .await
+                .unwrap()
+                .unwrap()
+        };
+        let principal = firebreak::auth::Principal::User(firebreak::auth::CurrentUser {
+            id: ada_row.id,
+            subject: "ada".into(),
+            role: Role::Responder,
+        });
+        let ctx = firebreak::services::Ctx {
+            db: app.db(),
+            principal: &principal,
+            now: app.now(),
+        };
+        let mut ids = Vec::new();
+        for n in 0..100 {
+            let row = firebreak::services::incidents::declare(
+                ctx,
+                firebreak::services::incidents::Declare {
+                    title: format!("Incident {n}"),
+                    severity: Some(entity::Severity::Sev3),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+            let id = row.id.to_string();
+            firebreak::services::incidents::assign_role(
+                ctx,
+                &id,
+                entity::IncidentRole::TechLead,
+                &bob_id,
+                false,
+            )
+            .await
+            .unwrap();
+            firebreak::services::incidents::log_event(
+                ctx,
+                &id,
+                entity::TimelineKind::Note,
+                "looking",
+            )
+            .await
+            .unwrap();
+            ids.push(id);
+        }
+
+        // Other requests run beside the measured ones.
+        let mut noise = Vec::new();
+        for id in ids.iter().take(4) {
+            let client = app.client.clone();
+            let url = app.url("/graphql");
+            let token = ada.clone();
+            let id = id.clone();
+            noise.push(tokio::spawn(async move {
+            for _ in 0..30 {
+                let res = client
+                    .post(&url)
+                    .bearer_auth(&token)
+                    .json(&json!({
+                        "query": "query Noise($id: ID!) { incident(id: $id) { timeline { author { name } } roles { user { name } } } viewer { teams { team { name } } } }",
+                        "variables": { "id": id }
+                    }))
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(res.status().as_u16(), 200);
+            }
+        }));
+        }
+        let page = "query IncidentPage { incidents(first: 100) { edges { node { id title commander { name } roles { role user { name login } } timeline { kind message author { name } } declaredBy { login } } } } }";
+        let runs = 12;
+        let measured: Vec<_> = (0..runs)
+            .map(|_| {
+                let client = app.client.clone();
+                let url = app.url("/graphql");
+                let token = ada.clone();
+                tokio::spawn(async move {
+                    let res = client
+                        .post(&url)
+                        .bearer_auth(&token)
+                        .json(&json!({ "query": page }))
+                        .send()
+                        .await
+                        .unwrap();
+                    assert_eq!(res.status().as_u16(), 200);
+                    let body: Value = res.json().await.unwrap();
+                    let edges = body["data"]["incidents"]["edges"]
+                        .as_array()
+                        .unwrap()
+                        .clone();
+                    assert_eq!(edges.len(), 100);
+                    assert_eq!(edges[0]["node"]["roles"].as_array().unwrap().len(), 2);
+                    assert_eq!(edges[0]["node"]["timeline"].as_array().unwrap().len(), 3);
+                    assert_eq!(edges[0]["node"]["commander"]["name"], "ada");
+                })
+            })
+            .collect();
+        for t in measured.into_iter().chain(noise) {
+            t.await.unwrap();
+        }
+        let metrics = app
+            .client
+            .get(app.url("/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let bucket = |le: &str| -> u64 {
+            let key = format!(
+                "firebreak_graphql_sql_statements_bucket{{operation=\"IncidentPage\",le=\"{le}\"}} "
+            );
+            metrics
+                .lines()
+                .find_map(|l| l.strip_prefix(&key))
+                .unwrap_or_else(|| panic!("no {key} in {metrics}"))
+                .trim()
+                .parse()
+                .unwrap()
+        };
+        // authentication, the page, roles, timelines, users: 5 statements, every time.
+        assert_eq!(bucket("5"), runs, "{metrics}");
+        assert_eq!(bucket("4"), 0, "{metrics}");
+    }
+);
