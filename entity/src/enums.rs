@@ -309,3 +309,117 @@ pub enum CustomerComms {
     #[sea_orm(string_value = "none")]
     None,
 }
+
+/// Where a postmortem stands.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumIter,
+    DeriveActiveEnum,
+    async_graphql::Enum,
+    Serialize,
+    Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum PostmortemStatus {
+    #[sea_orm(string_value = "draft")]
+    Draft,
+    #[sea_orm(string_value = "in_review")]
+    InReview,
+    #[sea_orm(string_value = "published")]
+    Published,
+}
+
+/// Who may read a postmortem.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumIter,
+    DeriveActiveEnum,
+    async_graphql::Enum,
+    Serialize,
+    Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Visibility {
+    /// Signed-in users only.
+    #[sea_orm(string_value = "internal")]
+    Internal,
+    /// Also on the public status page once published (public fields only).
+    #[sea_orm(string_value = "public")]
+    Public,
+}
+
+/// How urgent an action item is.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    EnumIter,
+    DeriveActiveEnum,
+    async_graphql::Enum,
+    Serialize,
+    Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Priority {
+    #[sea_orm(string_value = "p1")]
+    #[graphql(name = "P1")]
+    P1,
+    #[sea_orm(string_value = "p2")]
+    #[graphql(name = "P2")]
+    P2,
+    #[sea_orm(string_value = "p3")]
+    #[graphql(name = "P3")]
+    P3,
+}
+
+/// Where an action item stands. DONE and WONT_DO close it.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    EnumIter,
+    DeriveActiveEnum,
+    async_graphql::Enum,
+    Serialize,
+    Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ActionItemStatus {
+    #[sea_orm(string_value = "open")]
+    Open,
+    #[sea_orm(string_value = "in_progress")]
+    InProgress,
+    #[sea_orm(string_value = "done")]
+    Done,
+    /// Needs a reason.
+    #[sea_orm(string_value = "wont_do")]
+    WontDo,
+}
+
+impl ActionItemStatus {
+    pub fn is_closed(self) -> bool {
+        matches!(self, ActionItemStatus::Done | ActionItemStatus::WontDo)
+    }
+}

@@ -5,6 +5,7 @@
 
 pub mod enums;
 
+pub mod action_item;
 pub mod audit_log;
 pub mod incident;
 pub mod incident_event;
@@ -13,6 +14,8 @@ pub mod incident_participant;
 pub mod incident_role;
 pub mod incident_update;
 pub mod organization;
+pub mod postmortem;
+pub mod postmortem_timeline_entry;
 pub mod service;
 pub mod severity_policy;
 pub mod team;

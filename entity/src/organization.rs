@@ -11,6 +11,8 @@ pub struct Model {
     pub name: String,
     /// IANA zone name, validated against chrono-tz before it is stored.
     pub time_zone: String,
+    /// Hours after resolution within which a postmortem is due.
+    pub postmortem_due_hours: i32,
     pub updated_at: DateTimeUtc,
 }
 

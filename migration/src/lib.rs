@@ -7,6 +7,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261123_000001_organization;
 mod m20261123_000002_incidents;
+mod m20261123_000003_postmortems;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261123_000001_organization::Migration),
             Box::new(m20261123_000002_incidents::Migration),
+            Box::new(m20261123_000003_postmortems::Migration),
         ]
     }
 }

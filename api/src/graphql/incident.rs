@@ -267,6 +267,10 @@ impl Incident {
     async fn recurrence_of(&self, ctx: &Context<'_>) -> Result<Option<Incident>> {
         linked(ctx, self.0.recurrence_of).await
     }
+    /// The postmortem, once there is one (SEV1/SEV2 get one on resolution).
+    async fn postmortem(&self, ctx: &Context<'_>) -> Result<Option<super::postmortem::Postmortem>> {
+        super::postmortem::of_incident(ctx, self.0.id).await
+    }
     async fn messages(&self, ctx: &Context<'_>) -> Result<IncidentMessages> {
         let l = loaders(ctx);
         let roles = self.roles_rows(ctx).await?;
@@ -314,8 +318,7 @@ impl Incident {
             },
             latest_update: updates.last().map(|u| u.message.as_str()),
             resolution_summary: i.resolution_summary.as_deref(),
-            postmortem_due: postmortem_due
-                .map(|r| deadlines::postmortem_due(r, deadlines::DEFAULT_POSTMORTEM_HOURS)),
+            postmortem_due,
             customer_impact: i.customer_impact,
         };
         let m = templates::render(&facts);

@@ -31,6 +31,8 @@ pub struct Loaders {
     pub incident_events: Dl<EventsOfIncident>,
     pub incident_updates: Dl<UpdatesOfIncident>,
     pub policies: Dl<Policies>,
+    pub postmortems: Dl<PostmortemOfIncident>,
+    pub action_items: Dl<ActionItemsOfPostmortem>,
 }
 
 impl Loaders {
@@ -60,6 +62,8 @@ impl Loaders {
             incident_events: dl(EventsOfIncident(db.clone()), &counter),
             incident_updates: dl(UpdatesOfIncident(db.clone()), &counter),
             policies: dl(Policies(db.clone()), &counter),
+            postmortems: dl(PostmortemOfIncident(db.clone()), &counter),
+            action_items: dl(ActionItemsOfPostmortem(db.clone()), &counter),
         }
     }
 }
@@ -218,5 +222,26 @@ impl Loader<entity::Severity> for Policies {
     ) -> Result<HashMap<entity::Severity, Self::Value>, Self::Error> {
         let all = crate::services::severity::all(self.0.conn()).await?;
         Ok(all.into_iter().map(|p| (p.severity, p)).collect())
+    }
+}
+
+/// The postmortem of an incident (absent when it has none).
+pub struct PostmortemOfIncident(Db);
+impl Loader<Uuid> for PostmortemOfIncident {
+    type Value = entity::postmortem::Model;
+    type Error = async_graphql::Error;
+    async fn load(&self, keys: &[Uuid]) -> LoadResult<Self::Value> {
+        let rows = crate::services::postmortems::of_incidents(&self.0, keys).await?;
+        Ok(rows.into_iter().map(|p| (p.incident_id, p)).collect())
+    }
+}
+
+pub struct ActionItemsOfPostmortem(Db);
+impl Loader<Uuid> for ActionItemsOfPostmortem {
+    type Value = Vec<entity::action_item::Model>;
+    type Error = async_graphql::Error;
+    async fn load(&self, keys: &[Uuid]) -> LoadResult<Self::Value> {
+        let rows = crate::services::action_items::of_postmortems(&self.0, keys).await?;
+        Ok(with_empty(keys, group(rows, |a| a.postmortem_id)))
     }
 }

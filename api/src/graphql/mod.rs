@@ -6,7 +6,9 @@ pub mod context;
 pub mod error;
 pub mod incident;
 pub mod loaders;
+pub mod metrics;
 pub mod organization;
+pub mod postmortem;
 pub mod service;
 pub mod severity;
 pub mod status_page;
@@ -25,6 +27,8 @@ pub struct QueryRoot(
     incident::IncidentQuery,
     severity::SeverityQuery,
     status_page::StatusPageQuery,
+    postmortem::PostmortemQuery,
+    metrics::MetricsQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -35,6 +39,7 @@ pub struct MutationRoot(
     service::ServiceMutation,
     incident::IncidentMutation,
     severity::SeverityMutation,
+    postmortem::PostmortemMutation,
 );
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;

@@ -22,6 +22,10 @@ impl Organization {
     async fn time_zone(&self) -> &str {
         &self.0.time_zone
     }
+    /// Hours after resolution within which a postmortem is due (default 48).
+    async fn postmortem_due_hours(&self) -> i32 {
+        self.0.postmortem_due_hours
+    }
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
     }
@@ -99,6 +103,8 @@ pub struct UpdateOrganizationInput {
     pub name: Option<String>,
     /// IANA zone name.
     pub time_zone: Option<String>,
+    /// Hours after resolution within which a postmortem is due (1 to 720).
+    pub postmortem_due_hours: Option<i32>,
 }
 
 #[derive(SimpleObject)]
@@ -122,6 +128,7 @@ impl OrganizationMutation {
             UpdateOrganization {
                 name: input.name,
                 time_zone: input.time_zone,
+                postmortem_due_hours: input.postmortem_due_hours,
             },
         )
         .await?;

@@ -36,12 +36,28 @@ pub struct PublicIncident {
     pub updates: Vec<PublicUpdate>,
 }
 
+/// A published public postmortem: its public fields only, never names of people.
+#[derive(SimpleObject)]
+pub struct PublicPostmortem {
+    pub id: ID,
+    pub title: String,
+    pub summary: String,
+    /// Duration and who was affected.
+    pub impact: String,
+    pub root_cause: String,
+    /// What we are doing about it.
+    pub remediation: String,
+    pub published_at: Option<DateTime<Utc>>,
+}
+
 #[derive(SimpleObject)]
 pub struct StatusPage {
     /// Incidents not yet resolved.
     pub ongoing: Vec<PublicIncident>,
     /// Incidents resolved in the last 7 days.
     pub recent: Vec<PublicIncident>,
+    /// Published public postmortems, newest first.
+    pub postmortems: Vec<PublicPostmortem>,
     pub generated_at: DateTime<Utc>,
 }
 
@@ -57,8 +73,31 @@ impl StatusPageQuery {
         let mut page = StatusPage {
             ongoing: vec![],
             recent: vec![],
+            postmortems: vec![],
             generated_at: now,
         };
+        for (pm, i) in crate::services::postmortems::public(&state(ctx).db).await? {
+            let duration = scheduler::domain::postmortem::downtime(i.started_at, i.resolved_at)
+                .map(scheduler::domain::templates::human_duration)
+                .unwrap_or_default();
+            let affected = if pm.users_affected.trim().is_empty() {
+                String::new()
+            } else {
+                format!(" Affected: {}.", pm.users_affected.trim())
+            };
+            page.postmortems.push(PublicPostmortem {
+                id: ID(pm.id.to_string()),
+                title: i
+                    .public_title
+                    .clone()
+                    .unwrap_or_else(|| "Service disruption".into()),
+                summary: pm.summary,
+                impact: format!("Duration: {duration}.{affected}"),
+                root_cause: pm.root_cause,
+                remediation: pm.remediation,
+                published_at: pm.published_at,
+            });
+        }
         for (i, updates) in rows {
             let entry = PublicIncident {
                 id: ID(i.id.to_string()),

@@ -118,7 +118,7 @@ async fn can_see(
 }
 
 /// The same rule as [`can_see`], as a SQL condition for lists and counts.
-fn visible_to(user: &CurrentUser) -> Condition {
+pub(crate) fn visible_to(user: &CurrentUser) -> Condition {
     if user.role >= Role::Manager {
         return Condition::all();
     }
@@ -145,7 +145,7 @@ fn visible_to(user: &CurrentUser) -> Condition {
         )
 }
 
-async fn find_visible(
+pub(crate) async fn find_visible(
     conn: &impl ConnectionTrait,
     user: &CurrentUser,
     id: Uuid,
@@ -945,6 +945,7 @@ pub async fn resolve(
     let (user, txn, row) = begin_change(ctx, id).await?;
     state(&row).resolve()?;
     let updated = close(&txn, ctx.now, user.id, row, summary, false_alarm, None).await?;
+    super::postmortems::create_if_required(&txn, &updated, ctx.now).await?;
     txn.commit().await?;
     Ok(updated)
 }

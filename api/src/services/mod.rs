@@ -2,11 +2,14 @@
 //! persists inside one transaction, returning a typed [`ServiceError`]. Callers (GraphQL
 //! resolvers, the CLI, jobs) only translate in and out.
 
+pub mod action_items;
 pub mod audit;
 pub mod catalog;
 pub mod incidents;
+pub mod metrics;
 pub mod organization;
 pub mod page;
+pub mod postmortems;
 pub mod severity;
 pub mod teams;
 pub mod users;

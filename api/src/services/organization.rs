@@ -26,6 +26,7 @@ pub async fn ensure_exists(db: &Db, now: DateTime<Utc>) -> ServiceResult<()> {
         id: Set(ORG_ID),
         name: Set("Firebreak".into()),
         time_zone: Set("UTC".into()),
+        postmortem_due_hours: Set(scheduler::domain::deadlines::DEFAULT_POSTMORTEM_HOURS as i32),
         updated_at: Set(now),
     };
     let insert = organization::Entity::insert(row)
@@ -53,10 +54,11 @@ pub async fn get(db: &Db) -> ServiceResult<organization::Model> {
 pub struct UpdateOrganization {
     pub name: Option<String>,
     pub time_zone: Option<String>,
+    pub postmortem_due_hours: Option<i32>,
 }
 
 fn snapshot(m: &organization::Model) -> serde_json::Value {
-    json!({ "name": m.name, "timeZone": m.time_zone })
+    json!({ "name": m.name, "timeZone": m.time_zone, "postmortemDueHours": m.postmortem_due_hours })
 }
 
 pub async fn update(ctx: Ctx<'_>, input: UpdateOrganization) -> ServiceResult<organization::Model> {
@@ -72,6 +74,13 @@ pub async fn update(ctx: Ctx<'_>, input: UpdateOrganization) -> ServiceResult<or
         .map(|z| zone::parse(z).map(|tz| tz.name().to_owned()))
         .transpose()?;
 
+    if let Some(h) = input.postmortem_due_hours
+        && !(1..=24 * 30).contains(&h)
+    {
+        return Err(ServiceError::invalid(
+            "postmortemDueHours must be between 1 and 720",
+        ));
+    }
     let txn = ctx.db.begin_write().await?;
     let current = organization::Entity::find_by_id(ORG_ID)
         .one(&txn)
@@ -84,6 +93,9 @@ pub async fn update(ctx: Ctx<'_>, input: UpdateOrganization) -> ServiceResult<or
     }
     if let Some(tz) = time_zone {
         active.time_zone = Set(tz);
+    }
+    if let Some(h) = input.postmortem_due_hours {
+        active.postmortem_due_hours = Set(h);
     }
     active.updated_at = Set(ctx.now);
     let updated = active.update(&txn).await?;

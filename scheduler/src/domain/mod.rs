@@ -5,6 +5,8 @@
 pub mod channel;
 pub mod deadlines;
 pub mod incident;
+pub mod metrics;
+pub mod postmortem;
 pub mod severity;
 pub mod templates;
 pub mod text;

@@ -7,4 +7,5 @@ mod http_spec;
 mod incidents;
 mod operations;
 mod organization;
+mod postmortems;
 mod schema;

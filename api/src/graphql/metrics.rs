@@ -1,0 +1,159 @@
+//! `incidentMetrics`: response metrics over a period.
+
+use super::context::svc;
+use crate::services::metrics::{self, MetricsFilter};
+use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::Severity;
+use scheduler::domain::metrics::Summary;
+
+#[derive(InputObject)]
+pub struct IncidentMetricsFilter {
+    /// Start of the period (inclusive). An incident belongs to the period of its `startedAt`.
+    pub from: DateTime<Utc>,
+    /// End of the period (exclusive).
+    pub to: DateTime<Utc>,
+    pub team_id: Option<ID>,
+    pub service_id: Option<ID>,
+    pub severity: Option<Severity>,
+}
+
+/// Mean, median and 90th percentile of a duration, in seconds. Median and p90 use the
+/// nearest-rank method (the value at rank ⌈p/100 · n⌉ of the sorted sample).
+#[derive(SimpleObject)]
+pub struct DurationStats {
+    pub mean_seconds: f64,
+    pub median_seconds: i64,
+    pub p90_seconds: i64,
+    /// How many incidents the figures are computed from.
+    pub sample_size: i32,
+}
+
+impl From<Summary> for DurationStats {
+    fn from(s: Summary) -> Self {
+        Self {
+            mean_seconds: s.mean,
+            median_seconds: s.median,
+            p90_seconds: s.p90,
+            sample_size: i32::try_from(s.n).unwrap_or(i32::MAX),
+        }
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct SeverityCount {
+    pub severity: Severity,
+    pub count: i32,
+}
+
+/// Incidents started in one ISO week (UTC).
+#[derive(SimpleObject)]
+pub struct WeeklyCount {
+    /// ISO week, e.g. `2026-W48`.
+    pub week: String,
+    /// The week's Monday.
+    pub week_start: NaiveDate,
+    pub count: i32,
+}
+
+#[derive(SimpleObject)]
+pub struct PostmortemFigures {
+    /// Postmortems of the period's incidents.
+    pub due: i32,
+    /// Published by their deadline.
+    pub done_on_time: i32,
+    /// Published after their deadline.
+    pub done_late: i32,
+    /// Not published and past their deadline now.
+    pub overdue: i32,
+}
+
+#[derive(SimpleObject)]
+pub struct IncidentMetrics {
+    /// Incidents started in the period, false alarms and duplicates excluded.
+    pub total: i32,
+    pub by_severity: Vec<SeverityCount>,
+    /// Incidents started in the period and closed as false alarms (counted apart).
+    pub false_alarms: i32,
+    /// Mean time to detect: started → detected.
+    pub mttd: Option<DurationStats>,
+    /// Mean time to acknowledge: declared → acknowledged (paging comes later).
+    pub mtta: Option<DurationStats>,
+    /// Mean time to resolve: started → resolved (resolved incidents only).
+    pub mttr: Option<DurationStats>,
+    /// Every ISO week (UTC) the period touches, with the incidents started in it.
+    pub weekly: Vec<WeeklyCount>,
+    /// Share of the counted incidents linked as a recurrence of an earlier one.
+    pub recurrence_rate: Option<f64>,
+    pub postmortems: PostmortemFigures,
+    /// Action items (of incidents in scope) due in the period.
+    pub action_items_due: i32,
+    /// Of those, done by their due date.
+    pub action_items_done_on_time: i32,
+    /// Done by due date / due in the period.
+    pub action_item_completion_rate: Option<f64>,
+}
+
+fn int(n: usize) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
+}
+
+#[derive(Default)]
+pub struct MetricsQuery;
+
+#[Object]
+impl MetricsQuery {
+    /// Response metrics over a period (at most five years); restricted incidents count only
+    /// for those who may see them.
+    async fn incident_metrics(
+        &self,
+        ctx: &Context<'_>,
+        filter: IncidentMetricsFilter,
+    ) -> Result<IncidentMetrics> {
+        let r = metrics::incident_metrics(
+            svc(ctx),
+            &MetricsFilter {
+                from: filter.from,
+                to: filter.to,
+                team_id: filter.team_id.map(|i| i.0),
+                service_id: filter.service_id.map(|i| i.0),
+                severity: filter.severity,
+            },
+        )
+        .await?;
+        Ok(IncidentMetrics {
+            total: int(r.total),
+            by_severity: r
+                .by_severity
+                .into_iter()
+                .map(|(severity, n)| SeverityCount {
+                    severity,
+                    count: int(n),
+                })
+                .collect(),
+            false_alarms: int(r.false_alarms),
+            mttd: r.mttd.map(Into::into),
+            mtta: r.mtta.map(Into::into),
+            mttr: r.mttr.map(Into::into),
+            weekly: r
+                .weekly
+                .into_iter()
+                .map(|w| WeeklyCount {
+                    week: w.label,
+                    week_start: w.start,
+                    count: int(w.count),
+                })
+                .collect(),
+            recurrence_rate: r.recurrence_rate,
+            postmortems: PostmortemFigures {
+                due: int(r.postmortems_due),
+                done_on_time: int(r.postmortems_on_time),
+                done_late: int(r.postmortems_late),
+                overdue: int(r.postmortems_overdue),
+            },
+            action_items_due: int(r.action_items_due),
+            action_items_done_on_time: int(r.action_items_done_on_time),
+            action_item_completion_rate: r.action_item_completion_rate,
+        })
+    }
+}

@@ -1,0 +1,671 @@
+//! Postmortems and action items over GraphQL.
+
+use super::connection::{Conn, from_page};
+use super::context::{request, state, svc};
+use super::incident::Incident;
+use super::loaders::Loaders;
+use super::user::User;
+use crate::services::action_items::{self, Changes, Filter, NewItem};
+use crate::services::incidents;
+use crate::services::page::PageRequest;
+use crate::services::postmortems::{self, Fields};
+use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject};
+use chrono::{DateTime, Utc};
+use entity::{ActionItemStatus, PostmortemStatus, Priority, Visibility, action_item, postmortem};
+use scheduler::domain::postmortem as rules;
+use scheduler::domain::templates::human_duration;
+
+fn loaders<'a>(ctx: &Context<'a>) -> &'a Loaders {
+    ctx.data_unchecked::<Loaders>()
+}
+
+pub struct Postmortem(pub postmortem::Model);
+
+/// Impact, with the duration computed from the incident's timestamps.
+#[derive(SimpleObject)]
+pub struct PostmortemImpact {
+    /// Seconds from impact start to resolution.
+    pub duration_seconds: Option<i64>,
+    /// The same, for people ("1 h 25 min").
+    pub duration: Option<String>,
+    pub users_affected: String,
+    pub business_impact: String,
+}
+
+/// One line of the postmortem's timeline (UTC).
+#[derive(SimpleObject)]
+pub struct PostmortemTimelineLine {
+    /// Pass this to `editPostmortemTimelineEntry`: the incident log entry's id, or the
+    /// added line's id.
+    pub entry_id: ID,
+    pub at: DateTime<Utc>,
+    pub text: String,
+    /// Hidden lines are left out of the Markdown.
+    pub hidden: bool,
+    /// Whether the line was corrected or added in the postmortem (the incident log keeps
+    /// the original).
+    pub edited: bool,
+    /// Whether the line comes from the incident log.
+    pub from_incident_log: bool,
+}
+
+impl Postmortem {
+    async fn incident_row(&self, ctx: &Context<'_>) -> Result<entity::incident::Model> {
+        Ok(incidents::get(svc(ctx), &self.0.incident_id.to_string()).await?)
+    }
+}
+
+#[Object]
+impl Postmortem {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    /// Every change passes the version it was made against (`expectedVersion`).
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+    async fn incident(&self, ctx: &Context<'_>) -> Result<Incident> {
+        Ok(Incident(self.incident_row(ctx).await?))
+    }
+    async fn status(&self) -> PostmortemStatus {
+        self.0.status
+    }
+    async fn visibility(&self) -> Visibility {
+        self.0.visibility
+    }
+    /// Suggested for significant incidents: 30 minutes of downtime or more.
+    async fn public_suggested(&self, ctx: &Context<'_>) -> Result<bool> {
+        let i = self.incident_row(ctx).await?;
+        Ok(rules::public_suggested(rules::downtime(
+            i.started_at,
+            i.resolved_at,
+        )))
+    }
+    /// Resolution (first resolution, kept across reopening) plus the organization's
+    /// postmortem hours (48 by default).
+    async fn due_at(&self) -> DateTime<Utc> {
+        self.0.due_at
+    }
+    /// Not published and past its deadline.
+    async fn is_overdue(&self, ctx: &Context<'_>) -> bool {
+        rules::is_overdue(self.0.status, self.0.due_at, request(ctx).now)
+    }
+    /// Once published: whether it was published by its deadline.
+    async fn published_on_time(&self) -> Option<bool> {
+        rules::on_time(self.0.published_at, self.0.due_at)
+    }
+    async fn summary(&self) -> &str {
+        &self.0.summary
+    }
+    async fn timeline(&self, ctx: &Context<'_>) -> Result<Vec<PostmortemTimelineLine>> {
+        let lines = postmortems::timeline(&state(ctx).db, &self.0).await?;
+        Ok(lines
+            .into_iter()
+            .map(|l| PostmortemTimelineLine {
+                entry_id: ID(l
+                    .edit
+                    .filter(|_| l.source.is_none())
+                    .or(l.source)
+                    .unwrap_or_default()
+                    .to_string()),
+                at: l.at,
+                text: l.text,
+                hidden: l.hidden,
+                edited: l.edit.is_some(),
+                from_incident_log: l.source.is_some(),
+            })
+            .collect())
+    }
+    async fn impact(&self, ctx: &Context<'_>) -> Result<PostmortemImpact> {
+        let i = self.incident_row(ctx).await?;
+        let d = rules::downtime(i.started_at, i.resolved_at);
+        Ok(PostmortemImpact {
+            duration_seconds: d.map(|d| d.num_seconds()),
+            duration: d.map(human_duration),
+            users_affected: self.0.users_affected.clone(),
+            business_impact: self.0.business_impact.clone(),
+        })
+    }
+    async fn root_cause(&self) -> &str {
+        &self.0.root_cause
+    }
+    async fn contributing_factors(&self) -> &str {
+        &self.0.contributing_factors
+    }
+    async fn went_well(&self) -> &str {
+        &self.0.went_well
+    }
+    async fn went_poorly(&self) -> &str {
+        &self.0.went_poorly
+    }
+    /// What we are doing about it (shown publicly when the postmortem is public).
+    async fn remediation(&self) -> &str {
+        &self.0.remediation
+    }
+    async fn action_items(&self, ctx: &Context<'_>) -> Result<Vec<ActionItem>> {
+        let rows = loaders(ctx)
+            .action_items
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default();
+        Ok(rows.into_iter().map(ActionItem).collect())
+    }
+    async fn submitted_at(&self) -> Option<DateTime<Utc>> {
+        self.0.submitted_at
+    }
+    async fn submitted_by(&self, ctx: &Context<'_>) -> Result<Option<User>> {
+        user(ctx, self.0.submitted_by).await
+    }
+    async fn published_at(&self) -> Option<DateTime<Utc>> {
+        self.0.published_at
+    }
+    async fn published_by(&self, ctx: &Context<'_>) -> Result<Option<User>> {
+        user(ctx, self.0.published_by).await
+    }
+    /// When every action item became DONE or WONT_DO (null while any is open).
+    async fn loop_closed_at(&self) -> Option<DateTime<Utc>> {
+        self.0.loop_closed_at
+    }
+    /// The whole document as Markdown, in template order, for sharing.
+    async fn markdown(&self, ctx: &Context<'_>) -> Result<String> {
+        let i = self.incident_row(ctx).await?;
+        let lines = postmortems::timeline(&state(ctx).db, &self.0).await?;
+        let items = loaders(ctx)
+            .action_items
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default();
+        let owners = loaders(ctx)
+            .users
+            .load_many(items.iter().map(|a| a.owner_id))
+            .await?;
+        let item_lines: Vec<rules::ActionItemLine<'_>> = items
+            .iter()
+            .map(|a| rules::ActionItemLine {
+                title: &a.title,
+                owner: owners
+                    .get(&a.owner_id)
+                    .map_or("unknown", |u| u.name.as_str()),
+                due: a.due_at,
+                priority: a.priority,
+                status: a.status,
+            })
+            .collect();
+        let severity = format!("{:?}", i.highest_severity).to_uppercase();
+        Ok(rules::markdown(&rules::Document {
+            title: &i.title,
+            severity: &severity,
+            started: i.started_at,
+            resolved: i.resolved_at,
+            status: self.0.status,
+            summary: &self.0.summary,
+            timeline: &lines,
+            users_affected: &self.0.users_affected,
+            business_impact: &self.0.business_impact,
+            root_cause: &self.0.root_cause,
+            contributing_factors: &self.0.contributing_factors,
+            went_well: &self.0.went_well,
+            went_poorly: &self.0.went_poorly,
+            action_items: &item_lines,
+        }))
+    }
+}
+
+async fn user(ctx: &Context<'_>, id: Option<uuid::Uuid>) -> Result<Option<User>> {
+    match id {
+        Some(id) => Ok(loaders(ctx).users.load_one(id).await?.map(User)),
+        None => Ok(None),
+    }
+}
+
+pub struct ActionItem(pub action_item::Model);
+
+#[Object]
+impl ActionItem {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+    async fn description(&self) -> &str {
+        &self.0.description
+    }
+    /// Exactly one owner.
+    async fn owner(&self, ctx: &Context<'_>) -> Result<Option<User>> {
+        user(ctx, Some(self.0.owner_id)).await
+    }
+    async fn due_at(&self) -> DateTime<Utc> {
+        self.0.due_at
+    }
+    async fn priority(&self) -> Priority {
+        self.0.priority
+    }
+    async fn status(&self) -> ActionItemStatus {
+        self.0.status
+    }
+    async fn wont_do_reason(&self) -> Option<&str> {
+        self.0.wont_do_reason.as_deref()
+    }
+    async fn tracker_url(&self) -> Option<&str> {
+        self.0.tracker_url.as_deref()
+    }
+    async fn tracker_key(&self) -> Option<&str> {
+        self.0.tracker_key.as_deref()
+    }
+    async fn completed_at(&self) -> Option<DateTime<Utc>> {
+        self.0.completed_at
+    }
+    /// Open or in progress past its due date, now.
+    async fn is_overdue(&self, ctx: &Context<'_>) -> bool {
+        !self.0.status.is_closed() && request(ctx).now > self.0.due_at
+    }
+    async fn postmortem(&self, ctx: &Context<'_>) -> Result<Postmortem> {
+        Ok(Postmortem(
+            postmortems::get(svc(ctx), &self.0.postmortem_id.to_string()).await?,
+        ))
+    }
+}
+
+#[derive(InputObject, Default)]
+pub struct ActionItemFilterInput {
+    pub owner_id: Option<ID>,
+    /// The team of the incident the item follows up.
+    pub team_id: Option<ID>,
+    pub statuses: Option<Vec<ActionItemStatus>>,
+    pub priorities: Option<Vec<Priority>>,
+    /// Only items still open or in progress whose due date is before this instant.
+    pub overdue_at: Option<DateTime<Utc>>,
+    pub postmortem_id: Option<ID>,
+}
+
+#[derive(Default)]
+pub struct PostmortemQuery;
+
+#[Object]
+impl PostmortemQuery {
+    async fn postmortem(&self, ctx: &Context<'_>, id: ID) -> Result<Postmortem> {
+        Ok(Postmortem(postmortems::get(svc(ctx), &id).await?))
+    }
+
+    async fn action_item(&self, ctx: &Context<'_>, id: ID) -> Result<ActionItem> {
+        Ok(ActionItem(action_items::get(svc(ctx), &id).await?))
+    }
+
+    /// Action items across postmortems, in creation order.
+    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
+    async fn action_items(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<ActionItemFilterInput>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Conn<ActionItem>> {
+        let page = PageRequest::new(first, after.as_deref())?;
+        let f = filter.unwrap_or_default();
+        let filter = Filter {
+            owner_id: f.owner_id.map(|i| i.0),
+            team_id: f.team_id.map(|i| i.0),
+            statuses: f.statuses.unwrap_or_default(),
+            priorities: f.priorities.unwrap_or_default(),
+            overdue_at: f.overdue_at,
+            postmortem_id: f.postmortem_id.map(|i| i.0),
+        };
+        let result = action_items::list(svc(ctx), &filter, &page).await?;
+        Ok(from_page(
+            result,
+            page.after.is_some(),
+            |a| a.id.to_string(),
+            ActionItem,
+        ))
+    }
+
+    /// The caller's action items, in creation order.
+    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
+    async fn my_action_items(
+        &self,
+        ctx: &Context<'_>,
+        statuses: Option<Vec<ActionItemStatus>>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Conn<ActionItem>> {
+        let s = svc(ctx);
+        let me = s.principal.user()?;
+        let page = PageRequest::new(first, after.as_deref())?;
+        let filter = Filter {
+            owner_id: Some(me.id.to_string()),
+            statuses: statuses.unwrap_or_default(),
+            ..Default::default()
+        };
+        let result = action_items::list(s, &filter, &page).await?;
+        Ok(from_page(
+            result,
+            page.after.is_some(),
+            |a| a.id.to_string(),
+            ActionItem,
+        ))
+    }
+}
+
+#[derive(InputObject)]
+pub struct StartPostmortemInput {
+    pub incident_id: ID,
+}
+
+#[derive(InputObject)]
+pub struct UpdatePostmortemInput {
+    pub postmortem_id: ID,
+    pub expected_version: i32,
+    pub summary: Option<String>,
+    pub users_affected: Option<String>,
+    pub business_impact: Option<String>,
+    pub root_cause: Option<String>,
+    pub contributing_factors: Option<String>,
+    pub went_well: Option<String>,
+    pub went_poorly: Option<String>,
+    pub remediation: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct PostmortemVersionInput {
+    pub postmortem_id: ID,
+    pub expected_version: i32,
+}
+
+#[derive(InputObject)]
+pub struct SetPostmortemVisibilityInput {
+    pub postmortem_id: ID,
+    pub expected_version: i32,
+    pub visibility: Visibility,
+}
+
+#[derive(InputObject)]
+pub struct AddPostmortemTimelineEntryInput {
+    pub postmortem_id: ID,
+    pub expected_version: i32,
+    pub at: DateTime<Utc>,
+    pub text: String,
+}
+
+#[derive(InputObject)]
+pub struct EditPostmortemTimelineEntryInput {
+    pub postmortem_id: ID,
+    pub expected_version: i32,
+    /// `entryId` of a timeline line.
+    pub entry_id: ID,
+    pub text: Option<String>,
+    pub at: Option<DateTime<Utc>>,
+    pub hidden: Option<bool>,
+}
+
+#[derive(InputObject)]
+pub struct CreateActionItemInput {
+    pub postmortem_id: ID,
+    pub title: String,
+    #[graphql(default)]
+    pub description: String,
+    /// Exactly one owner.
+    pub owner_id: ID,
+    pub due_at: DateTime<Utc>,
+    pub priority: Priority,
+    pub tracker_url: Option<String>,
+    pub tracker_key: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct UpdateActionItemInput {
+    pub action_item_id: ID,
+    pub expected_version: i32,
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub owner_id: Option<ID>,
+    pub due_at: Option<DateTime<Utc>>,
+    pub priority: Option<Priority>,
+    pub status: Option<ActionItemStatus>,
+    /// Required with WONT_DO.
+    pub wont_do_reason: Option<String>,
+    pub tracker_url: MaybeUndefined<String>,
+    pub tracker_key: MaybeUndefined<String>,
+}
+
+#[derive(InputObject)]
+pub struct CompleteActionItemInput {
+    pub action_item_id: ID,
+    pub expected_version: i32,
+}
+
+#[derive(SimpleObject)]
+pub struct PostmortemPayload {
+    pub postmortem: Postmortem,
+}
+
+#[derive(SimpleObject)]
+pub struct ActionItemPayload {
+    pub action_item: ActionItem,
+}
+
+fn pm(row: postmortem::Model) -> PostmortemPayload {
+    PostmortemPayload {
+        postmortem: Postmortem(row),
+    }
+}
+
+fn item(row: action_item::Model) -> ActionItemPayload {
+    ActionItemPayload {
+        action_item: ActionItem(row),
+    }
+}
+
+fn maybe(v: MaybeUndefined<String>) -> Option<Option<String>> {
+    match v {
+        MaybeUndefined::Undefined => None,
+        MaybeUndefined::Null => Some(None),
+        MaybeUndefined::Value(v) => Some(Some(v)),
+    }
+}
+
+#[derive(Default)]
+pub struct PostmortemMutation;
+
+/// Responders and above. Stale `expectedVersion`s are refused with CONFLICT.
+#[Object]
+impl PostmortemMutation {
+    /// For any resolved incident without one (SEV1/SEV2 get theirs on resolution).
+    async fn start_postmortem(
+        &self,
+        ctx: &Context<'_>,
+        input: StartPostmortemInput,
+    ) -> Result<PostmortemPayload> {
+        Ok(pm(postmortems::start(svc(ctx), &input.incident_id).await?))
+    }
+
+    async fn update_postmortem(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdatePostmortemInput,
+    ) -> Result<PostmortemPayload> {
+        let fields = Fields {
+            summary: input.summary,
+            users_affected: input.users_affected,
+            business_impact: input.business_impact,
+            root_cause: input.root_cause,
+            contributing_factors: input.contributing_factors,
+            went_well: input.went_well,
+            went_poorly: input.went_poorly,
+            remediation: input.remediation,
+        };
+        Ok(pm(postmortems::update(
+            svc(ctx),
+            &input.postmortem_id,
+            input.expected_version,
+            fields,
+        )
+        .await?))
+    }
+
+    async fn add_postmortem_timeline_entry(
+        &self,
+        ctx: &Context<'_>,
+        input: AddPostmortemTimelineEntryInput,
+    ) -> Result<PostmortemPayload> {
+        Ok(pm(postmortems::add_timeline_entry(
+            svc(ctx),
+            &input.postmortem_id,
+            input.expected_version,
+            input.at,
+            &input.text,
+        )
+        .await?))
+    }
+
+    /// Corrects or hides a line; the incident's own log is never changed.
+    async fn edit_postmortem_timeline_entry(
+        &self,
+        ctx: &Context<'_>,
+        input: EditPostmortemTimelineEntryInput,
+    ) -> Result<PostmortemPayload> {
+        Ok(pm(postmortems::edit_timeline_entry(
+            svc(ctx),
+            &input.postmortem_id,
+            input.expected_version,
+            &input.entry_id,
+            input.text,
+            input.at,
+            input.hidden,
+        )
+        .await?))
+    }
+
+    /// DRAFT → IN_REVIEW.
+    async fn submit_postmortem_for_review(
+        &self,
+        ctx: &Context<'_>,
+        input: PostmortemVersionInput,
+    ) -> Result<PostmortemPayload> {
+        Ok(pm(postmortems::set_status(
+            svc(ctx),
+            &input.postmortem_id,
+            input.expected_version,
+            PostmortemStatus::InReview,
+        )
+        .await?))
+    }
+
+    /// IN_REVIEW → DRAFT, for more work.
+    async fn return_postmortem_to_draft(
+        &self,
+        ctx: &Context<'_>,
+        input: PostmortemVersionInput,
+    ) -> Result<PostmortemPayload> {
+        Ok(pm(postmortems::set_status(
+            svc(ctx),
+            &input.postmortem_id,
+            input.expected_version,
+            PostmortemStatus::Draft,
+        )
+        .await?))
+    }
+
+    /// IN_REVIEW → PUBLISHED.
+    async fn publish_postmortem(
+        &self,
+        ctx: &Context<'_>,
+        input: PostmortemVersionInput,
+    ) -> Result<PostmortemPayload> {
+        Ok(pm(postmortems::set_status(
+            svc(ctx),
+            &input.postmortem_id,
+            input.expected_version,
+            PostmortemStatus::Published,
+        )
+        .await?))
+    }
+
+    /// PUBLIC needs a manager or the incident's Communications Lead.
+    async fn set_postmortem_visibility(
+        &self,
+        ctx: &Context<'_>,
+        input: SetPostmortemVisibilityInput,
+    ) -> Result<PostmortemPayload> {
+        Ok(pm(postmortems::set_visibility(
+            svc(ctx),
+            &input.postmortem_id,
+            input.expected_version,
+            input.visibility,
+        )
+        .await?))
+    }
+
+    async fn create_action_item(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateActionItemInput,
+    ) -> Result<ActionItemPayload> {
+        Ok(item(
+            action_items::create(
+                svc(ctx),
+                NewItem {
+                    postmortem_id: input.postmortem_id.0,
+                    title: input.title,
+                    description: input.description,
+                    owner_id: input.owner_id.0,
+                    due_at: input.due_at,
+                    priority: input.priority,
+                    tracker_url: input.tracker_url,
+                    tracker_key: input.tracker_key,
+                },
+            )
+            .await?,
+        ))
+    }
+
+    async fn update_action_item(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateActionItemInput,
+    ) -> Result<ActionItemPayload> {
+        let changes = Changes {
+            title: input.title,
+            description: input.description,
+            owner_id: input.owner_id.map(|i| i.0),
+            due_at: input.due_at,
+            priority: input.priority,
+            status: input.status,
+            wont_do_reason: input.wont_do_reason,
+            tracker_url: maybe(input.tracker_url),
+            tracker_key: maybe(input.tracker_key),
+        };
+        Ok(item(
+            action_items::update(
+                svc(ctx),
+                &input.action_item_id,
+                input.expected_version,
+                changes,
+            )
+            .await?,
+        ))
+    }
+
+    /// Marks the item DONE.
+    async fn complete_action_item(
+        &self,
+        ctx: &Context<'_>,
+        input: CompleteActionItemInput,
+    ) -> Result<ActionItemPayload> {
+        Ok(item(
+            action_items::complete(svc(ctx), &input.action_item_id, input.expected_version).await?,
+        ))
+    }
+}
+
+/// The postmortem of an incident, if it has one.
+pub async fn of_incident(ctx: &Context<'_>, incident_id: uuid::Uuid) -> Result<Option<Postmortem>> {
+    Ok(loaders(ctx)
+        .postmortems
+        .load_one(incident_id)
+        .await?
+        .map(Postmortem))
+}

@@ -1,0 +1,355 @@
+//! Action items: one owner, a due date and a priority each; tracked until DONE or WONT_DO.
+//! Like postmortems, every change names the version it was made against.
+
+use super::page::{Page, PageRequest};
+use super::postmortems::{refresh_loop, visible_postmortems};
+use super::{Ctx, ServiceError, ServiceResult, parse_id};
+use crate::auth::CurrentUser;
+use crate::db::Db;
+use chrono::{DateTime, Utc};
+use entity::{ActionItemStatus, Priority, Role, action_item, incident, postmortem, user};
+use scheduler::domain::text;
+use sea_orm::sea_query::{Expr, Query};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction,
+    EntityTrait, ExprTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
+};
+use uuid::Uuid;
+
+async fn active_owner(conn: &impl ConnectionTrait, id: &str) -> ServiceResult<Uuid> {
+    let id = parse_id(id, "user")?;
+    user::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .filter(|u| u.active)
+        .map(|u| u.id)
+        .ok_or(ServiceError::NotFound("user"))
+}
+
+fn tracker_url(url: &str) -> ServiceResult<String> {
+    let url = text::single_line("trackerUrl", url, 2000)?;
+    if !(url.starts_with("https://") || url.starts_with("http://"))
+        || url.contains(char::is_whitespace)
+    {
+        return Err(ServiceError::invalid("trackerUrl must be an http(s) URL"));
+    }
+    Ok(url)
+}
+
+/// The postmortem, if the caller may see its incident.
+async fn visible_postmortem(
+    conn: &impl ConnectionTrait,
+    user: &CurrentUser,
+    id: Uuid,
+) -> ServiceResult<postmortem::Model> {
+    let pm = postmortem::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .ok_or(ServiceError::NotFound("postmortem"))?;
+    super::incidents::find_visible(conn, user, pm.incident_id)
+        .await
+        .map_err(|_| ServiceError::NotFound("postmortem"))?;
+    Ok(pm)
+}
+
+#[derive(Debug)]
+pub struct NewItem {
+    pub postmortem_id: String,
+    pub title: String,
+    pub description: String,
+    pub owner_id: String,
+    pub due_at: DateTime<Utc>,
+    pub priority: Priority,
+    pub tracker_url: Option<String>,
+    pub tracker_key: Option<String>,
+}
+
+pub async fn create(ctx: Ctx<'_>, input: NewItem) -> ServiceResult<action_item::Model> {
+    let user = ctx.principal.require(Role::Responder)?;
+    let title = text::single_line("title", &input.title, 200)?;
+    let description = text::multi_line("description", &input.description, 10_000)?;
+    let url = input.tracker_url.as_deref().map(tracker_url).transpose()?;
+    let key = input
+        .tracker_key
+        .as_deref()
+        .map(|k| text::single_line("trackerKey", k, 100))
+        .transpose()?;
+    let pm_id = parse_id(&input.postmortem_id, "postmortem")?;
+    let txn = ctx.db.begin_write().await?;
+    let pm = visible_postmortem(&txn, user, pm_id).await?;
+    let owner = active_owner(&txn, &input.owner_id).await?;
+    let row = action_item::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        postmortem_id: Set(pm.id),
+        title: Set(title),
+        description: Set(description),
+        owner_id: Set(owner),
+        due_at: Set(input.due_at),
+        priority: Set(input.priority),
+        status: Set(ActionItemStatus::Open),
+        wont_do_reason: Set(None),
+        tracker_url: Set(url),
+        tracker_key: Set(key),
+        completed_at: Set(None),
+        version: Set(1),
+        created_at: Set(ctx.now),
+        updated_at: Set(ctx.now),
+    }
+    .insert(&txn)
+    .await?;
+    refresh_loop(&txn, pm.id, ctx.now).await?;
+    txn.commit().await?;
+    Ok(row)
+}
+
+#[derive(Debug, Default)]
+pub struct Changes {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub owner_id: Option<String>,
+    pub due_at: Option<DateTime<Utc>>,
+    pub priority: Option<Priority>,
+    pub status: Option<ActionItemStatus>,
+    pub wont_do_reason: Option<String>,
+    pub tracker_url: Option<Option<String>>,
+    pub tracker_key: Option<Option<String>>,
+}
+
+async fn begin_change<'a>(
+    ctx: Ctx<'a>,
+    id: &str,
+    expected: i32,
+) -> ServiceResult<(&'a CurrentUser, DatabaseTransaction, action_item::Model)> {
+    let user = ctx.principal.require(Role::Responder)?;
+    let id = parse_id(id, "action item")?;
+    let txn = ctx.db.begin_write().await?;
+    let item = action_item::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or(ServiceError::NotFound("action item"))?;
+    visible_postmortem(&txn, user, item.postmortem_id)
+        .await
+        .map_err(|_| ServiceError::NotFound("action item"))?;
+    let res = action_item::Entity::update_many()
+        .col_expr(
+            action_item::Column::Version,
+            Expr::col(action_item::Column::Version).add(1),
+        )
+        .col_expr(action_item::Column::UpdatedAt, Expr::value(ctx.now))
+        .filter(action_item::COLUMN.id.eq(id))
+        .filter(action_item::COLUMN.version.eq(expected))
+        .exec(&txn)
+        .await?;
+    if res.rows_affected == 0 {
+        return Err(ServiceError::Conflict(format!(
+            "the action item changed since version {expected}: reload it and apply your change again"
+        )));
+    }
+    let item = action_item::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or(ServiceError::NotFound("action item"))?;
+    Ok((user, txn, item))
+}
+
+pub async fn update(
+    ctx: Ctx<'_>,
+    id: &str,
+    expected: i32,
+    c: Changes,
+) -> ServiceResult<action_item::Model> {
+    let title = c
+        .title
+        .as_deref()
+        .map(|t| text::single_line("title", t, 200))
+        .transpose()?;
+    let description = c
+        .description
+        .as_deref()
+        .map(|d| text::multi_line("description", d, 10_000))
+        .transpose()?;
+    let url = match c.tracker_url {
+        Some(Some(u)) => Some(Some(tracker_url(&u)?)),
+        other => other,
+    };
+    let key = match c.tracker_key {
+        Some(Some(k)) => Some(Some(text::single_line("trackerKey", &k, 100)?)),
+        other => other,
+    };
+    let reason = c
+        .wont_do_reason
+        .as_deref()
+        .map(|r| text::multi_line("wontDoReason", r, 2000))
+        .transpose()?
+        .filter(|r| !r.is_empty());
+    let (_, txn, item) = begin_change(ctx, id, expected).await?;
+    let pm_id = item.postmortem_id;
+    let mut am = item.clone().into_active_model();
+    if let Some(v) = title {
+        am.title = Set(v);
+    }
+    if let Some(v) = description {
+        am.description = Set(v);
+    }
+    if let Some(owner) = c.owner_id {
+        am.owner_id = Set(active_owner(&txn, &owner).await?);
+    }
+    if let Some(v) = c.due_at {
+        am.due_at = Set(v);
+    }
+    if let Some(v) = c.priority {
+        am.priority = Set(v);
+    }
+    if let Some(v) = url {
+        am.tracker_url = Set(v);
+    }
+    if let Some(v) = key {
+        am.tracker_key = Set(v);
+    }
+    if let Some(status) = c.status {
+        apply_status(&mut am, &item, status, reason, ctx.now)?;
+    } else if reason.is_some() && item.status == ActionItemStatus::WontDo {
+        am.wont_do_reason = Set(reason);
+    }
+    let updated = am.update(&txn).await?;
+    refresh_loop(&txn, pm_id, ctx.now).await?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+fn apply_status(
+    am: &mut action_item::ActiveModel,
+    item: &action_item::Model,
+    status: ActionItemStatus,
+    reason: Option<String>,
+    now: DateTime<Utc>,
+) -> ServiceResult<()> {
+    match status {
+        ActionItemStatus::WontDo => {
+            let reason = reason
+                .or_else(|| item.wont_do_reason.clone())
+                .ok_or_else(|| ServiceError::invalid("WONT_DO needs a reason (wontDoReason)"))?;
+            am.wont_do_reason = Set(Some(reason));
+            am.completed_at = Set(None);
+        }
+        ActionItemStatus::Done => {
+            if item.status != ActionItemStatus::Done {
+                am.completed_at = Set(Some(now));
+            }
+            am.wont_do_reason = Set(None);
+        }
+        ActionItemStatus::Open | ActionItemStatus::InProgress => {
+            am.completed_at = Set(None);
+            am.wont_do_reason = Set(None);
+        }
+    }
+    am.status = Set(status);
+    Ok(())
+}
+
+pub async fn complete(ctx: Ctx<'_>, id: &str, expected: i32) -> ServiceResult<action_item::Model> {
+    let (_, txn, item) = begin_change(ctx, id, expected).await?;
+    if item.status == ActionItemStatus::Done {
+        return Err(ServiceError::invalid("the action item is already done"));
+    }
+    let pm_id = item.postmortem_id;
+    let mut am = item.clone().into_active_model();
+    apply_status(&mut am, &item, ActionItemStatus::Done, None, ctx.now)?;
+    let updated = am.update(&txn).await?;
+    refresh_loop(&txn, pm_id, ctx.now).await?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+pub async fn get(ctx: Ctx<'_>, id: &str) -> ServiceResult<action_item::Model> {
+    let user = ctx.principal.require(Role::Viewer)?;
+    let item = action_item::Entity::find_by_id(parse_id(id, "action item")?)
+        .one(ctx.db.conn())
+        .await?
+        .ok_or(ServiceError::NotFound("action item"))?;
+    visible_postmortem(ctx.db.conn(), user, item.postmortem_id)
+        .await
+        .map_err(|_| ServiceError::NotFound("action item"))?;
+    Ok(item)
+}
+
+/// Items of the given postmortems, for batch loading, by due date.
+pub async fn of_postmortems(db: &Db, ids: &[Uuid]) -> ServiceResult<Vec<action_item::Model>> {
+    Ok(action_item::Entity::find()
+        .filter(action_item::Column::PostmortemId.is_in(ids.iter().copied()))
+        .order_by_asc(action_item::COLUMN.due_at)
+        .order_by_asc(action_item::COLUMN.id)
+        .all(db.conn())
+        .await?)
+}
+
+#[derive(Debug, Default)]
+pub struct Filter {
+    pub owner_id: Option<String>,
+    pub team_id: Option<String>,
+    pub statuses: Vec<ActionItemStatus>,
+    pub priorities: Vec<Priority>,
+    /// Open or in progress with a due date before this instant.
+    pub overdue_at: Option<DateTime<Utc>>,
+    pub postmortem_id: Option<String>,
+}
+
+/// By id (creation order); only items of postmortems the caller may see.
+pub async fn list(
+    ctx: Ctx<'_>,
+    f: &Filter,
+    page: &PageRequest,
+) -> ServiceResult<Page<action_item::Model>> {
+    let user = ctx.principal.require(Role::Viewer)?;
+    let mut q = action_item::Entity::find()
+        .filter(action_item::Column::PostmortemId.in_subquery(visible_postmortems(user)))
+        .order_by_asc(action_item::COLUMN.id)
+        .limit(page.fetch_limit());
+    if let Some(after) = &page.after {
+        q = q.filter(action_item::COLUMN.id.gt(parse_id(after, "cursor")?));
+    }
+    if let Some(owner) = &f.owner_id {
+        q = q.filter(action_item::COLUMN.owner_id.eq(parse_id(owner, "user")?));
+    }
+    if let Some(pm) = &f.postmortem_id {
+        q = q.filter(
+            action_item::COLUMN
+                .postmortem_id
+                .eq(parse_id(pm, "postmortem")?),
+        );
+    }
+    if let Some(team) = &f.team_id {
+        let team = parse_id(team, "team")?;
+        q = q.filter(
+            action_item::Column::PostmortemId.in_subquery(
+                Query::select()
+                    .column(postmortem::Column::Id)
+                    .from(postmortem::Entity)
+                    .and_where(
+                        Expr::col(postmortem::Column::IncidentId).in_subquery(
+                            Query::select()
+                                .column(incident::Column::Id)
+                                .from(incident::Entity)
+                                .and_where(Expr::col(incident::Column::TeamId).eq(team))
+                                .to_owned(),
+                        ),
+                    )
+                    .to_owned(),
+            ),
+        );
+    }
+    if !f.statuses.is_empty() {
+        q = q.filter(action_item::Column::Status.is_in(f.statuses.iter().copied()));
+    }
+    if !f.priorities.is_empty() {
+        q = q.filter(action_item::Column::Priority.is_in(f.priorities.iter().copied()));
+    }
+    if let Some(at) = f.overdue_at {
+        q = q.filter(action_item::Column::DueAt.lt(at)).filter(
+            action_item::Column::Status
+                .is_in([ActionItemStatus::Open, ActionItemStatus::InProgress]),
+        );
+    }
+    let rows = q.all(ctx.db.conn()).await?;
+    Ok(Page::from_overfetch(rows, page))
+}

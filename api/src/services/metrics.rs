@@ -1,0 +1,166 @@
+//! Incident metrics over a period: the data is read in three statements (incidents,
+//! postmortems, action items, all filtered in SQL) and computed by the pure core.
+
+use super::incidents::visible_to;
+use super::{Ctx, ServiceError, ServiceResult, parse_id};
+use chrono::{DateTime, Duration, Utc};
+use entity::{ActionItemStatus, Role, Severity, action_item, incident, postmortem};
+use scheduler::domain::metrics::{
+    self, ActionItemSample, IncidentSample, PostmortemSample, Report,
+};
+use sea_orm::sea_query::{Expr, Query};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, ExprTrait, QueryFilter, QuerySelect};
+use uuid::Uuid;
+
+#[derive(Debug)]
+pub struct MetricsFilter {
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    pub team_id: Option<String>,
+    pub service_id: Option<String>,
+    pub severity: Option<Severity>,
+}
+
+/// The longest period one request may cover.
+const MAX_PERIOD_DAYS: i64 = 5 * 366;
+
+type IncidentRow = (
+    Severity,
+    DateTime<Utc>,
+    DateTime<Utc>,
+    DateTime<Utc>,
+    Option<DateTime<Utc>>,
+    Option<DateTime<Utc>>,
+    bool,
+    Option<Uuid>,
+    Option<Uuid>,
+);
+
+pub async fn incident_metrics(ctx: Ctx<'_>, f: &MetricsFilter) -> ServiceResult<Report> {
+    let user = ctx.principal.require(Role::Viewer)?;
+    if f.from >= f.to {
+        return Err(ServiceError::invalid("`from` must be before `to`"));
+    }
+    if f.to - f.from > Duration::days(MAX_PERIOD_DAYS) {
+        return Err(ServiceError::invalid("a period covers at most five years"));
+    }
+    // Which incidents the figures are about: filters and visibility, but no period (the
+    // postmortem and action-item figures have periods of their own).
+    let mut scope = Condition::all().add(visible_to(user));
+    if let Some(team) = &f.team_id {
+        scope = scope.add(incident::Column::TeamId.eq(parse_id(team, "team")?));
+    }
+    if let Some(svc) = &f.service_id {
+        scope = scope.add(incident::Column::ServiceId.eq(parse_id(svc, "service")?));
+    }
+    if let Some(sev) = f.severity {
+        scope = scope.add(incident::Column::Severity.eq(sev));
+    }
+    let in_period = scope
+        .clone()
+        .add(incident::Column::StartedAt.gte(f.from))
+        .add(incident::Column::StartedAt.lt(f.to));
+    let scoped_incidents = |cond: Condition| {
+        Query::select()
+            .column(incident::Column::Id)
+            .from(incident::Entity)
+            .cond_where(cond)
+            .to_owned()
+    };
+    let db = ctx.db.conn();
+    let (rows, pms, items) = tokio::try_join!(
+        incident::Entity::find()
+            .select_only()
+            .columns([
+                incident::Column::Severity,
+                incident::Column::StartedAt,
+                incident::Column::DetectedAt,
+                incident::Column::DeclaredAt,
+                incident::Column::AcknowledgedAt,
+                incident::Column::ResolvedAt,
+                incident::Column::FalseAlarm,
+                incident::Column::DuplicateOf,
+                incident::Column::RecurrenceOf,
+            ])
+            .filter(in_period.clone())
+            .into_tuple::<IncidentRow>()
+            .all(db),
+        // Postmortems of the period's incidents.
+        postmortem::Entity::find()
+            .select_only()
+            .columns([postmortem::Column::DueAt, postmortem::Column::PublishedAt])
+            .filter(postmortem::Column::IncidentId.in_subquery(scoped_incidents(in_period.clone())))
+            .into_tuple::<(DateTime<Utc>, Option<DateTime<Utc>>)>()
+            .all(db),
+        // Action items due in the period, of postmortems of incidents in scope.
+        action_item::Entity::find()
+            .select_only()
+            .columns([
+                action_item::Column::DueAt,
+                action_item::Column::CompletedAt,
+                action_item::Column::Status,
+            ])
+            .filter(action_item::Column::DueAt.gte(f.from))
+            .filter(action_item::Column::DueAt.lt(f.to))
+            .filter(
+                action_item::Column::PostmortemId.in_subquery(
+                    Query::select()
+                        .column(postmortem::Column::Id)
+                        .from(postmortem::Entity)
+                        .and_where(
+                            Expr::col(postmortem::Column::IncidentId)
+                                .in_subquery(scoped_incidents(scope.clone())),
+                        )
+                        .to_owned(),
+                ),
+            )
+            .into_tuple::<(DateTime<Utc>, Option<DateTime<Utc>>, ActionItemStatus)>()
+            .all(db),
+    )?;
+    let incidents: Vec<IncidentSample> = rows
+        .into_iter()
+        .map(
+            |(
+                severity,
+                started,
+                detected,
+                declared,
+                acknowledged,
+                resolved,
+                false_alarm,
+                dup,
+                rec,
+            )| IncidentSample {
+                severity,
+                started,
+                detected,
+                declared,
+                acknowledged,
+                resolved,
+                false_alarm,
+                duplicate: dup.is_some(),
+                recurrence: rec.is_some(),
+            },
+        )
+        .collect();
+    let postmortems: Vec<PostmortemSample> = pms
+        .into_iter()
+        .map(|(due, published)| PostmortemSample { due, published })
+        .collect();
+    let items: Vec<ActionItemSample> = items
+        .into_iter()
+        .map(|(due, completed, status)| ActionItemSample {
+            due,
+            completed,
+            done: status == ActionItemStatus::Done,
+        })
+        .collect();
+    Ok(metrics::report(
+        f.from,
+        f.to,
+        ctx.now,
+        &incidents,
+        &postmortems,
+        &items,
+    ))
+}

@@ -1,0 +1,510 @@
+//! Postmortems: created on resolution of SEV1/SEV2 incidents (or on request), written
+//! blamelessly, reviewed, published. Every change names the version it was made against;
+//! a stale version is refused with CONFLICT, never silently overwritten.
+
+use super::incidents::{find_visible, visible_to};
+use super::{Ctx, ServiceError, ServiceResult, parse_id};
+use crate::auth::CurrentUser;
+use crate::db::Db;
+use chrono::{DateTime, Duration, Utc};
+use entity::{
+    IncidentRole, IncidentStatus, PostmortemStatus, Role, Visibility, action_item, incident,
+    incident_event, incident_role, organization, postmortem, postmortem_timeline_entry,
+};
+use scheduler::domain::postmortem::{self as rules, Edit, Line};
+use scheduler::domain::{deadlines, text};
+use sea_orm::sea_query::{Expr, Query};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction,
+    EntityTrait, ExprTrait, IntoActiveModel, QueryFilter, QueryOrder,
+};
+use uuid::Uuid;
+
+const FIELD_MAX: usize = 20_000;
+
+/// Creates the postmortem of a just-resolved incident when the policy requires one:
+/// highest severity SEV1 or SEV2, not a false alarm, not a duplicate. A re-resolved
+/// incident keeps its postmortem and deadline.
+pub async fn create_if_required(
+    txn: &DatabaseTransaction,
+    i: &incident::Model,
+    now: DateTime<Utc>,
+) -> ServiceResult<()> {
+    if i.duplicate_of.is_some()
+        || !deadlines::postmortem_required(i.highest_severity, i.false_alarm)
+    {
+        return Ok(());
+    }
+    ensure(txn, i, now).await.map(|_| ())
+}
+
+async fn existing(
+    conn: &impl ConnectionTrait,
+    incident_id: Uuid,
+) -> ServiceResult<Option<postmortem::Model>> {
+    Ok(postmortem::Entity::find()
+        .filter(postmortem::COLUMN.incident_id.eq(incident_id))
+        .one(conn)
+        .await?)
+}
+
+async fn ensure(
+    txn: &DatabaseTransaction,
+    i: &incident::Model,
+    now: DateTime<Utc>,
+) -> ServiceResult<postmortem::Model> {
+    if let Some(pm) = existing(txn, i.id).await? {
+        return Ok(pm);
+    }
+    let hours = organization::Entity::find_by_id(1)
+        .one(txn)
+        .await?
+        .map_or(deadlines::DEFAULT_POSTMORTEM_HOURS, |o| {
+            i64::from(o.postmortem_due_hours)
+        });
+    let resolved = i.resolved_at.unwrap_or(now);
+    Ok(postmortem::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        incident_id: Set(i.id),
+        status: Set(PostmortemStatus::Draft),
+        visibility: Set(Visibility::Internal),
+        summary: Set(String::new()),
+        users_affected: Set(String::new()),
+        business_impact: Set(String::new()),
+        root_cause: Set(String::new()),
+        contributing_factors: Set(String::new()),
+        went_well: Set(String::new()),
+        went_poorly: Set(String::new()),
+        remediation: Set(String::new()),
+        due_at: Set(deadlines::postmortem_due(resolved, hours)),
+        submitted_at: Set(None),
+        submitted_by: Set(None),
+        published_at: Set(None),
+        published_by: Set(None),
+        loop_closed_at: Set(None),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(txn)
+    .await?)
+}
+
+/// Starts a postmortem for any resolved incident (SEV3/SEV4 ones are optional).
+pub async fn start(ctx: Ctx<'_>, incident_id: &str) -> ServiceResult<postmortem::Model> {
+    let user = ctx.principal.require(Role::Responder)?;
+    let id = parse_id(incident_id, "incident")?;
+    let txn = ctx.db.begin_write().await?;
+    let i = find_visible(&txn, user, id).await?;
+    if i.status != IncidentStatus::Resolved {
+        return Err(ServiceError::invalid(
+            "postmortems start once the incident is resolved",
+        ));
+    }
+    if existing(&txn, i.id).await?.is_some() {
+        return Err(ServiceError::Conflict(
+            "this incident already has a postmortem".into(),
+        ));
+    }
+    let pm = ensure(&txn, &i, ctx.now).await?;
+    txn.commit().await?;
+    Ok(pm)
+}
+
+/// The postmortem and its incident, if the caller may see the incident.
+async fn find(
+    conn: &impl ConnectionTrait,
+    user: &CurrentUser,
+    id: Uuid,
+) -> ServiceResult<(postmortem::Model, incident::Model)> {
+    let pm = postmortem::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .ok_or(ServiceError::NotFound("postmortem"))?;
+    let i = find_visible(conn, user, pm.incident_id)
+        .await
+        .map_err(|_| ServiceError::NotFound("postmortem"))?;
+    Ok((pm, i))
+}
+
+pub async fn get(ctx: Ctx<'_>, id: &str) -> ServiceResult<postmortem::Model> {
+    let user = ctx.principal.require(Role::Viewer)?;
+    Ok(find(ctx.db.conn(), user, parse_id(id, "postmortem")?)
+        .await?
+        .0)
+}
+
+/// Postmortems of the given incidents, for batch loading (visibility is the incident's,
+/// checked where the incident was loaded).
+pub async fn of_incidents(db: &Db, ids: &[Uuid]) -> ServiceResult<Vec<postmortem::Model>> {
+    Ok(postmortem::Entity::find()
+        .filter(postmortem::Column::IncidentId.is_in(ids.iter().copied()))
+        .all(db.conn())
+        .await?)
+}
+
+/// Postmortems visible to `user` (for lists).
+pub(crate) fn visible_postmortems(user: &CurrentUser) -> sea_orm::sea_query::SelectStatement {
+    Query::select()
+        .column(postmortem::Column::Id)
+        .from(postmortem::Entity)
+        .and_where(
+            Expr::col(postmortem::Column::IncidentId).in_subquery(
+                Query::select()
+                    .column(incident::Column::Id)
+                    .from(incident::Entity)
+                    .cond_where(visible_to(user))
+                    .to_owned(),
+            ),
+        )
+        .to_owned()
+}
+
+/// Moves the version on, refusing a stale `expected` (race-free: one conditional UPDATE).
+async fn bump(
+    txn: &DatabaseTransaction,
+    id: Uuid,
+    expected: i32,
+    now: DateTime<Utc>,
+) -> ServiceResult<()> {
+    let res = postmortem::Entity::update_many()
+        .col_expr(
+            postmortem::Column::Version,
+            Expr::col(postmortem::Column::Version).add(1),
+        )
+        .col_expr(postmortem::Column::UpdatedAt, Expr::value(now))
+        .filter(postmortem::COLUMN.id.eq(id))
+        .filter(postmortem::COLUMN.version.eq(expected))
+        .exec(txn)
+        .await?;
+    if res.rows_affected == 0 {
+        return Err(ServiceError::Conflict(format!(
+            "the postmortem changed since version {expected}: reload it and apply your change again"
+        )));
+    }
+    Ok(())
+}
+
+/// Starts a versioned change: responder, visible, version current.
+async fn begin_change<'a>(
+    ctx: Ctx<'a>,
+    id: &str,
+    expected: i32,
+) -> ServiceResult<(
+    &'a CurrentUser,
+    DatabaseTransaction,
+    postmortem::Model,
+    incident::Model,
+)> {
+    let user = ctx.principal.require(Role::Responder)?;
+    let id = parse_id(id, "postmortem")?;
+    let txn = ctx.db.begin_write().await?;
+    find(&txn, user, id).await?;
+    bump(&txn, id, expected, ctx.now).await?;
+    let (pm, i) = find(&txn, user, id).await?;
+    Ok((user, txn, pm, i))
+}
+
+#[derive(Debug, Default)]
+pub struct Fields {
+    pub summary: Option<String>,
+    pub users_affected: Option<String>,
+    pub business_impact: Option<String>,
+    pub root_cause: Option<String>,
+    pub contributing_factors: Option<String>,
+    pub went_well: Option<String>,
+    pub went_poorly: Option<String>,
+    pub remediation: Option<String>,
+}
+
+fn field(name: &'static str, v: Option<String>) -> ServiceResult<Option<String>> {
+    v.map(|v| text::multi_line(name, &v, FIELD_MAX).map_err(Into::into))
+        .transpose()
+}
+
+pub async fn update(
+    ctx: Ctx<'_>,
+    id: &str,
+    expected: i32,
+    f: Fields,
+) -> ServiceResult<postmortem::Model> {
+    let summary = field("summary", f.summary)?;
+    let users_affected = field("usersAffected", f.users_affected)?;
+    let business_impact = field("businessImpact", f.business_impact)?;
+    let root_cause = field("rootCause", f.root_cause)?;
+    let contributing = field("contributingFactors", f.contributing_factors)?;
+    let went_well = field("wentWell", f.went_well)?;
+    let went_poorly = field("wentPoorly", f.went_poorly)?;
+    let remediation = field("remediation", f.remediation)?;
+    let (_, txn, pm, _) = begin_change(ctx, id, expected).await?;
+    if pm.status == PostmortemStatus::Published {
+        return Err(ServiceError::invalid("a published postmortem is final"));
+    }
+    let mut am = pm.into_active_model();
+    let set = |slot: &mut sea_orm::ActiveValue<String>, v: Option<String>| {
+        if let Some(v) = v {
+            *slot = Set(v);
+        }
+    };
+    set(&mut am.summary, summary);
+    set(&mut am.users_affected, users_affected);
+    set(&mut am.business_impact, business_impact);
+    set(&mut am.root_cause, root_cause);
+    set(&mut am.contributing_factors, contributing);
+    set(&mut am.went_well, went_well);
+    set(&mut am.went_poorly, went_poorly);
+    set(&mut am.remediation, remediation);
+    let updated = am.update(&txn).await?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+/// DRAFT → IN_REVIEW → PUBLISHED (or back from review to draft), with who and when.
+pub async fn set_status(
+    ctx: Ctx<'_>,
+    id: &str,
+    expected: i32,
+    to: PostmortemStatus,
+) -> ServiceResult<postmortem::Model> {
+    let (user, txn, pm, _) = begin_change(ctx, id, expected).await?;
+    rules::advance(pm.status, to).map_err(ServiceError::invalid)?;
+    if to == PostmortemStatus::Published && pm.summary.trim().is_empty() {
+        return Err(ServiceError::invalid("write a summary before publishing"));
+    }
+    let mut am = pm.into_active_model();
+    am.status = Set(to);
+    match to {
+        PostmortemStatus::InReview => {
+            am.submitted_at = Set(Some(ctx.now));
+            am.submitted_by = Set(Some(user.id));
+        }
+        PostmortemStatus::Published => {
+            am.published_at = Set(Some(ctx.now));
+            am.published_by = Set(Some(user.id));
+        }
+        PostmortemStatus::Draft => {}
+    }
+    let updated = am.update(&txn).await?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+/// PUBLIC needs a manager (or admin) or the incident's Communications Lead; restricted
+/// incidents' postmortems never go public.
+pub async fn set_visibility(
+    ctx: Ctx<'_>,
+    id: &str,
+    expected: i32,
+    to: Visibility,
+) -> ServiceResult<postmortem::Model> {
+    let (user, txn, pm, i) = begin_change(ctx, id, expected).await?;
+    if to == Visibility::Public {
+        if i.restricted {
+            return Err(ServiceError::invalid(
+                "a restricted incident's postmortem stays internal",
+            ));
+        }
+        let comms_lead = incident_role::Entity::find_by_id((i.id, IncidentRole::CommsLead))
+            .one(&txn)
+            .await?
+            .is_some_and(|r| r.user_id == user.id);
+        if user.role < Role::Manager && !comms_lead {
+            return Err(ServiceError::Forbidden(
+                "making a postmortem public needs a manager or the incident's Communications Lead"
+                    .into(),
+            ));
+        }
+    }
+    let mut am = pm.into_active_model();
+    am.visibility = Set(to);
+    let updated = am.update(&txn).await?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+/// The incident log with this postmortem's edits applied.
+pub async fn timeline(db: &Db, pm: &postmortem::Model) -> ServiceResult<Vec<Line>> {
+    let (events, edits) = tokio::try_join!(
+        incident_event::Entity::find()
+            .filter(incident_event::COLUMN.incident_id.eq(pm.incident_id))
+            .order_by_asc(incident_event::COLUMN.at)
+            .order_by_asc(incident_event::COLUMN.id)
+            .all(db.conn()),
+        postmortem_timeline_entry::Entity::find()
+            .filter(postmortem_timeline_entry::COLUMN.postmortem_id.eq(pm.id))
+            .all(db.conn()),
+    )?;
+    let log: Vec<(Uuid, DateTime<Utc>, String)> = events
+        .into_iter()
+        .map(|e| (e.id, e.at, e.message))
+        .collect();
+    let edits: Vec<Edit> = edits
+        .into_iter()
+        .map(|e| Edit {
+            id: e.id,
+            source: e.source_event_id,
+            at: e.at,
+            text: e.text,
+            hidden: e.hidden,
+        })
+        .collect();
+    Ok(rules::merge_timeline(&log, &edits))
+}
+
+pub async fn add_timeline_entry(
+    ctx: Ctx<'_>,
+    id: &str,
+    expected: i32,
+    at: DateTime<Utc>,
+    line: &str,
+) -> ServiceResult<postmortem::Model> {
+    let line = text::single_line("text", line, 2000)?;
+    let (user, txn, pm, i) = begin_change(ctx, id, expected).await?;
+    check_at(&i, at, ctx.now)?;
+    postmortem_timeline_entry::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        postmortem_id: Set(pm.id),
+        source_event_id: Set(None),
+        at: Set(at),
+        text: Set(line),
+        hidden: Set(false),
+        edited_by: Set(user.id),
+        edited_at: Set(ctx.now),
+    }
+    .insert(&txn)
+    .await?;
+    txn.commit().await?;
+    Ok(pm)
+}
+
+fn check_at(i: &incident::Model, at: DateTime<Utc>, now: DateTime<Utc>) -> ServiceResult<()> {
+    // Entries may reach back a week before impact began (the deploy that caused it).
+    if at > now || at < i.started_at - Duration::days(7) {
+        return Err(ServiceError::invalid(
+            "a timeline entry lies between a week before the incident started and now",
+        ));
+    }
+    Ok(())
+}
+
+/// Corrects or hides a line: `entry` is the id of an incident log entry or of an added
+/// line. The incident log itself is never changed.
+pub async fn edit_timeline_entry(
+    ctx: Ctx<'_>,
+    id: &str,
+    expected: i32,
+    entry: &str,
+    new_text: Option<String>,
+    at: Option<DateTime<Utc>>,
+    hidden: Option<bool>,
+) -> ServiceResult<postmortem::Model> {
+    let entry = parse_id(entry, "timeline entry")?;
+    let new_text = new_text
+        .as_deref()
+        .map(|t| text::single_line("text", t, 2000))
+        .transpose()?;
+    let (user, txn, pm, i) = begin_change(ctx, id, expected).await?;
+    if let Some(at) = at {
+        check_at(&i, at, ctx.now)?;
+    }
+    let edit = postmortem_timeline_entry::Entity::find()
+        .filter(postmortem_timeline_entry::COLUMN.postmortem_id.eq(pm.id))
+        .filter(
+            sea_orm::Condition::any()
+                .add(postmortem_timeline_entry::Column::Id.eq(entry))
+                .add(postmortem_timeline_entry::Column::SourceEventId.eq(entry)),
+        )
+        .one(&txn)
+        .await?;
+    match edit {
+        Some(e) => {
+            let mut am = e.into_active_model();
+            if let Some(t) = new_text {
+                am.text = Set(t);
+            }
+            if let Some(at) = at {
+                am.at = Set(at);
+            }
+            if let Some(h) = hidden {
+                am.hidden = Set(h);
+            }
+            am.edited_by = Set(user.id);
+            am.edited_at = Set(ctx.now);
+            am.update(&txn).await?;
+        }
+        None => {
+            let event = incident_event::Entity::find_by_id(entry)
+                .one(&txn)
+                .await?
+                .filter(|e| e.incident_id == i.id)
+                .ok_or(ServiceError::NotFound("timeline entry"))?;
+            postmortem_timeline_entry::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                postmortem_id: Set(pm.id),
+                source_event_id: Set(Some(event.id)),
+                at: Set(at.unwrap_or(event.at)),
+                text: Set(new_text.unwrap_or(event.message)),
+                hidden: Set(hidden.unwrap_or(false)),
+                edited_by: Set(user.id),
+                edited_at: Set(ctx.now),
+            }
+            .insert(&txn)
+            .await?;
+        }
+    }
+    txn.commit().await?;
+    Ok(pm)
+}
+
+/// Records (or un-records) that every action item is closed.
+pub async fn refresh_loop(
+    txn: &DatabaseTransaction,
+    postmortem_id: Uuid,
+    now: DateTime<Utc>,
+) -> ServiceResult<()> {
+    let statuses: Vec<entity::ActionItemStatus> = action_item::Entity::find()
+        .filter(action_item::COLUMN.postmortem_id.eq(postmortem_id))
+        .all(txn)
+        .await?
+        .into_iter()
+        .map(|a| a.status)
+        .collect();
+    let closed = rules::loop_closed(&statuses);
+    let pm = postmortem::Entity::find_by_id(postmortem_id)
+        .one(txn)
+        .await?
+        .ok_or(ServiceError::NotFound("postmortem"))?;
+    let next = match (closed, pm.loop_closed_at) {
+        (true, None) => Some(Some(now)),
+        (false, Some(_)) => Some(None),
+        _ => None,
+    };
+    if let Some(value) = next {
+        let mut am = pm.into_active_model();
+        am.loop_closed_at = Set(value);
+        am.update(txn).await?;
+    }
+    Ok(())
+}
+
+/// Published PUBLIC postmortems of unrestricted incidents, newest first, for the status page.
+pub async fn public(db: &Db) -> ServiceResult<Vec<(postmortem::Model, incident::Model)>> {
+    let pms = postmortem::Entity::find()
+        .filter(postmortem::COLUMN.status.eq(PostmortemStatus::Published))
+        .filter(postmortem::COLUMN.visibility.eq(Visibility::Public))
+        .order_by_desc(postmortem::COLUMN.published_at)
+        .all(db.conn())
+        .await?;
+    let incidents = incident::Entity::find()
+        .filter(incident::Column::Id.is_in(pms.iter().map(|p| p.incident_id)))
+        .filter(incident::COLUMN.restricted.eq(false))
+        .all(db.conn())
+        .await?;
+    Ok(pms
+        .into_iter()
+        .filter_map(|p| {
+            let i = incidents.iter().find(|i| i.id == p.incident_id)?.clone();
+            Some((p, i))
+        })
+        .collect())
+}
