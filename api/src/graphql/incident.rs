@@ -293,9 +293,17 @@ impl Incident {
             .await?
             .unwrap_or_default();
         let i = &self.0;
-        let postmortem_due = i
-            .resolved_at
-            .filter(|_| deadlines::postmortem_required(i.highest_severity, i.false_alarm));
+        // The postmortem's own deadline when there is one; otherwise what it would be.
+        let postmortem_due = match l.postmortems.load_one(i.id).await? {
+            Some(pm) => Some(pm.due_at),
+            None => i
+                .resolved_at
+                .filter(|_| {
+                    i.duplicate_of.is_none()
+                        && deadlines::postmortem_required(i.highest_severity, i.false_alarm)
+                })
+                .map(|r| deadlines::postmortem_due(r, deadlines::DEFAULT_POSTMORTEM_HOURS)),
+        };
         let facts = templates::Facts {
             title: &i.title,
             public_title: i.public_title.as_deref(),
