@@ -118,7 +118,11 @@ async fn main() {
                     owner_id: Set(owner),
                     due_at: Set(due),
                     priority: Set(Priority::P2),
-                    status: Set(if n % 3 == 0 { ActionItemStatus::Open } else { ActionItemStatus::Done }),
+                    status: Set(if n % 3 == 0 {
+                        ActionItemStatus::Open
+                    } else {
+                        ActionItemStatus::Done
+                    }),
                     wont_do_reason: Set(None),
                     tracker_url: Set(None),
                     tracker_key: Set(None),
@@ -133,13 +137,22 @@ async fn main() {
     let conn = app.db().conn();
     let (n_pm, n_items) = (postmortems.len(), items.len());
     for chunk in incidents.chunks(500) {
-        incident::Entity::insert_many(chunk.to_vec()).exec(conn).await.unwrap();
+        incident::Entity::insert_many(chunk.to_vec())
+            .exec(conn)
+            .await
+            .unwrap();
     }
     for chunk in postmortems.chunks(500) {
-        postmortem::Entity::insert_many(chunk.to_vec()).exec(conn).await.unwrap();
+        postmortem::Entity::insert_many(chunk.to_vec())
+            .exec(conn)
+            .await
+            .unwrap();
     }
     for chunk in items.chunks(500) {
-        action_item::Entity::insert_many(chunk.to_vec()).exec(conn).await.unwrap();
+        action_item::Entity::insert_many(chunk.to_vec())
+            .exec(conn)
+            .await
+            .unwrap();
     }
     println!(
         "seeded {INCIDENTS} incidents, {n_pm} postmortems, {n_items} action items in {:.1} s",
@@ -148,10 +161,27 @@ async fn main() {
 
     let from = start;
     let to = epoch() + Duration::days(1);
-    let filter = MetricsFilter { from, to, team_id: None, service_id: None, severity: None };
-    for (label, role) in [("service layer, viewer (visibility filter)", Role::Viewer), ("service layer, manager", Role::Manager)] {
-        let principal = Principal::User(CurrentUser { id: owner, subject: "bench-viewer".into(), role });
-        let ctx = firebreak::services::Ctx { db: app.db(), principal: &principal, now: app.now() };
+    let filter = MetricsFilter {
+        from,
+        to,
+        team_id: None,
+        service_id: None,
+        severity: None,
+    };
+    for (label, role) in [
+        ("service layer, viewer (visibility filter)", Role::Viewer),
+        ("service layer, manager", Role::Manager),
+    ] {
+        let principal = Principal::User(CurrentUser {
+            id: owner,
+            subject: "bench-viewer".into(),
+            role,
+        });
+        let ctx = firebreak::services::Ctx {
+            db: app.db(),
+            principal: &principal,
+            now: app.now(),
+        };
         let mut samples = Vec::new();
         let mut total = 0;
         for _ in 0..20 {
@@ -171,7 +201,13 @@ async fn main() {
         let t = Instant::now();
         let res = app.gql(Some(&viewer_token), query, vars.clone()).await;
         samples.push(t.elapsed());
-        weeks = res.ok()["incidentMetrics"]["weekly"].as_array().unwrap().len();
+        weeks = res.ok()["incidentMetrics"]["weekly"]
+            .as_array()
+            .unwrap()
+            .len();
     }
-    println!("GraphQL over HTTP (viewer, {weeks} weekly buckets): {}", stats(samples));
+    println!(
+        "GraphQL over HTTP (viewer, {weeks} weekly buckets): {}",
+        stats(samples)
+    );
 }

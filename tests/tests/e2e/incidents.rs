@@ -996,3 +996,40 @@ e2e!(
         assert_eq!(bucket("4"), 0, "{metrics}");
     }
 );
+
+e2e!(incidents_filter_by_team_and_service, |app| {
+    let admin = app.token(Role::Admin).await;
+    let (_, t) = app.user(Role::Responder).await;
+    let team = app
+        .gql(
+            Some(&admin),
+            r#"mutation { createTeam(input: { name: "Payments" }) { team { id } } }"#,
+            json!({}),
+        )
+        .await
+        .ok()["createTeam"]["team"]["id"]
+        .clone();
+    let svc = app
+        .gql(Some(&admin), "mutation($t: ID!) { createService(input: { name: \"checkout\", teamId: $t }) { service { id } } }", json!({ "t": team }))
+        .await
+        .ok()["createService"]["service"]["id"]
+        .clone();
+    // The service's team becomes the incident's team.
+    let with_service = app
+        .gql(
+            Some(&t),
+            DECLARE,
+            json!({ "in": { "title": "Checkout errors", "severity": "SEV2", "serviceId": svc } }),
+        )
+        .await;
+    with_service.ok();
+    declare(&app, &t, json!({ "title": "Unowned", "severity": "SEV3" })).await;
+    let q = "query($f: IncidentFilterInput) { incidents(filter: $f) { edges { node { title team { name } service { name } } } } }";
+    for f in [json!({ "teamId": team }), json!({ "serviceId": svc })] {
+        let res = app.gql(Some(&t), q, json!({ "f": f })).await;
+        let edges = res.ok()["incidents"]["edges"].as_array().unwrap().clone();
+        assert_eq!(edges.len(), 1, "{f}");
+        assert_eq!(edges[0]["node"]["team"]["name"], "Payments");
+        assert_eq!(edges[0]["node"]["service"]["name"], "checkout");
+    }
+});
