@@ -5,6 +5,7 @@
 
 pub use sea_orm_migration::prelude::*;
 
+mod helpers;
 mod m20261123_000001_organization;
 mod m20261123_000002_incidents;
 mod m20261123_000003_postmortems;

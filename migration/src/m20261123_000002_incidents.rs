@@ -1,17 +1,11 @@
 //! The incident core: incidents, their roles, timeline, status updates, participants,
 //! idempotency keys and the severity policy overrides.
 
+use crate::helpers::fk;
 use sea_orm_migration::{prelude::*, schema::*};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
-
-fn fk(table: &str, col: &str, to: &str) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .from(table.to_owned(), col.to_owned())
-        .to(to.to_owned(), "id")
-        .to_owned()
-}
 
 fn index(table: &str, name: &str, cols: &[&str]) -> IndexCreateStatement {
     let mut i = Index::create();

@@ -1,16 +1,10 @@
 //! Postmortems, their timeline edits, action items, and the postmortem deadline setting.
 
+use crate::helpers::fk;
 use sea_orm_migration::{prelude::*, schema::*};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
-
-fn fk(table: &str, col: &str, to: &str) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .from(table.to_owned(), col.to_owned())
-        .to(to.to_owned(), "id")
-        .to_owned()
-}
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {

@@ -5,6 +5,7 @@
 
 use super::connection::{Conn, from_page};
 use super::context::{request, state, svc};
+use super::input::change;
 use super::loaders::{Loaders, group, with_empty};
 use super::service::Service;
 use super::severity::SeverityPolicyObject;
@@ -643,14 +644,6 @@ fn payload(row: incident::Model) -> IncidentPayload {
     }
 }
 
-fn maybe<T, U>(v: MaybeUndefined<T>, f: impl Fn(T) -> U) -> Option<Option<U>> {
-    match v {
-        MaybeUndefined::Undefined => None,
-        MaybeUndefined::Null => Some(None),
-        MaybeUndefined::Value(v) => Some(Some(f(v))),
-    }
-}
-
 #[derive(Default)]
 pub struct IncidentMutation;
 
@@ -691,10 +684,10 @@ impl IncidentMutation {
     ) -> Result<IncidentPayload> {
         let changes = Changes {
             title: input.title,
-            public_title: maybe(input.public_title, |v| v),
-            description: maybe(input.description, |v| v),
-            service_id: maybe(input.service_id, |v| v.0),
-            team_id: maybe(input.team_id, |v| v.0),
+            public_title: change(input.public_title, |v| v),
+            description: change(input.description, |v| v),
+            service_id: change(input.service_id, |v| v.0),
+            team_id: change(input.team_id, |v| v.0),
             customer_impact: input.customer_impact,
             started_at: input.started_at,
             detected_at: input.detected_at,

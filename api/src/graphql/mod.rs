@@ -5,6 +5,7 @@ pub mod connection;
 pub mod context;
 pub mod error;
 pub mod incident;
+pub mod input;
 pub mod loaders;
 pub mod metrics;
 pub mod organization;

@@ -3,6 +3,7 @@
 use super::connection::{Conn, from_page};
 use super::context::{request, state, svc};
 use super::incident::Incident;
+use super::input::change;
 use super::loaders::Loaders;
 use super::user::User;
 use crate::services::action_items::{self, Changes, Filter, NewItem};
@@ -459,14 +460,6 @@ fn item(row: action_item::Model) -> ActionItemPayload {
     }
 }
 
-fn maybe(v: MaybeUndefined<String>) -> Option<Option<String>> {
-    match v {
-        MaybeUndefined::Undefined => None,
-        MaybeUndefined::Null => Some(None),
-        MaybeUndefined::Value(v) => Some(Some(v)),
-    }
-}
-
 #[derive(Default)]
 pub struct PostmortemMutation;
 
@@ -635,8 +628,8 @@ impl PostmortemMutation {
             priority: input.priority,
             status: input.status,
             wont_do_reason: input.wont_do_reason,
-            tracker_url: maybe(input.tracker_url),
-            tracker_key: maybe(input.tracker_key),
+            tracker_url: change(input.tracker_url, |v| v),
+            tracker_key: change(input.tracker_key, |v| v),
         };
         Ok(item(
             action_items::update(

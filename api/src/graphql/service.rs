@@ -2,6 +2,7 @@
 
 use super::connection::{Conn, from_page};
 use super::context::svc;
+use super::input::change;
 use super::loaders::Loaders;
 use super::team::Team;
 use crate::services::catalog::{self, NewService, ServiceChanges};
@@ -133,11 +134,7 @@ impl ServiceMutation {
         ctx: &Context<'_>,
         input: UpdateServiceInput,
     ) -> Result<ServicePayload> {
-        let description = match input.description {
-            MaybeUndefined::Undefined => None,
-            MaybeUndefined::Null => Some(None),
-            MaybeUndefined::Value(v) => Some(Some(v)),
-        };
+        let description = change(input.description, |v| v);
         let changes = ServiceChanges {
             name: input.name,
             description,

@@ -1,6 +1,7 @@
 //! Severity policies: read by every signed-in user, changed by admins.
 
 use super::context::svc;
+use super::input::change;
 use super::loaders::Loaders;
 use crate::error::ServiceError;
 use crate::services::severity::{self as policies, PolicyChange};
@@ -82,14 +83,6 @@ pub struct UpdateSeverityPolicyPayload {
     pub policy: SeverityPolicyObject,
 }
 
-fn maybe(v: MaybeUndefined<i32>) -> Option<Option<i32>> {
-    match v {
-        MaybeUndefined::Undefined => None,
-        MaybeUndefined::Null => Some(None),
-        MaybeUndefined::Value(v) => Some(Some(v)),
-    }
-}
-
 #[derive(Default)]
 pub struct SeverityMutation;
 
@@ -105,10 +98,10 @@ impl SeverityMutation {
             svc(ctx),
             PolicyChange {
                 severity: input.severity,
-                respond_within_minutes: maybe(input.respond_within_minutes),
+                respond_within_minutes: change(input.respond_within_minutes, |v| v),
                 business_hours_only: input.business_hours_only,
                 pages: input.pages,
-                update_every_minutes: maybe(input.update_every_minutes),
+                update_every_minutes: change(input.update_every_minutes, |v| v),
                 customer_comms: input.customer_comms,
             },
         )

@@ -2,6 +2,7 @@
 
 use super::connection::{Conn, from_page};
 use super::context::svc;
+use super::input::change;
 use super::loaders::Loaders;
 use super::service::Service;
 use super::user::User;
@@ -179,11 +180,7 @@ impl TeamMutation {
 
     /// Admins only.
     async fn update_team(&self, ctx: &Context<'_>, input: UpdateTeamInput) -> Result<TeamPayload> {
-        let description = match input.description {
-            MaybeUndefined::Undefined => None,
-            MaybeUndefined::Null => Some(None),
-            MaybeUndefined::Value(v) => Some(Some(v)),
-        };
+        let description = change(input.description, |v| v);
         let changes = TeamChanges {
             name: input.name,
             description,

@@ -2,6 +2,7 @@
 
 use super::connection::{Conn, from_page};
 use super::context::svc;
+use super::input::change;
 use super::loaders::Loaders;
 use super::team::Team;
 use crate::services::page::PageRequest;
@@ -171,11 +172,7 @@ impl UserMutation {
 
     /// Admins change anyone; users change their own name, e-mail and time zone.
     async fn update_user(&self, ctx: &Context<'_>, input: UpdateUserInput) -> Result<UserPayload> {
-        let email = match input.email {
-            MaybeUndefined::Undefined => None,
-            MaybeUndefined::Null => Some(None),
-            MaybeUndefined::Value(v) => Some(Some(v)),
-        };
+        let email = change(input.email, |v| v);
         let changes = UserChanges {
             name: input.name,
             email,
