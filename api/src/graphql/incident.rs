@@ -6,7 +6,7 @@
 use super::connection::{Conn, from_page};
 use super::context::{request, state, svc};
 use super::input::change;
-use super::loaders::{Loaders, group, with_empty};
+use super::loaders::{Loaders, group, with_empty, with_none};
 use super::service::Service;
 use super::severity::SeverityPolicyObject;
 use super::team::Team;
@@ -295,7 +295,7 @@ impl Incident {
             .unwrap_or_default();
         let i = &self.0;
         // The postmortem's own deadline when there is one; otherwise what it would be.
-        let postmortem_due = match l.postmortems.load_one(i.id).await? {
+        let postmortem_due = match l.postmortems.load_one(i.id).await?.flatten() {
             Some(pm) => Some(pm.due_at),
             None => i
                 .resolved_at
@@ -367,11 +367,13 @@ async fn prefetch(ctx: &Context<'_>, rows: &[incident::Model]) -> Result<()> {
     let need_users = need_roles || need_events || need_updates || wants("declaredBy");
     let need_services = messages || wants("service");
     let need_teams = wants("team");
+    let need_postmortems = messages || wants("postmortem");
+    let need_policies = wants("severityPolicy");
 
     let db = &state(ctx).db;
     let l = loaders(ctx);
     let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
-    let (roles, events, updates) = tokio::try_join!(
+    let (roles, events, updates, postmortems, policies) = tokio::try_join!(
         async {
             if need_roles {
                 incidents::roles_of(db, &ids).await.map(Some)
@@ -393,7 +395,33 @@ async fn prefetch(ctx: &Context<'_>, rows: &[incident::Model]) -> Result<()> {
                 Ok(None)
             }
         },
+        async {
+            if need_postmortems {
+                crate::services::postmortems::of_incidents(db, &ids)
+                    .await
+                    .map(Some)
+            } else {
+                Ok(None)
+            }
+        },
+        async {
+            if need_policies {
+                crate::services::severity::all(db.conn()).await.map(Some)
+            } else {
+                Ok(None)
+            }
+        },
     )?;
+    if let Some(pms) = postmortems {
+        l.postmortems
+            .feed_many(with_none(&ids, pms.into_iter().map(|p| (p.incident_id, p))))
+            .await;
+    }
+    if let Some(policies) = policies {
+        l.policies
+            .feed_many(policies.into_iter().map(|p| (p.severity, p)))
+            .await;
+    }
     let mut user_ids: HashSet<Uuid> = rows.iter().map(|r| r.declared_by).collect();
     user_ids.extend(roles.iter().flatten().map(|r| r.user_id));
     user_ids.extend(events.iter().flatten().filter_map(|e| e.author_id));

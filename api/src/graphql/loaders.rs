@@ -225,15 +225,31 @@ impl Loader<entity::Severity> for Policies {
     }
 }
 
-/// The postmortem of an incident (absent when it has none).
+/// The postmortem of an incident; every key gets an entry (None when it has none), so a
+/// list can prime the cache for all its incidents.
 pub struct PostmortemOfIncident(Db);
 impl Loader<Uuid> for PostmortemOfIncident {
-    type Value = entity::postmortem::Model;
+    type Value = Option<entity::postmortem::Model>;
     type Error = async_graphql::Error;
     async fn load(&self, keys: &[Uuid]) -> LoadResult<Self::Value> {
         let rows = crate::services::postmortems::of_incidents(&self.0, keys).await?;
-        Ok(rows.into_iter().map(|p| (p.incident_id, p)).collect())
+        Ok(with_none(
+            keys,
+            rows.into_iter().map(|p| (p.incident_id, p)),
+        ))
     }
+}
+
+/// Every key gets an entry: the row found for it, or None.
+pub fn with_none<T>(
+    keys: &[Uuid],
+    found: impl IntoIterator<Item = (Uuid, T)>,
+) -> HashMap<Uuid, Option<T>> {
+    let mut map: HashMap<Uuid, Option<T>> = keys.iter().map(|k| (*k, None)).collect();
+    for (k, v) in found {
+        map.insert(k, Some(v));
+    }
+    map
 }
 
 pub struct ActionItemsOfPostmortem(Db);

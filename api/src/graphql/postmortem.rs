@@ -660,5 +660,6 @@ pub async fn of_incident(ctx: &Context<'_>, incident_id: uuid::Uuid) -> Result<O
         .postmortems
         .load_one(incident_id)
         .await?
+        .flatten()
         .map(Postmortem))
 }
