@@ -2,17 +2,18 @@
 //! Like postmortems, every change names the version it was made against.
 
 use super::page::{Page, PageRequest};
-use super::postmortems::{refresh_loop, visible_postmortems};
+use super::postmortems::{of_incidents_where, refresh_loop, visible_postmortems};
 use super::{Ctx, ServiceError, ServiceResult, parse_id};
 use crate::auth::CurrentUser;
 use crate::db::Db;
 use chrono::{DateTime, Utc};
 use entity::{ActionItemStatus, Priority, Role, action_item, incident, postmortem, user};
 use scheduler::domain::text;
-use sea_orm::sea_query::{Expr, Query};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction,
-    EntityTrait, ExprTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
+    DatabaseTransaction, EntityTrait, ExprTrait, IntoActiveModel, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 use uuid::Uuid;
 
@@ -321,21 +322,9 @@ pub async fn list(
     if let Some(team) = &f.team_id {
         let team = parse_id(team, "team")?;
         q = q.filter(
-            action_item::Column::PostmortemId.in_subquery(
-                Query::select()
-                    .column(postmortem::Column::Id)
-                    .from(postmortem::Entity)
-                    .and_where(
-                        Expr::col(postmortem::Column::IncidentId).in_subquery(
-                            Query::select()
-                                .column(incident::Column::Id)
-                                .from(incident::Entity)
-                                .and_where(Expr::col(incident::Column::TeamId).eq(team))
-                                .to_owned(),
-                        ),
-                    )
-                    .to_owned(),
-            ),
+            action_item::Column::PostmortemId.in_subquery(of_incidents_where(
+                Condition::all().add(incident::Column::TeamId.eq(team)),
+            )),
         );
     }
     if !f.statuses.is_empty() {

@@ -2,14 +2,15 @@
 //! postmortems, action items, all filtered in SQL) and computed by the pure core.
 
 use super::incidents::visible_to;
+use super::postmortems::of_incidents_where;
 use super::{Ctx, ServiceError, ServiceResult, parse_id};
 use chrono::{DateTime, Duration, Utc};
 use entity::{ActionItemStatus, Role, Severity, action_item, incident, postmortem};
 use scheduler::domain::metrics::{
     self, ActionItemSample, IncidentSample, PostmortemSample, Report,
 };
-use sea_orm::sea_query::{Expr, Query};
-use sea_orm::{ColumnTrait, Condition, EntityTrait, ExprTrait, QueryFilter, QuerySelect};
+use sea_orm::sea_query::Query;
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QuerySelect};
 use uuid::Uuid;
 
 #[derive(Debug)]
@@ -103,16 +104,7 @@ pub async fn incident_metrics(ctx: Ctx<'_>, f: &MetricsFilter) -> ServiceResult<
             .filter(action_item::Column::DueAt.gte(f.from))
             .filter(action_item::Column::DueAt.lt(f.to))
             .filter(
-                action_item::Column::PostmortemId.in_subquery(
-                    Query::select()
-                        .column(postmortem::Column::Id)
-                        .from(postmortem::Entity)
-                        .and_where(
-                            Expr::col(postmortem::Column::IncidentId)
-                                .in_subquery(scoped_incidents(scope.clone())),
-                        )
-                        .to_owned(),
-                ),
+                action_item::Column::PostmortemId.in_subquery(of_incidents_where(scope.clone()))
             )
             .into_tuple::<(DateTime<Utc>, Option<DateTime<Utc>>, ActionItemStatus)>()
             .all(db),

@@ -143,8 +143,10 @@ pub async fn of_incidents(db: &Db, ids: &[Uuid]) -> ServiceResult<Vec<postmortem
         .await?)
 }
 
-/// Postmortems visible to `user` (for lists).
-pub(crate) fn visible_postmortems(user: &CurrentUser) -> sea_orm::sea_query::SelectStatement {
+/// The ids of postmortems whose incident matches `incidents`, as a subquery.
+pub(crate) fn of_incidents_where(
+    incidents: sea_orm::Condition,
+) -> sea_orm::sea_query::SelectStatement {
     Query::select()
         .column(postmortem::Column::Id)
         .from(postmortem::Entity)
@@ -153,11 +155,16 @@ pub(crate) fn visible_postmortems(user: &CurrentUser) -> sea_orm::sea_query::Sel
                 Query::select()
                     .column(incident::Column::Id)
                     .from(incident::Entity)
-                    .cond_where(visible_to(user))
+                    .cond_where(incidents)
                     .to_owned(),
             ),
         )
         .to_owned()
+}
+
+/// Postmortems visible to `user` (for lists).
+pub(crate) fn visible_postmortems(user: &CurrentUser) -> sea_orm::sea_query::SelectStatement {
+    of_incidents_where(visible_to(user))
 }
 
 /// Moves the version on, refusing a stale `expected` (race-free: one conditional UPDATE).
