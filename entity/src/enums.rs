@@ -126,6 +126,16 @@ pub enum Severity {
 }
 
 impl Severity {
+    /// The name people use: `SEV1` … `SEV4` (the same as in GraphQL).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Sev1 => "SEV1",
+            Severity::Sev2 => "SEV2",
+            Severity::Sev3 => "SEV3",
+            Severity::Sev4 => "SEV4",
+        }
+    }
+
     /// True when `self` is worse than `other` (SEV1 is the worst).
     pub fn is_worse_than(self, other: Severity) -> bool {
         self < other

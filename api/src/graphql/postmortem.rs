@@ -192,10 +192,9 @@ impl Postmortem {
                 status: a.status,
             })
             .collect();
-        let severity = format!("{:?}", i.highest_severity).to_uppercase();
         Ok(rules::markdown(&rules::Document {
             title: &i.title,
-            severity: &severity,
+            severity: i.highest_severity.as_str(),
             started: i.started_at,
             resolved: i.resolved_at,
             status: self.0.status,

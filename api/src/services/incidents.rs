@@ -200,12 +200,9 @@ pub struct IncidentFilter {
     pub text: Option<String>,
 }
 
-fn cursor_key(i: &incident::Model) -> String {
-    format!("{}|{}", i.declared_at.to_rfc3339(), i.id)
-}
-
+/// The keyset key of an incident in lists: (declaredAt, id).
 pub fn incident_cursor(i: &incident::Model) -> String {
-    cursor_key(i)
+    format!("{}|{}", i.declared_at.to_rfc3339(), i.id)
 }
 
 fn parse_cursor(raw: &str) -> ServiceResult<(DateTime<Utc>, Uuid)> {
@@ -511,7 +508,7 @@ async fn declare_once(
         now,
         Some(user.id),
         TimelineKind::Declared,
-        format!("Declared {:?}: {}", v.severity, v.title).replace("Sev", "SEV"),
+        format!("Declared {}: {}", v.severity.as_str(), v.title),
         None,
         Some(json!({
             "severity": v.severity,

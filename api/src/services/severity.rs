@@ -138,7 +138,7 @@ pub async fn update(ctx: Ctx<'_>, change: PolicyChange) -> ServiceResult<Severit
             actor: Some(actor.id),
             action: "severity_policy.update",
             target_type: "severity_policy",
-            target_id: format!("{:?}", change.severity).to_uppercase(),
+            target_id: change.severity.as_str().to_owned(),
             before: Some(snapshot(&current)),
             after: Some(snapshot(&next)),
         },

@@ -477,6 +477,24 @@ e2e!(
             "after 24 h the key starts a new incident"
         );
         assert_eq!(later["channel"], "#inc-2026-11-24-db-down");
+        // The declaration entry names the severity without touching the title's own words.
+        let sev = declare(
+            &app,
+            &a,
+            json!({ "title": "Severe latency", "severity": "SEV3" }),
+        )
+        .await;
+        let res = app
+            .gql(
+                Some(&a),
+                "query($id: ID!) { incident(id: $id) { timeline { message } } }",
+                json!({ "id": sev["id"] }),
+            )
+            .await;
+        assert_eq!(
+            res.ok()["incident"]["timeline"][0]["message"],
+            "Declared SEV3: Severe latency"
+        );
     }
 );
 
