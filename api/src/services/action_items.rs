@@ -7,7 +7,7 @@ use super::{Ctx, ServiceError, ServiceResult, parse_id};
 use crate::auth::CurrentUser;
 use crate::db::Db;
 use chrono::{DateTime, Utc};
-use entity::{ActionItemStatus, Priority, Role, action_item, incident, postmortem, user};
+use entity::{ActionItemStatus, Priority, Role, action_item, incident, postmortem};
 use scheduler::domain::text;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -18,13 +18,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 async fn active_owner(conn: &impl ConnectionTrait, id: &str) -> ServiceResult<Uuid> {
-    let id = parse_id(id, "user")?;
-    user::Entity::find_by_id(id)
-        .one(conn)
-        .await?
-        .filter(|u| u.active)
-        .map(|u| u.id)
-        .ok_or(ServiceError::NotFound("user"))
+    super::users::active_user_id(conn, parse_id(id, "user")?).await
 }
 
 fn tracker_url(url: &str) -> ServiceResult<String> {

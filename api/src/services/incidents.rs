@@ -2,6 +2,7 @@
 //! transaction; the rules themselves live in `scheduler::domain::incident`.
 
 use super::page::{Page, PageRequest};
+use super::users::active_user_id;
 use super::{Ctx, ServiceError, ServiceResult, parse_id, severity};
 use crate::auth::CurrentUser;
 use crate::db::Db;
@@ -9,7 +10,6 @@ use chrono::{DateTime, Duration, Utc};
 use entity::{
     IncidentRole, IncidentStatus, Role, Severity, TimelineKind, incident, incident_event,
     incident_idempotency, incident_participant, incident_role, incident_update, service, team,
-    user,
 };
 use scheduler::domain::incident::{self as rules, RuleError, State};
 use scheduler::domain::{channel, text};
@@ -306,6 +306,20 @@ pub async fn updates_of(db: &Db, ids: &[Uuid]) -> ServiceResult<Vec<incident_upd
         .await?)
 }
 
+async fn existing_service(conn: &impl ConnectionTrait, id: Uuid) -> ServiceResult<service::Model> {
+    service::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .ok_or(ServiceError::NotFound("service"))
+}
+
+async fn existing_team(conn: &impl ConnectionTrait, id: Uuid) -> ServiceResult<team::Model> {
+    team::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .ok_or(ServiceError::NotFound("team"))
+}
+
 // ---------------------------------------------------------------------------------------
 // Declaring
 
@@ -423,27 +437,14 @@ async fn declare_once(
     }
     let mut team_id = v.team_id;
     if let Some(sid) = v.service_id {
-        let svc = service::Entity::find_by_id(sid)
-            .one(&txn)
-            .await?
-            .ok_or(ServiceError::NotFound("service"))?;
+        let svc = existing_service(&txn, sid).await?;
         team_id = team_id.or(Some(svc.team_id));
     }
     if let Some(tid) = team_id {
-        team::Entity::find_by_id(tid)
-            .one(&txn)
-            .await?
-            .ok_or(ServiceError::NotFound("team"))?;
+        existing_team(&txn, tid).await?;
     }
     let commander = match v.commander_id {
-        Some(id) => {
-            let u = user::Entity::find_by_id(id)
-                .one(&txn)
-                .await?
-                .filter(|u| u.active)
-                .ok_or(ServiceError::NotFound("user"))?;
-            u.id
-        }
+        Some(id) => active_user_id(&txn, id).await?,
         None => user.id,
     };
 
@@ -591,10 +592,7 @@ pub async fn update(ctx: Ctx<'_>, id: &str, c: Changes) -> ServiceResult<inciden
     if let Some(s) = c.service_id {
         let s = s.as_deref().map(|s| parse_id(s, "service")).transpose()?;
         if let Some(sid) = s {
-            service::Entity::find_by_id(sid)
-                .one(&txn)
-                .await?
-                .ok_or(ServiceError::NotFound("service"))?;
+            existing_service(&txn, sid).await?;
         }
         if s != row.service_id {
             changed.push(("service", id_json(row.service_id), id_json(s)));
@@ -604,10 +602,7 @@ pub async fn update(ctx: Ctx<'_>, id: &str, c: Changes) -> ServiceResult<inciden
     if let Some(t) = c.team_id {
         let t = t.as_deref().map(|t| parse_id(t, "team")).transpose()?;
         if let Some(tid) = t {
-            team::Entity::find_by_id(tid)
-                .one(&txn)
-                .await?
-                .ok_or(ServiceError::NotFound("team"))?;
+            existing_team(&txn, tid).await?;
         }
         if t != row.team_id {
             changed.push(("team", id_json(row.team_id), id_json(t)));
@@ -739,11 +734,7 @@ pub async fn assign_role(
     let assignee = parse_id(user_id, "user")?;
     let (user, txn, row) = begin_change(ctx, id).await?;
     state(&row).can_change()?;
-    user::Entity::find_by_id(assignee)
-        .one(&txn)
-        .await?
-        .filter(|u| u.active)
-        .ok_or(ServiceError::NotFound("user"))?;
+    active_user_id(&txn, assignee).await?;
     let current = incident_role::Entity::find()
         .filter(incident_role::COLUMN.incident_id.eq(row.id))
         .all(&txn)
@@ -1082,11 +1073,7 @@ pub async fn add_participant(
 ) -> ServiceResult<incident::Model> {
     let who = parse_id(user_id, "user")?;
     let (user, txn, row) = begin_change(ctx, id).await?;
-    user::Entity::find_by_id(who)
-        .one(&txn)
-        .await?
-        .filter(|u| u.active)
-        .ok_or(ServiceError::NotFound("user"))?;
+    active_user_id(&txn, who).await?;
     if incident_participant::Entity::find_by_id((row.id, who))
         .one(&txn)
         .await?

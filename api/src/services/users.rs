@@ -172,6 +172,17 @@ pub async fn get(ctx: Ctx<'_>, id: &str) -> ServiceResult<user::Model> {
         .ok_or(ServiceError::NotFound("user"))
 }
 
+/// The id of an active user; unknown and deactivated users are both NOT_FOUND (people are
+/// assigned roles and action items only while active).
+pub(crate) async fn active_user_id(conn: &impl ConnectionTrait, id: Uuid) -> ServiceResult<Uuid> {
+    user::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .filter(|u| u.active)
+        .map(|u| u.id)
+        .ok_or(ServiceError::NotFound("user"))
+}
+
 pub async fn by_ids(db: &Db, ids: &[Uuid]) -> ServiceResult<Vec<user::Model>> {
     Ok(user::Entity::find()
         .filter(user::Column::Id.is_in(ids.iter().copied()))
