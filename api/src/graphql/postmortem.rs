@@ -15,12 +15,29 @@ use chrono::{DateTime, Utc};
 use entity::{ActionItemStatus, PostmortemStatus, Priority, Visibility, action_item, postmortem};
 use scheduler::domain::postmortem as rules;
 use scheduler::domain::templates::human_duration;
+use tokio::sync::OnceCell;
 
 fn loaders<'a>(ctx: &Context<'a>) -> &'a Loaders {
     ctx.data_unchecked::<Loaders>()
 }
 
-pub struct Postmortem(pub postmortem::Model);
+/// A postmortem as GraphQL shows it. The incident and the merged timeline are read at most
+/// once per object, however many fields need them.
+pub struct Postmortem {
+    row: postmortem::Model,
+    incident: OnceCell<entity::incident::Model>,
+    timeline: OnceCell<Vec<rules::Line>>,
+}
+
+impl Postmortem {
+    pub fn new(row: postmortem::Model) -> Self {
+        Self {
+            row,
+            incident: OnceCell::new(),
+            timeline: OnceCell::new(),
+        }
+    }
+}
 
 /// Impact, with the duration computed from the incident's timestamps.
 #[derive(SimpleObject)]
@@ -51,28 +68,44 @@ pub struct PostmortemTimelineLine {
 }
 
 impl Postmortem {
-    async fn incident_row(&self, ctx: &Context<'_>) -> Result<entity::incident::Model> {
-        Ok(incidents::get(svc(ctx), &self.0.incident_id.to_string()).await?)
+    async fn incident_row(&self, ctx: &Context<'_>) -> Result<&entity::incident::Model> {
+        self.incident
+            .get_or_try_init(|| async {
+                incidents::get(svc(ctx), &self.row.incident_id.to_string())
+                    .await
+                    .map_err(async_graphql::Error::from)
+            })
+            .await
+    }
+
+    async fn lines(&self, ctx: &Context<'_>) -> Result<&Vec<rules::Line>> {
+        self.timeline
+            .get_or_try_init(|| async {
+                postmortems::timeline(&state(ctx).db, &self.row)
+                    .await
+                    .map_err(async_graphql::Error::from)
+            })
+            .await
     }
 }
 
 #[Object]
 impl Postmortem {
     async fn id(&self) -> ID {
-        ID(self.0.id.to_string())
+        ID(self.row.id.to_string())
     }
     /// Every change passes the version it was made against (`expectedVersion`).
     async fn version(&self) -> i32 {
-        self.0.version
+        self.row.version
     }
     async fn incident(&self, ctx: &Context<'_>) -> Result<Incident> {
-        Ok(Incident(self.incident_row(ctx).await?))
+        Ok(Incident(self.incident_row(ctx).await?.clone()))
     }
     async fn status(&self) -> PostmortemStatus {
-        self.0.status
+        self.row.status
     }
     async fn visibility(&self) -> Visibility {
-        self.0.visibility
+        self.row.visibility
     }
     /// Suggested for significant incidents: 30 minutes of downtime or more.
     async fn public_suggested(&self, ctx: &Context<'_>) -> Result<bool> {
@@ -85,23 +118,23 @@ impl Postmortem {
     /// Resolution (first resolution, kept across reopening) plus the organization's
     /// postmortem hours (48 by default).
     async fn due_at(&self) -> DateTime<Utc> {
-        self.0.due_at
+        self.row.due_at
     }
     /// Not published and past its deadline.
     async fn is_overdue(&self, ctx: &Context<'_>) -> bool {
-        rules::is_overdue(self.0.status, self.0.due_at, request(ctx).now)
+        rules::is_overdue(self.row.status, self.row.due_at, request(ctx).now)
     }
     /// Once published: whether it was published by its deadline.
     async fn published_on_time(&self) -> Option<bool> {
-        rules::on_time(self.0.published_at, self.0.due_at)
+        rules::on_time(self.row.published_at, self.row.due_at)
     }
     async fn summary(&self) -> &str {
-        &self.0.summary
+        &self.row.summary
     }
     async fn timeline(&self, ctx: &Context<'_>) -> Result<Vec<PostmortemTimelineLine>> {
-        let lines = postmortems::timeline(&state(ctx).db, &self.0).await?;
+        let lines = self.lines(ctx).await?;
         Ok(lines
-            .into_iter()
+            .iter()
             .map(|l| PostmortemTimelineLine {
                 entry_id: ID(l
                     .edit
@@ -110,7 +143,7 @@ impl Postmortem {
                     .unwrap_or_default()
                     .to_string()),
                 at: l.at,
-                text: l.text,
+                text: l.text.clone(),
                 hidden: l.hidden,
                 edited: l.edit.is_some(),
                 from_incident_log: l.source.is_some(),
@@ -123,57 +156,57 @@ impl Postmortem {
         Ok(PostmortemImpact {
             duration_seconds: d.map(|d| d.num_seconds()),
             duration: d.map(human_duration),
-            users_affected: self.0.users_affected.clone(),
-            business_impact: self.0.business_impact.clone(),
+            users_affected: self.row.users_affected.clone(),
+            business_impact: self.row.business_impact.clone(),
         })
     }
     async fn root_cause(&self) -> &str {
-        &self.0.root_cause
+        &self.row.root_cause
     }
     async fn contributing_factors(&self) -> &str {
-        &self.0.contributing_factors
+        &self.row.contributing_factors
     }
     async fn went_well(&self) -> &str {
-        &self.0.went_well
+        &self.row.went_well
     }
     async fn went_poorly(&self) -> &str {
-        &self.0.went_poorly
+        &self.row.went_poorly
     }
     /// What we are doing about it (shown publicly when the postmortem is public).
     async fn remediation(&self) -> &str {
-        &self.0.remediation
+        &self.row.remediation
     }
     async fn action_items(&self, ctx: &Context<'_>) -> Result<Vec<ActionItem>> {
         let rows = loaders(ctx)
             .action_items
-            .load_one(self.0.id)
+            .load_one(self.row.id)
             .await?
             .unwrap_or_default();
         Ok(rows.into_iter().map(ActionItem).collect())
     }
     async fn submitted_at(&self) -> Option<DateTime<Utc>> {
-        self.0.submitted_at
+        self.row.submitted_at
     }
     async fn submitted_by(&self, ctx: &Context<'_>) -> Result<Option<User>> {
-        user(ctx, self.0.submitted_by).await
+        user(ctx, self.row.submitted_by).await
     }
     async fn published_at(&self) -> Option<DateTime<Utc>> {
-        self.0.published_at
+        self.row.published_at
     }
     async fn published_by(&self, ctx: &Context<'_>) -> Result<Option<User>> {
-        user(ctx, self.0.published_by).await
+        user(ctx, self.row.published_by).await
     }
     /// When every action item became DONE or WONT_DO (null while any is open).
     async fn loop_closed_at(&self) -> Option<DateTime<Utc>> {
-        self.0.loop_closed_at
+        self.row.loop_closed_at
     }
     /// The whole document as Markdown, in template order, for sharing.
     async fn markdown(&self, ctx: &Context<'_>) -> Result<String> {
         let i = self.incident_row(ctx).await?;
-        let lines = postmortems::timeline(&state(ctx).db, &self.0).await?;
+        let lines = self.lines(ctx).await?;
         let items = loaders(ctx)
             .action_items
-            .load_one(self.0.id)
+            .load_one(self.row.id)
             .await?
             .unwrap_or_default();
         let owners = loaders(ctx)
@@ -197,15 +230,15 @@ impl Postmortem {
             severity: i.highest_severity.as_str(),
             started: i.started_at,
             resolved: i.resolved_at,
-            status: self.0.status,
-            summary: &self.0.summary,
-            timeline: &lines,
-            users_affected: &self.0.users_affected,
-            business_impact: &self.0.business_impact,
-            root_cause: &self.0.root_cause,
-            contributing_factors: &self.0.contributing_factors,
-            went_well: &self.0.went_well,
-            went_poorly: &self.0.went_poorly,
+            status: self.row.status,
+            summary: &self.row.summary,
+            timeline: lines,
+            users_affected: &self.row.users_affected,
+            business_impact: &self.row.business_impact,
+            root_cause: &self.row.root_cause,
+            contributing_factors: &self.row.contributing_factors,
+            went_well: &self.row.went_well,
+            went_poorly: &self.row.went_poorly,
             action_items: &item_lines,
         }))
     }
@@ -264,7 +297,7 @@ impl ActionItem {
         !self.0.status.is_closed() && request(ctx).now > self.0.due_at
     }
     async fn postmortem(&self, ctx: &Context<'_>) -> Result<Postmortem> {
-        Ok(Postmortem(
+        Ok(Postmortem::new(
             postmortems::get(svc(ctx), &self.0.postmortem_id.to_string()).await?,
         ))
     }
@@ -288,7 +321,7 @@ pub struct PostmortemQuery;
 #[Object]
 impl PostmortemQuery {
     async fn postmortem(&self, ctx: &Context<'_>, id: ID) -> Result<Postmortem> {
-        Ok(Postmortem(postmortems::get(svc(ctx), &id).await?))
+        Ok(Postmortem::new(postmortems::get(svc(ctx), &id).await?))
     }
 
     async fn action_item(&self, ctx: &Context<'_>, id: ID) -> Result<ActionItem> {
@@ -449,7 +482,7 @@ pub struct ActionItemPayload {
 
 fn pm(row: postmortem::Model) -> PostmortemPayload {
     PostmortemPayload {
-        postmortem: Postmortem(row),
+        postmortem: Postmortem::new(row),
     }
 }
 
@@ -660,5 +693,5 @@ pub async fn of_incident(ctx: &Context<'_>, incident_id: uuid::Uuid) -> Result<O
         .load_one(incident_id)
         .await?
         .flatten()
-        .map(Postmortem))
+        .map(Postmortem::new))
 }
