@@ -9,6 +9,8 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
     pub title: String,
+    /// `title` case-folded in Rust, for case-insensitive search alike on both databases.
+    pub title_folded: String,
     /// Shown on the status page instead of `title` when set.
     pub public_title: Option<String>,
     pub description: Option<String>,

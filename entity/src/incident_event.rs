@@ -15,6 +15,9 @@ pub struct Model {
     pub message: String,
     pub before: Option<Json>,
     pub after: Option<Json>,
+    /// Another incident this entry is about (duplicate, recurrence). Texts naming it are
+    /// rendered at read time, for those who may see it.
+    pub ref_incident_id: Option<Uuid>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -13,6 +13,9 @@ pub struct Model {
     pub time_zone: String,
     /// Hours after resolution within which a postmortem is due.
     pub postmortem_due_hours: i32,
+    /// Small teams may publish a postmortem they submitted themselves; by default another
+    /// person publishes it (a second pair of eyes).
+    pub allow_self_publication: bool,
     pub updated_at: DateTimeUtc,
 }
 

@@ -9,6 +9,7 @@ mod helpers;
 mod m20261123_000001_organization;
 mod m20261123_000002_incidents;
 mod m20261123_000003_postmortems;
+mod m20261124_000004_hardening;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000001_organization::Migration),
             Box::new(m20261123_000002_incidents::Migration),
             Box::new(m20261123_000003_postmortems::Migration),
+            Box::new(m20261124_000004_hardening::Migration),
         ]
     }
 }

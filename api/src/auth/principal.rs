@@ -32,10 +32,10 @@ impl Principal {
         if user.role >= role {
             Ok(user)
         } else {
-            Err(ServiceError::Forbidden(format!(
-                "this needs the {} role",
-                role.as_str()
-            )))
+            Err(ServiceError::forbidden(
+                scheduler::domain::reason::Reason::RoleRequired,
+                format!("this needs the {} role", role.as_str()),
+            ))
         }
     }
 }
@@ -58,7 +58,7 @@ mod tests {
         assert!(as_role(Role::Manager).require(Role::Responder).is_ok());
         assert!(matches!(
             as_role(Role::Responder).require(Role::Manager),
-            Err(ServiceError::Forbidden(_))
+            Err(ServiceError::Forbidden { .. })
         ));
         assert!(matches!(
             Principal::Anonymous.require(Role::Viewer),

@@ -26,6 +26,11 @@ impl Organization {
     async fn postmortem_due_hours(&self) -> i32 {
         self.0.postmortem_due_hours
     }
+    /// Whether the person who submitted a postmortem for review may also publish it
+    /// (default false: someone else publishes; small teams may allow it).
+    async fn allow_self_publication(&self) -> bool {
+        self.0.allow_self_publication
+    }
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
     }
@@ -105,6 +110,8 @@ pub struct UpdateOrganizationInput {
     pub time_zone: Option<String>,
     /// Hours after resolution within which a postmortem is due (1 to 720).
     pub postmortem_due_hours: Option<i32>,
+    /// Let the person who submitted a postmortem for review publish it too.
+    pub allow_self_publication: Option<bool>,
 }
 
 #[derive(SimpleObject)]
@@ -129,6 +136,7 @@ impl OrganizationMutation {
                 name: input.name,
                 time_zone: input.time_zone,
                 postmortem_due_hours: input.postmortem_due_hours,
+                allow_self_publication: input.allow_self_publication,
             },
         )
         .await?;

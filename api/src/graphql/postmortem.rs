@@ -1,7 +1,7 @@
 //! Postmortems and action items over GraphQL.
 
 use super::connection::{Conn, from_page};
-use super::context::{request, state, svc};
+use super::context::{request, svc};
 use super::incident::Incident;
 use super::input::change;
 use super::loaders::Loaders;
@@ -81,7 +81,7 @@ impl Postmortem {
     async fn lines(&self, ctx: &Context<'_>) -> Result<&Vec<rules::Line>> {
         self.timeline
             .get_or_try_init(|| async {
-                postmortems::timeline(&state(ctx).db, &self.row)
+                postmortems::timeline(svc(ctx), &self.row)
                     .await
                     .map_err(async_graphql::Error::from)
             })

@@ -1,6 +1,7 @@
 //! Action items: one owner, a due date and a priority each; tracked until DONE or WONT_DO.
 //! Like postmortems, every change names the version it was made against.
 
+use scheduler::domain::reason::Reason;
 use super::page::{Page, PageRequest};
 use super::postmortems::{of_incidents_where, refresh_loop, visible_postmortems};
 use super::{Ctx, ServiceError, ServiceResult, parse_id};
@@ -8,7 +9,7 @@ use crate::auth::CurrentUser;
 use crate::db::Db;
 use chrono::{DateTime, Utc};
 use entity::{ActionItemStatus, Priority, Role, action_item, incident, postmortem};
-use scheduler::domain::text;
+use scheduler::domain::{instant, text};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
@@ -26,7 +27,7 @@ fn tracker_url(url: &str) -> ServiceResult<String> {
     if !(url.starts_with("https://") || url.starts_with("http://"))
         || url.contains(char::is_whitespace)
     {
-        return Err(ServiceError::invalid("trackerUrl must be an http(s) URL"));
+        return Err(ServiceError::invalid(Reason::InvalidUrl, "trackerUrl must be an http(s) URL"));
     }
     Ok(url)
 }
@@ -41,6 +42,30 @@ async fn visible_postmortem(
         .one(conn)
         .await?
         .ok_or(ServiceError::NotFound("postmortem"))?;
+    check_visible(conn, user, pm).await
+}
+
+/// Like [`visible_postmortem`], with the postmortem's row locked until commit: every change
+/// to one of its items takes this lock first, so the "loop closed" decision, which reads
+/// all the items, never runs beside another change to them.
+async fn locked_postmortem(
+    conn: &impl ConnectionTrait,
+    user: &CurrentUser,
+    id: Uuid,
+) -> ServiceResult<postmortem::Model> {
+    let pm = postmortem::Entity::find_by_id(id)
+        .lock_exclusive()
+        .one(conn)
+        .await?
+        .ok_or(ServiceError::NotFound("postmortem"))?;
+    check_visible(conn, user, pm).await
+}
+
+async fn check_visible(
+    conn: &impl ConnectionTrait,
+    user: &CurrentUser,
+    pm: postmortem::Model,
+) -> ServiceResult<postmortem::Model> {
     super::incidents::find_visible(conn, user, pm.incident_id)
         .await
         .map_err(|_| ServiceError::NotFound("postmortem"))?;
@@ -70,16 +95,18 @@ pub async fn create(ctx: Ctx<'_>, input: NewItem) -> ServiceResult<action_item::
         .map(|k| text::single_line("trackerKey", k, 100))
         .transpose()?;
     let pm_id = parse_id(&input.postmortem_id, "postmortem")?;
+    let due_at = instant::check("dueAt", input.due_at)?;
     let txn = ctx.db.begin_write().await?;
-    let pm = visible_postmortem(&txn, user, pm_id).await?;
+    let pm = locked_postmortem(&txn, user, pm_id).await?;
     let owner = active_owner(&txn, &input.owner_id).await?;
+    owner_sees_incident(&txn, &pm, owner, user.id, ctx.now).await?;
     let row = action_item::ActiveModel {
         id: Set(Uuid::now_v7()),
         postmortem_id: Set(pm.id),
         title: Set(title),
         description: Set(description),
         owner_id: Set(owner),
-        due_at: Set(input.due_at),
+        due_at: Set(due_at),
         priority: Set(input.priority),
         status: Set(ActionItemStatus::Open),
         wont_do_reason: Set(None),
@@ -122,7 +149,7 @@ async fn begin_change<'a>(
         .one(&txn)
         .await?
         .ok_or(ServiceError::NotFound("action item"))?;
-    visible_postmortem(&txn, user, item.postmortem_id)
+    locked_postmortem(&txn, user, item.postmortem_id)
         .await
         .map_err(|_| ServiceError::NotFound("action item"))?;
     let res = action_item::Entity::update_many()
@@ -136,9 +163,12 @@ async fn begin_change<'a>(
         .exec(&txn)
         .await?;
     if res.rows_affected == 0 {
-        return Err(ServiceError::Conflict(format!(
-            "the action item changed since version {expected}: reload it and apply your change again"
-        )));
+        return Err(ServiceError::conflict(
+            Reason::StaleVersion,
+            format!(
+                "the action item changed since version {expected}: reload it and apply your change again"
+            ),
+        ));
     }
     let item = action_item::Entity::find_by_id(id)
         .one(&txn)
@@ -177,7 +207,8 @@ pub async fn update(
         .map(|r| text::multi_line("wontDoReason", r, 2000))
         .transpose()?
         .filter(|r| !r.is_empty());
-    let (_, txn, item) = begin_change(ctx, id, expected).await?;
+    let due_at = instant::check_opt("dueAt", c.due_at)?;
+    let (user, txn, item) = begin_change(ctx, id, expected).await?;
     let pm_id = item.postmortem_id;
     let mut am = item.clone().into_active_model();
     if let Some(v) = title {
@@ -187,9 +218,17 @@ pub async fn update(
         am.description = Set(v);
     }
     if let Some(owner) = c.owner_id {
-        am.owner_id = Set(active_owner(&txn, &owner).await?);
+        let owner = active_owner(&txn, &owner).await?;
+        if owner != item.owner_id {
+            let pm = postmortem::Entity::find_by_id(pm_id)
+                .one(&txn)
+                .await?
+                .ok_or(ServiceError::NotFound("postmortem"))?;
+            owner_sees_incident(&txn, &pm, owner, user.id, ctx.now).await?;
+        }
+        am.owner_id = Set(owner);
     }
-    if let Some(v) = c.due_at {
+    if let Some(v) = due_at {
         am.due_at = Set(v);
     }
     if let Some(v) = c.priority {
@@ -223,7 +262,7 @@ fn apply_status(
         ActionItemStatus::WontDo => {
             let reason = reason
                 .or_else(|| item.wont_do_reason.clone())
-                .ok_or_else(|| ServiceError::invalid("WONT_DO needs a reason (wontDoReason)"))?;
+                .ok_or_else(|| ServiceError::invalid(Reason::WontDoNeedsReason, "WONT_DO needs a reason (wontDoReason)"))?;
             am.wont_do_reason = Set(Some(reason));
             am.completed_at = Set(None);
         }
@@ -245,7 +284,7 @@ fn apply_status(
 pub async fn complete(ctx: Ctx<'_>, id: &str, expected: i32) -> ServiceResult<action_item::Model> {
     let (_, txn, item) = begin_change(ctx, id, expected).await?;
     if item.status == ActionItemStatus::Done {
-        return Err(ServiceError::invalid("the action item is already done"));
+        return Err(ServiceError::conflict(Reason::AlreadyDone, "the action item is already done"));
     }
     let pm_id = item.postmortem_id;
     let mut am = item.clone().into_active_model();
@@ -254,6 +293,26 @@ pub async fn complete(ctx: Ctx<'_>, id: &str, expected: i32) -> ServiceResult<ac
     refresh_loop(&txn, pm_id, ctx.now).await?;
     txn.commit().await?;
     Ok(updated)
+}
+
+/// An action item's owner must be able to see its incident: they become a participant
+/// (logged in the incident's timeline) unless they already are.
+async fn owner_sees_incident(
+    txn: &DatabaseTransaction,
+    pm: &postmortem::Model,
+    owner: Uuid,
+    actor: Uuid,
+    now: DateTime<Utc>,
+) -> ServiceResult<()> {
+    super::incidents::ensure_participant(
+        txn,
+        pm.incident_id,
+        owner,
+        actor,
+        now,
+        "Added the owner of an action item as a participant",
+    )
+    .await
 }
 
 pub async fn get(ctx: Ctx<'_>, id: &str) -> ServiceResult<action_item::Model> {
@@ -301,7 +360,7 @@ pub async fn list(
         .order_by_asc(action_item::COLUMN.id)
         .limit(page.fetch_limit());
     if let Some(after) = &page.after {
-        q = q.filter(action_item::COLUMN.id.gt(parse_id(after, "cursor")?));
+        q = q.filter(action_item::COLUMN.id.gt(super::page::cursor_id(after)?));
     }
     if let Some(owner) = &f.owner_id {
         q = q.filter(action_item::COLUMN.owner_id.eq(parse_id(owner, "user")?));
@@ -327,7 +386,7 @@ pub async fn list(
     if !f.priorities.is_empty() {
         q = q.filter(action_item::Column::Priority.is_in(f.priorities.iter().copied()));
     }
-    if let Some(at) = f.overdue_at {
+    if let Some(at) = instant::check_opt("overdueAt", f.overdue_at)? {
         q = q.filter(action_item::Column::DueAt.lt(at)).filter(
             action_item::Column::Status
                 .is_in([ActionItemStatus::Open, ActionItemStatus::InProgress]),

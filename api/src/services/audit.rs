@@ -49,7 +49,7 @@ pub async fn list(ctx: Ctx<'_>, page: &PageRequest) -> ServiceResult<Page<audit_
         .order_by_desc(audit_log::COLUMN.id)
         .limit(page.fetch_limit());
     if let Some(after) = &page.after {
-        let after = super::parse_id(after, "cursor")?;
+        let after = super::page::cursor_id(after)?;
         query = query.filter(audit_log::COLUMN.id.lt(after));
     }
     let rows = query.all(ctx.db.conn()).await?;

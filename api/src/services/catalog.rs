@@ -1,5 +1,6 @@
 //! The service catalog: what can break, and which team owns it.
 
+use scheduler::domain::reason::Reason;
 use super::audit::{self, Change};
 use super::page::{Page, PageRequest};
 use super::{Ctx, ServiceError, ServiceResult, parse_id};
@@ -56,7 +57,7 @@ pub async fn list(
         .order_by_asc(service::COLUMN.id)
         .limit(page.fetch_limit());
     if let Some(after) = &page.after {
-        query = query.filter(service::COLUMN.id.gt(parse_id(after, "cursor")?));
+        query = query.filter(service::COLUMN.id.gt(super::page::cursor_id(after)?));
     }
     if let Some(team) = team_id {
         query = query.filter(service::COLUMN.team_id.eq(parse_id(team, "team")?));
@@ -68,15 +69,54 @@ pub async fn list(
     Ok(Page::from_overfetch(rows, page))
 }
 
-async fn active_team(conn: &impl ConnectionTrait, id: Uuid) -> ServiceResult<team::Model> {
+/// The team, if it exists and is active: deactivated teams take no new services,
+/// incidents or members.
+pub(crate) async fn active_team(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+) -> ServiceResult<team::Model> {
     let team = team::Entity::find_by_id(id)
         .one(conn)
         .await?
         .ok_or(ServiceError::NotFound("team"))?;
     if !team.active {
-        return Err(ServiceError::invalid("that team is deactivated"));
+        return Err(ServiceError::invalid(Reason::TeamDeactivated, "that team is deactivated"));
     }
     Ok(team)
+}
+
+/// The service, if it exists and is active: deactivated services take no new incidents.
+pub(crate) async fn active_service(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+) -> ServiceResult<service::Model> {
+    let svc = service::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .ok_or(ServiceError::NotFound("service"))?;
+    if !svc.active {
+        return Err(ServiceError::invalid(
+            Reason::ServiceDeactivated,
+            "that service is deactivated",
+        ));
+    }
+    Ok(svc)
+}
+
+/// Where an incident belongs: a service and a team that go together. Without a team, the
+/// service's team; with both, the service must be the team's.
+pub(crate) fn check_placement(
+    team: Option<Uuid>,
+    service: Option<&service::Model>,
+) -> ServiceResult<Option<Uuid>> {
+    match (team, service) {
+        (Some(t), Some(s)) if s.team_id != t => Err(ServiceError::invalid(
+            Reason::ServiceNotInTeam,
+            "that service belongs to another team",
+        )),
+        (None, Some(s)) => Ok(Some(s.team_id)),
+        (t, _) => Ok(t),
+    }
 }
 
 #[derive(Debug)]

@@ -1,38 +1,32 @@
 //! Incidents: declare, work, resolve. Every change appends to the timeline in the same
 //! transaction; the rules themselves live in `scheduler::domain::incident`.
 
+use scheduler::domain::reason::Reason;
 use super::page::{Page, PageRequest};
 use super::users::active_user_id;
-use super::{Ctx, ServiceError, ServiceResult, parse_id, severity};
+use super::{Ctx, ServiceError, ServiceResult, catalog, parse_id, severity};
 use crate::auth::CurrentUser;
 use crate::db::Db;
 use chrono::{DateTime, Duration, Utc};
 use entity::{
     IncidentRole, IncidentStatus, Role, Severity, TimelineKind, incident, incident_event,
-    incident_idempotency, incident_participant, incident_role, incident_update, service, team,
+    incident_idempotency, incident_participant, incident_role, incident_update, service,
 };
 use scheduler::domain::incident::{self as rules, RuleError, State};
-use scheduler::domain::{channel, text};
-use sea_orm::sea_query::{Expr, Func, LikeExpr, Query};
+use scheduler::domain::{channel, instant, references, text};
+use sea_orm::sea_query::{Alias, Expr, LikeExpr, OnConflict, Query};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr,
     EntityTrait, ExprTrait, IntoActiveModel, ModelTrait, QueryFilter, QueryOrder, QuerySelect,
     SqlErr,
 };
 use serde_json::{Value, json};
-use std::collections::HashSet;
 use uuid::Uuid;
 
 const TITLE_MAX: usize = 200;
 const TEXT_MAX: usize = 10_000;
 /// How long an idempotency key keeps returning the first incident.
 const IDEMPOTENCY_WINDOW_HOURS: i64 = 24;
-
-impl From<RuleError> for ServiceError {
-    fn from(err: RuleError) -> Self {
-        ServiceError::InvalidInput(err.to_string())
-    }
-}
 
 fn state(i: &incident::Model) -> State {
     State {
@@ -53,7 +47,7 @@ fn long_text(field: &'static str, v: &str) -> ServiceResult<String> {
 fn required_text(field: &'static str, v: &str) -> ServiceResult<String> {
     let t = long_text(field, v)?;
     if t.is_empty() {
-        return Err(ServiceError::invalid(format!("{field} must not be empty")));
+        return Err(ServiceError::invalid(Reason::TextEmpty, format!("{field} must not be empty")));
     }
     Ok(t)
 }
@@ -83,6 +77,34 @@ async fn log(
         message: Set(message.into()),
         before: Set(before),
         after: Set(after),
+        ref_incident_id: Set(None),
+    }
+    .insert(conn)
+    .await?;
+    Ok(())
+}
+
+/// Appends a timeline entry about another incident: the link is stored as an id only,
+/// and the text naming it is rendered at read time for readers who may see it.
+async fn log_reference(
+    conn: &impl ConnectionTrait,
+    incident_id: Uuid,
+    at: DateTime<Utc>,
+    author: Uuid,
+    kind: TimelineKind,
+    other: Uuid,
+    after: Option<Value>,
+) -> ServiceResult<()> {
+    incident_event::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        incident_id: Set(incident_id),
+        at: Set(at),
+        author_id: Set(Some(author)),
+        kind: Set(kind),
+        message: Set(references::timeline_text(kind, "", None)),
+        before: Set(None),
+        after: Set(after),
+        ref_incident_id: Set(Some(other)),
     }
     .insert(conn)
     .await?;
@@ -154,6 +176,31 @@ pub(crate) async fn find_visible(
         .one(conn)
         .await?
         .ok_or(ServiceError::NotFound("incident"))?;
+    visible_or_not_found(conn, user, row).await
+}
+
+/// Like [`find_visible`], reading the row under a lock for the rest of the transaction
+/// (`FOR UPDATE` on PostgreSQL; on SQLite `BEGIN IMMEDIATE` already serialises writers),
+/// so of two concurrent changes the second sees the first's result and its rule check
+/// refuses it instead of both passing and both writing.
+pub(crate) async fn find_visible_locked(
+    conn: &impl ConnectionTrait,
+    user: &CurrentUser,
+    id: Uuid,
+) -> ServiceResult<incident::Model> {
+    let row = incident::Entity::find_by_id(id)
+        .lock_exclusive()
+        .one(conn)
+        .await?
+        .ok_or(ServiceError::NotFound("incident"))?;
+    visible_or_not_found(conn, user, row).await
+}
+
+async fn visible_or_not_found(
+    conn: &impl ConnectionTrait,
+    user: &CurrentUser,
+    row: incident::Model,
+) -> ServiceResult<incident::Model> {
     if can_see(conn, user, &row).await? {
         Ok(row)
     } else {
@@ -162,7 +209,31 @@ pub(crate) async fn find_visible(
     }
 }
 
-/// Starts a write on an incident: a responder who can see it, inside a write transaction.
+/// The channels of those of `ids` that `user` may see: what texts naming another
+/// incident are rendered with. One statement.
+pub async fn visible_channels(
+    conn: &impl ConnectionTrait,
+    user: &CurrentUser,
+    ids: &[Uuid],
+) -> ServiceResult<std::collections::HashMap<Uuid, String>> {
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    Ok(incident::Entity::find()
+        .select_only()
+        .column(incident::Column::Id)
+        .column(incident::Column::Channel)
+        .filter(incident::Column::Id.is_in(ids.iter().copied()))
+        .filter(visible_to(user))
+        .into_tuple::<(Uuid, String)>()
+        .all(conn)
+        .await?
+        .into_iter()
+        .collect())
+}
+
+/// Starts a write on an incident: a responder who can see it, inside a write transaction,
+/// the incident's row locked until commit.
 async fn begin_change<'a>(
     ctx: Ctx<'a>,
     id: &str,
@@ -174,7 +245,7 @@ async fn begin_change<'a>(
     let user = ctx.principal.require(Role::Responder)?;
     let id = parse_id(id, "incident")?;
     let txn = ctx.db.begin_write().await?;
-    let row = find_visible(&txn, user, id).await?;
+    let row = find_visible_locked(&txn, user, id).await?;
     Ok((user, txn, row))
 }
 
@@ -206,7 +277,7 @@ pub fn incident_cursor(i: &incident::Model) -> String {
 }
 
 fn parse_cursor(raw: &str) -> ServiceResult<(DateTime<Utc>, Uuid)> {
-    let bad = || ServiceError::invalid("`after` is not a cursor from this API");
+    let bad = || ServiceError::invalid(Reason::InvalidCursor, "`after` is not a cursor from this API");
     let (at, id) = raw.split_once('|').ok_or_else(bad)?;
     let at = DateTime::parse_from_rfc3339(at)
         .map_err(|_| bad())?
@@ -222,6 +293,9 @@ pub async fn list(
     page: &PageRequest,
 ) -> ServiceResult<Page<incident::Model>> {
     let user = ctx.principal.require(Role::Viewer)?;
+    let declared_from = instant::check_opt("declaredFrom", filter.declared_from)?;
+    let declared_to = instant::check_opt("declaredTo", filter.declared_to)?;
+    let search = filter.text.as_deref().map(text::search).transpose()?.flatten();
     let mut query = incident::Entity::find()
         .filter(visible_to(user))
         .order_by_desc(incident::COLUMN.declared_at)
@@ -251,25 +325,20 @@ pub async fn list(
     if let Some(svc) = &filter.service_id {
         query = query.filter(incident::COLUMN.service_id.eq(parse_id(svc, "service")?));
     }
-    if let Some(from) = filter.declared_from {
+    if let Some(from) = declared_from {
         query = query.filter(incident::Column::DeclaredAt.gte(from));
     }
-    if let Some(to) = filter.declared_to {
+    if let Some(to) = declared_to {
         query = query.filter(incident::Column::DeclaredAt.lt(to));
     }
-    if let Some(t) = filter
-        .text
-        .as_deref()
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-    {
-        let escaped = t
-            .to_lowercase()
+    if let Some(folded) = search {
+        // Folded in Rust on write and here, so both databases match alike.
+        let escaped = folded
             .replace('\\', "\\\\")
             .replace('%', "\\%")
             .replace('_', "\\_");
         query = query.filter(
-            Func::lower(Expr::col(incident::Column::Title))
+            Expr::col(incident::Column::TitleFolded)
                 .like(LikeExpr::new(format!("%{escaped}%")).escape('\\')),
         );
     }
@@ -306,19 +375,6 @@ pub async fn updates_of(db: &Db, ids: &[Uuid]) -> ServiceResult<Vec<incident_upd
         .await?)
 }
 
-async fn existing_service(conn: &impl ConnectionTrait, id: Uuid) -> ServiceResult<service::Model> {
-    service::Entity::find_by_id(id)
-        .one(conn)
-        .await?
-        .ok_or(ServiceError::NotFound("service"))
-}
-
-async fn existing_team(conn: &impl ConnectionTrait, id: Uuid) -> ServiceResult<team::Model> {
-    team::Entity::find_by_id(id)
-        .one(conn)
-        .await?
-        .ok_or(ServiceError::NotFound("team"))
-}
 
 // ---------------------------------------------------------------------------------------
 // Declaring
@@ -363,10 +419,10 @@ pub async fn declare(ctx: Ctx<'_>, input: Declare) -> ServiceResult<incident::Mo
     let user = ctx.principal.require(Role::Responder)?;
     let severity = input
         .severity
-        .ok_or_else(|| ServiceError::invalid("choose a severity: there is no default"))?;
-    let detected_at = input.detected_at.unwrap_or(ctx.now);
-    let started_at = input.started_at.unwrap_or(detected_at);
-    rules::check_times(started_at, detected_at, ctx.now)?;
+        .ok_or_else(|| ServiceError::invalid(Reason::SeverityRequired, "choose a severity: there is no default"))?;
+    let detected_at = instant::check_opt("detectedAt", input.detected_at)?.unwrap_or(ctx.now);
+    let started_at = instant::check_opt("startedAt", input.started_at)?.unwrap_or(detected_at);
+    rules::check_times(started_at, detected_at, ctx.now, ctx.now)?;
     let valid = Valid {
         title: title(&input.title)?,
         severity,
@@ -406,8 +462,9 @@ pub async fn declare(ctx: Ctx<'_>, input: Declare) -> ServiceResult<incident::Mo
             Attempt::Collision => continue,
         }
     }
-    Err(ServiceError::Conflict(
-        "too many concurrent declarations collided; try again".into(),
+    Err(ServiceError::conflict(
+        Reason::ConcurrentChange,
+        "too many concurrent declarations collided; try again",
     ))
 }
 
@@ -435,36 +492,31 @@ async fn declare_once(
         }
         seen.delete(&txn).await?;
     }
-    let mut team_id = v.team_id;
-    if let Some(sid) = v.service_id {
-        let svc = existing_service(&txn, sid).await?;
-        team_id = team_id.or(Some(svc.team_id));
+    let svc = match v.service_id {
+        Some(sid) => Some(catalog::active_service(&txn, sid).await?),
+        None => None,
+    };
+    if let Some(tid) = v.team_id {
+        catalog::active_team(&txn, tid).await?;
     }
-    if let Some(tid) = team_id {
-        existing_team(&txn, tid).await?;
-    }
+    let team_id = catalog::check_placement(v.team_id, svc.as_ref())?;
     let commander = match v.commander_id {
         Some(id) => active_user_id(&txn, id).await?,
         None => user.id,
     };
 
-    let base = channel::base_name(now, &v.title);
-    let taken: HashSet<String> = incident::Entity::find()
-        .select_only()
-        .column(incident::Column::Channel)
-        .filter(incident::Column::Channel.starts_with(base.as_str()))
-        .into_tuple::<String>()
-        .all(&txn)
-        .await?
-        .into_iter()
-        .collect();
-    let channel_name = channel::unique_name(&base, |c| taken.contains(c));
+    let channel_name = if restricted {
+        channel::restricted_name(now, &random_token())
+    } else {
+        free_channel(&txn, &channel::base_name(now, &v.title)).await?
+    };
 
     let policy = severity::policy_for(&txn, v.severity).await?;
     let id = Uuid::now_v7();
     let row = incident::ActiveModel {
         id: Set(id),
         title: Set(v.title.clone()),
+        title_folded: Set(text::fold(&v.title)),
         public_title: Set(v.public_title.clone()),
         description: Set(v.description.clone()),
         severity: Set(v.severity),
@@ -539,6 +591,60 @@ async fn declare_once(
     Ok(Attempt::Done(Box::new(row)))
 }
 
+/// The next free channel name for `base`: one atomic upsert of the base's counter (no
+/// scan of the incidents, no race: concurrent declarations of one title queue on the
+/// counter's row and each gets its own number), then an indexed look-up that skips names
+/// taken before counters existed.
+async fn free_channel(txn: &impl ConnectionTrait, base: &str) -> ServiceResult<String> {
+    let backend = txn.get_database_backend();
+    for _ in 0..1000 {
+        let upsert = Query::insert()
+            .into_table(Alias::new("channel_counters"))
+            .columns([Alias::new("base"), Alias::new("last")])
+            .values_panic([base.into(), 1.into()])
+            .on_conflict(
+                OnConflict::column(Alias::new("base"))
+                    .value(
+                        Alias::new("last"),
+                        Expr::col((Alias::new("channel_counters"), Alias::new("last"))).add(1),
+                    )
+                    .to_owned(),
+            )
+            .returning_col(Alias::new("last"))
+            .to_owned();
+        let row = txn
+            .query_one_raw(backend.build(&upsert))
+            .await?
+            .ok_or_else(|| ServiceError::Internal(anyhow::anyhow!("upsert returned no row")))?;
+        let n: i32 = row.try_get("", "last")?;
+        let name = channel::numbered(base, i64::from(n));
+        let taken = incident::Entity::find()
+            .select_only()
+            .column(incident::Column::Id)
+            .filter(incident::COLUMN.channel.eq(name.as_str()))
+            .into_tuple::<Uuid>()
+            .one(txn)
+            .await?
+            .is_some();
+        if !taken {
+            return Ok(name);
+        }
+    }
+    Err(ServiceError::Internal(anyhow::anyhow!(
+        "no free channel name for {base}"
+    )))
+}
+
+/// Eight random lower-case letters and digits: a restricted channel's token.
+fn random_token() -> String {
+    use rand::Rng;
+    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyz23456789";
+    let mut rng = rand::rng();
+    (0..8)
+        .map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())]))
+        .collect()
+}
+
 // ---------------------------------------------------------------------------------------
 // Working an incident
 
@@ -568,6 +674,7 @@ pub async fn update(ctx: Ctx<'_>, id: &str, c: Changes) -> ServiceResult<inciden
         let t = title(&t)?;
         if t != row.title {
             changed.push(("title", json!(row.title), json!(t)));
+            am.title_folded = Set(text::fold(&t));
             am.title = Set(t);
         }
     }
@@ -589,25 +696,45 @@ pub async fn update(ctx: Ctx<'_>, id: &str, c: Changes) -> ServiceResult<inciden
             am.description = Set(d);
         }
     }
-    if let Some(s) = c.service_id {
-        let s = s.as_deref().map(|s| parse_id(s, "service")).transpose()?;
-        if let Some(sid) = s {
-            existing_service(&txn, sid).await?;
+    // A newly named service or team must be active; the resulting pair must belong
+    // together (a new service without a team moves the incident to the service's team).
+    let new_service = match c.service_id.as_ref().map(|s| s.as_deref()) {
+        Some(Some(sid)) if Some(parse_id(sid, "service")?) != row.service_id => {
+            Some(catalog::active_service(&txn, parse_id(sid, "service")?).await?)
         }
-        if s != row.service_id {
-            changed.push(("service", id_json(row.service_id), id_json(s)));
-            am.service_id = Set(s);
-        }
+        _ => None,
+    };
+    let mut team = match &c.team_id {
+        Some(t) => t.as_deref().map(|t| parse_id(t, "team")).transpose()?,
+        None => row.team_id,
+    };
+    if let Some(tid) = team
+        && Some(tid) != row.team_id
+    {
+        catalog::active_team(&txn, tid).await?;
     }
-    if let Some(t) = c.team_id {
-        let t = t.as_deref().map(|t| parse_id(t, "team")).transpose()?;
-        if let Some(tid) = t {
-            existing_team(&txn, tid).await?;
+    let service = match &c.service_id {
+        Some(s) => s.as_deref().map(|s| parse_id(s, "service")).transpose()?,
+        None => row.service_id,
+    };
+    if c.service_id.is_some() || c.team_id.is_some() {
+        let svc = match (new_service, service) {
+            (Some(n), _) => Some(n),
+            (None, Some(sid)) => service::Entity::find_by_id(sid).one(&txn).await?,
+            (None, None) => None,
+        };
+        if c.team_id.is_none() && svc.is_some() && c.service_id.is_some() {
+            team = None;
         }
-        if t != row.team_id {
-            changed.push(("team", id_json(row.team_id), id_json(t)));
-            am.team_id = Set(t);
-        }
+        team = catalog::check_placement(team, svc.as_ref())?;
+    }
+    if service != row.service_id {
+        changed.push(("service", id_json(row.service_id), id_json(service)));
+        am.service_id = Set(service);
+    }
+    if team != row.team_id {
+        changed.push(("team", id_json(row.team_id), id_json(team)));
+        am.team_id = Set(team);
     }
     if let Some(ci) = c.customer_impact
         && ci != row.customer_impact
@@ -615,10 +742,10 @@ pub async fn update(ctx: Ctx<'_>, id: &str, c: Changes) -> ServiceResult<inciden
         changed.push(("customerImpact", json!(row.customer_impact), json!(ci)));
         am.customer_impact = Set(ci);
     }
-    let started = c.started_at.unwrap_or(row.started_at);
-    let detected = c.detected_at.unwrap_or(row.detected_at);
+    let started = instant::check_opt("startedAt", c.started_at)?.unwrap_or(row.started_at);
+    let detected = instant::check_opt("detectedAt", c.detected_at)?.unwrap_or(row.detected_at);
     if started != row.started_at || detected != row.detected_at {
-        rules::check_times(started, detected, std::cmp::max(ctx.now, row.declared_at))?;
+        rules::check_times(started, detected, row.declared_at, ctx.now)?;
         if started != row.started_at {
             changed.push(("startedAt", json!(row.started_at), json!(started)));
             am.started_at = Set(started);
@@ -812,6 +939,7 @@ pub async fn post_update(
     state(&row).post_update(status)?;
     if public && (!row.customer_impact || row.restricted) {
         return Err(ServiceError::invalid(
+            Reason::PublicUpdateNotAllowed,
             "public updates are for customer-facing, unrestricted incidents",
         ));
     }
@@ -879,6 +1007,7 @@ pub async fn log_event(
 ) -> ServiceResult<incident::Model> {
     if !loggable(kind) {
         return Err(ServiceError::invalid(
+            Reason::NotLoggable,
             "only decisions, actions and notes are logged by hand",
         ));
     }
@@ -932,25 +1061,27 @@ pub async fn resolve(
     let summary = required_text("summary", summary)?;
     let (user, txn, row) = begin_change(ctx, id).await?;
     state(&row).resolve()?;
-    let updated = close(&txn, ctx.now, user.id, row, summary, false_alarm, None).await?;
+    let updated = close(&txn, ctx.now, user.id, row, Some(summary), false_alarm, None).await?;
     super::postmortems::create_if_required(&txn, &updated, ctx.now).await?;
     txn.commit().await?;
     Ok(updated)
 }
 
+/// Resolves: with a summary, or as a duplicate of another incident (whose summary is
+/// rendered at read time: see [`references`]).
 async fn close(
     txn: &impl ConnectionTrait,
     now: DateTime<Utc>,
     author: Uuid,
     row: incident::Model,
-    summary: String,
+    summary: Option<String>,
     false_alarm: bool,
     duplicate_of: Option<Uuid>,
 ) -> ServiceResult<incident::Model> {
     let mut am = row.clone().into_active_model();
     am.status = Set(IncidentStatus::Resolved);
     am.resolved_at = Set(Some(now));
-    am.resolution_summary = Set(Some(summary.clone()));
+    am.resolution_summary = Set(summary.clone());
     am.false_alarm = Set(false_alarm);
     am.next_update_due_at = Set(None);
     if duplicate_of.is_some() {
@@ -958,25 +1089,40 @@ async fn close(
     }
     am.updated_at = Set(now);
     let updated = am.update(txn).await?;
-    let (kind, message) = match duplicate_of {
-        Some(_) => (TimelineKind::MarkedDuplicate, summary),
-        None if false_alarm => (
-            TimelineKind::Resolved,
-            format!("Closed as a false alarm: {summary}"),
-        ),
-        None => (TimelineKind::Resolved, format!("Resolved: {summary}")),
-    };
-    log(
-        txn,
-        row.id,
-        now,
-        Some(author),
-        kind,
-        message,
-        Some(json!({ "status": row.status })),
-        Some(json!({ "status": IncidentStatus::Resolved, "falseAlarm": false_alarm, "duplicateOf": id_json(duplicate_of) })),
-    )
-    .await?;
+    let after = json!({ "status": IncidentStatus::Resolved, "falseAlarm": false_alarm });
+    match duplicate_of {
+        Some(other) => {
+            log_reference(
+                txn,
+                row.id,
+                now,
+                author,
+                TimelineKind::MarkedDuplicate,
+                other,
+                Some(after),
+            )
+            .await?
+        }
+        None => {
+            let summary = summary.unwrap_or_default();
+            let message = if false_alarm {
+                format!("Closed as a false alarm: {summary}")
+            } else {
+                format!("Resolved: {summary}")
+            };
+            log(
+                txn,
+                row.id,
+                now,
+                Some(author),
+                TimelineKind::Resolved,
+                message,
+                Some(json!({ "status": row.status })),
+                Some(after),
+            )
+            .await?
+        }
+    }
     Ok(updated)
 }
 
@@ -1020,17 +1166,7 @@ pub async fn mark_duplicate(ctx: Ctx<'_>, id: &str, of: &str) -> ServiceResult<i
     if original.duplicate_of.is_some() {
         return Err(RuleError::DuplicateOfDuplicate.into());
     }
-    let summary = format!("Duplicate of {}", original.channel);
-    let updated = close(
-        &txn,
-        ctx.now,
-        user.id,
-        row,
-        summary,
-        false,
-        Some(original.id),
-    )
-    .await?;
+    let updated = close(&txn, ctx.now, user.id, row, None, false, Some(original.id)).await?;
     txn.commit().await?;
     Ok(updated)
 }
@@ -1050,15 +1186,14 @@ pub async fn link_recurrence(
     am.recurrence_of = Set(Some(first.id));
     am.updated_at = Set(ctx.now);
     let updated = am.update(&txn).await?;
-    log(
+    log_reference(
         &txn,
         row.id,
         ctx.now,
-        Some(user.id),
+        user.id,
         TimelineKind::RecurrenceLinked,
-        format!("Recurrence of {}", first.channel),
-        Some(json!({ "recurrenceOf": id_json(row.recurrence_of) })),
-        Some(json!({ "recurrenceOf": first.id.to_string() })),
+        first.id,
+        None,
     )
     .await?;
     txn.commit().await?;
@@ -1074,32 +1209,54 @@ pub async fn add_participant(
     let who = parse_id(user_id, "user")?;
     let (user, txn, row) = begin_change(ctx, id).await?;
     active_user_id(&txn, who).await?;
-    if incident_participant::Entity::find_by_id((row.id, who))
-        .one(&txn)
-        .await?
-        .is_none()
-    {
-        incident_participant::ActiveModel {
-            incident_id: Set(row.id),
-            user_id: Set(who),
-            added_at: Set(ctx.now),
-        }
-        .insert(&txn)
-        .await?;
-        log(
-            &txn,
-            row.id,
-            ctx.now,
-            Some(user.id),
-            TimelineKind::ParticipantAdded,
-            "Added a participant",
-            None,
-            Some(json!({ "user": who.to_string() })),
-        )
-        .await?;
-    }
+    ensure_participant(&txn, row.id, who, user.id, ctx.now, "Added a participant").await?;
     txn.commit().await?;
     Ok(row)
+}
+
+/// Makes `who` a participant of the incident (so they can see it when it is restricted),
+/// logged, unless they already are. Race-free: a concurrent insert of the same pair is
+/// absorbed by `ON CONFLICT DO NOTHING`.
+pub(crate) async fn ensure_participant(
+    txn: &impl ConnectionTrait,
+    incident_id: Uuid,
+    who: Uuid,
+    actor: Uuid,
+    now: DateTime<Utc>,
+    why: &str,
+) -> ServiceResult<()> {
+    let inserted = incident_participant::Entity::insert(incident_participant::ActiveModel {
+        incident_id: Set(incident_id),
+        user_id: Set(who),
+        added_at: Set(now),
+    })
+    .on_conflict(
+        OnConflict::columns([
+            incident_participant::Column::IncidentId,
+            incident_participant::Column::UserId,
+        ])
+        .do_nothing()
+        .to_owned(),
+    )
+    .exec(txn)
+    .await;
+    match inserted {
+        Ok(_) => {
+            log(
+                txn,
+                incident_id,
+                now,
+                Some(actor),
+                TimelineKind::ParticipantAdded,
+                why,
+                None,
+                Some(json!({ "user": who.to_string() })),
+            )
+            .await
+        }
+        Err(DbErr::RecordNotInserted) => Ok(()),
+        Err(e) => Err(e.into()),
+    }
 }
 
 // ---------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 //! Incident metrics over a period: the data is read in three statements (incidents,
 //! postmortems, action items, all filtered in SQL) and computed by the pure core.
 
+use scheduler::domain::reason::Reason;
 use super::incidents::visible_to;
 use super::postmortems::of_incidents_where;
 use super::{Ctx, ServiceError, ServiceResult, parse_id};
@@ -40,10 +41,10 @@ type IncidentRow = (
 pub async fn incident_metrics(ctx: Ctx<'_>, f: &MetricsFilter) -> ServiceResult<Report> {
     let user = ctx.principal.require(Role::Viewer)?;
     if f.from >= f.to {
-        return Err(ServiceError::invalid("`from` must be before `to`"));
+        return Err(ServiceError::invalid(Reason::InvalidPeriod, "`from` must be before `to`"));
     }
     if f.to - f.from > Duration::days(MAX_PERIOD_DAYS) {
-        return Err(ServiceError::invalid("a period covers at most five years"));
+        return Err(ServiceError::invalid(Reason::InvalidPeriod, "a period covers at most five years"));
     }
     // Which incidents the figures are about: filters and visibility, but no period (the
     // postmortem and action-item figures have periods of their own).

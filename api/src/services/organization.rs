@@ -1,5 +1,6 @@
 //! The organization's settings. There is exactly one organization per deployment.
 
+use scheduler::domain::reason::Reason;
 use super::audit::{self, Change};
 use super::{Ctx, ServiceError, ServiceResult};
 use crate::db::Db;
@@ -27,6 +28,7 @@ pub async fn ensure_exists(db: &Db, now: DateTime<Utc>) -> ServiceResult<()> {
         name: Set("Firebreak".into()),
         time_zone: Set("UTC".into()),
         postmortem_due_hours: Set(scheduler::domain::deadlines::DEFAULT_POSTMORTEM_HOURS as i32),
+        allow_self_publication: Set(false),
         updated_at: Set(now),
     };
     let insert = organization::Entity::insert(row)
@@ -55,10 +57,12 @@ pub struct UpdateOrganization {
     pub name: Option<String>,
     pub time_zone: Option<String>,
     pub postmortem_due_hours: Option<i32>,
+    pub allow_self_publication: Option<bool>,
 }
 
 fn snapshot(m: &organization::Model) -> serde_json::Value {
-    json!({ "name": m.name, "timeZone": m.time_zone, "postmortemDueHours": m.postmortem_due_hours })
+    json!({ "name": m.name, "timeZone": m.time_zone, "postmortemDueHours": m.postmortem_due_hours,
+           "allowSelfPublication": m.allow_self_publication })
 }
 
 pub async fn update(ctx: Ctx<'_>, input: UpdateOrganization) -> ServiceResult<organization::Model> {
@@ -78,6 +82,7 @@ pub async fn update(ctx: Ctx<'_>, input: UpdateOrganization) -> ServiceResult<or
         && !(1..=24 * 30).contains(&h)
     {
         return Err(ServiceError::invalid(
+            Reason::ValueOutOfRange,
             "postmortemDueHours must be between 1 and 720",
         ));
     }
@@ -96,6 +101,9 @@ pub async fn update(ctx: Ctx<'_>, input: UpdateOrganization) -> ServiceResult<or
     }
     if let Some(h) = input.postmortem_due_hours {
         active.postmortem_due_hours = Set(h);
+    }
+    if let Some(v) = input.allow_self_publication {
+        active.allow_self_publication = Set(v);
     }
     active.updated_at = Set(ctx.now);
     let updated = active.update(&txn).await?;

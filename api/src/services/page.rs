@@ -1,5 +1,6 @@
 //! Keyset pagination over time-ordered UUIDv7 ids: stable under inserts, no OFFSET scans.
 
+use scheduler::domain::reason::Reason;
 use super::{ServiceError, ServiceResult};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -21,9 +22,12 @@ impl PageRequest {
             None => DEFAULT_PAGE_SIZE,
             Some(n) if n >= 1 && (n as usize) <= MAX_PAGE_SIZE => n as usize,
             Some(n) => {
-                return Err(ServiceError::invalid(format!(
+                return Err(ServiceError::invalid(
+                    Reason::PageSizeOutOfRange,
+                    format!(
                     "first must be between 1 and {MAX_PAGE_SIZE} (got {n})"
-                )));
+                ),
+                ));
             }
         };
         let after = after.map(decode_cursor).transpose()?;
@@ -61,7 +65,15 @@ pub fn decode_cursor(cursor: &str) -> ServiceResult<String> {
         .decode(cursor.as_bytes())
         .ok()
         .and_then(|b| String::from_utf8(b).ok())
-        .ok_or_else(|| ServiceError::invalid("`after` is not a cursor from this API"))
+        .ok_or_else(|| ServiceError::invalid(Reason::InvalidCursor, "`after` is not a cursor from this API"))
+}
+
+/// The id in a decoded cursor of a list ordered by id. Anything else is not a cursor
+/// from this API: `BAD_USER_INPUT`, never `NOT_FOUND`.
+pub fn cursor_id(decoded: &str) -> ServiceResult<uuid::Uuid> {
+    uuid::Uuid::parse_str(decoded).map_err(|_| {
+        ServiceError::invalid(Reason::InvalidCursor, "`after` is not a cursor from this API")
+    })
 }
 
 #[cfg(test)]

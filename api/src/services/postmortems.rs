@@ -2,17 +2,18 @@
 //! blamelessly, reviewed, published. Every change names the version it was made against;
 //! a stale version is refused with CONFLICT, never silently overwritten.
 
-use super::incidents::{find_visible, visible_to};
+use scheduler::domain::reason::Reason;
+use super::incidents::{find_visible, find_visible_locked, visible_channels, visible_to};
 use super::{Ctx, ServiceError, ServiceResult, parse_id};
 use crate::auth::CurrentUser;
 use crate::db::Db;
 use chrono::{DateTime, Duration, Utc};
 use entity::{
-    IncidentRole, IncidentStatus, PostmortemStatus, Role, Visibility, action_item, incident,
-    incident_event, incident_role, organization, postmortem, postmortem_timeline_entry,
+    IncidentStatus, PostmortemStatus, Role, Visibility, action_item, incident,
+    incident_event, organization, postmortem, postmortem_timeline_entry,
 };
 use scheduler::domain::postmortem::{self as rules, Edit, Line};
-use scheduler::domain::{deadlines, text};
+use scheduler::domain::{deadlines, instant, references, text};
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction,
@@ -95,15 +96,18 @@ pub async fn start(ctx: Ctx<'_>, incident_id: &str) -> ServiceResult<postmortem:
     let user = ctx.principal.require(Role::Responder)?;
     let id = parse_id(incident_id, "incident")?;
     let txn = ctx.db.begin_write().await?;
-    let i = find_visible(&txn, user, id).await?;
+    // Under the incident's lock: two concurrent starts queue, the second finds the first.
+    let i = find_visible_locked(&txn, user, id).await?;
     if i.status != IncidentStatus::Resolved {
         return Err(ServiceError::invalid(
+            Reason::PostmortemNeedsResolution,
             "postmortems start once the incident is resolved",
         ));
     }
     if existing(&txn, i.id).await?.is_some() {
-        return Err(ServiceError::Conflict(
-            "this incident already has a postmortem".into(),
+        return Err(ServiceError::conflict(
+            Reason::PostmortemExists,
+            "this incident already has a postmortem",
         ));
     }
     let pm = ensure(&txn, &i, ctx.now).await?;
@@ -185,14 +189,18 @@ async fn bump(
         .exec(txn)
         .await?;
     if res.rows_affected == 0 {
-        return Err(ServiceError::Conflict(format!(
-            "the postmortem changed since version {expected}: reload it and apply your change again"
-        )));
+        return Err(ServiceError::conflict(
+            Reason::StaleVersion,
+            format!(
+                "the postmortem changed since version {expected}: reload it and apply your change again"
+            ),
+        ));
     }
     Ok(())
 }
 
-/// Starts a versioned change: responder, visible, version current.
+/// Starts a versioned change: responder, visible, version current, not yet published
+/// (a published postmortem is final, its timeline and visibility included).
 async fn begin_change<'a>(
     ctx: Ctx<'a>,
     id: &str,
@@ -209,6 +217,12 @@ async fn begin_change<'a>(
     find(&txn, user, id).await?;
     bump(&txn, id, expected, ctx.now).await?;
     let (pm, i) = find(&txn, user, id).await?;
+    if pm.status == PostmortemStatus::Published {
+        return Err(ServiceError::conflict(
+            Reason::PostmortemPublished,
+            "a published postmortem is final",
+        ));
+    }
     Ok((user, txn, pm, i))
 }
 
@@ -244,9 +258,6 @@ pub async fn update(
     let went_poorly = field("wentPoorly", f.went_poorly)?;
     let remediation = field("remediation", f.remediation)?;
     let (_, txn, pm, _) = begin_change(ctx, id, expected).await?;
-    if pm.status == PostmortemStatus::Published {
-        return Err(ServiceError::invalid("a published postmortem is final"));
-    }
     let mut am = pm.into_active_model();
     let set = |slot: &mut sea_orm::ActiveValue<String>, v: Option<String>| {
         if let Some(v) = v {
@@ -274,9 +285,31 @@ pub async fn set_status(
     to: PostmortemStatus,
 ) -> ServiceResult<postmortem::Model> {
     let (user, txn, pm, _) = begin_change(ctx, id, expected).await?;
-    rules::advance(pm.status, to).map_err(ServiceError::invalid)?;
-    if to == PostmortemStatus::Published && pm.summary.trim().is_empty() {
-        return Err(ServiceError::invalid("write a summary before publishing"));
+    rules::advance(pm.status, to)
+        .map_err(|m| ServiceError::conflict(Reason::PostmortemTransition, m))?;
+    if to == PostmortemStatus::Published {
+        if pm.summary.trim().is_empty() {
+            return Err(ServiceError::invalid(
+                Reason::SummaryRequired,
+                "write a summary before publishing",
+            ));
+        }
+        // Checked again at publication: whoever made it public, publishing a public
+        // postmortem takes a manager or an admin.
+        if pm.visibility == Visibility::Public && user.role < Role::Manager {
+            return Err(public_needs_manager());
+        }
+        let self_publication = organization::Entity::find_by_id(1)
+            .one(&txn)
+            .await?
+            .is_some_and(|o| o.allow_self_publication);
+        if pm.submitted_by == Some(user.id) && !self_publication {
+            return Err(ServiceError::forbidden(
+                Reason::SelfPublication,
+                "someone other than the person who submitted it for review publishes a \
+                 postmortem (an admin can allow self-publication in the organization settings)",
+            ));
+        }
     }
     let mut am = pm.into_active_model();
     am.status = Set(to);
@@ -296,8 +329,15 @@ pub async fn set_status(
     Ok(updated)
 }
 
-/// PUBLIC needs a manager (or admin) or the incident's Communications Lead; restricted
-/// incidents' postmortems never go public.
+fn public_needs_manager() -> ServiceError {
+    ServiceError::forbidden(
+        Reason::PublicNeedsManager,
+        "making a postmortem public takes a manager or an admin",
+    )
+}
+
+/// PUBLIC needs a manager or an admin (a public text speaks for the company); restricted
+/// incidents' postmortems never go public. Checked again at publication.
 pub async fn set_visibility(
     ctx: Ctx<'_>,
     id: &str,
@@ -308,18 +348,12 @@ pub async fn set_visibility(
     if to == Visibility::Public {
         if i.restricted {
             return Err(ServiceError::invalid(
+                Reason::RestrictedStaysInternal,
                 "a restricted incident's postmortem stays internal",
             ));
         }
-        let comms_lead = incident_role::Entity::find_by_id((i.id, IncidentRole::CommsLead))
-            .one(&txn)
-            .await?
-            .is_some_and(|r| r.user_id == user.id);
-        if user.role < Role::Manager && !comms_lead {
-            return Err(ServiceError::Forbidden(
-                "making a postmortem public needs a manager or the incident's Communications Lead"
-                    .into(),
-            ));
+        if user.role < Role::Manager {
+            return Err(public_needs_manager());
         }
     }
     let mut am = pm.into_active_model();
@@ -329,8 +363,11 @@ pub async fn set_visibility(
     Ok(updated)
 }
 
-/// The incident log with this postmortem's edits applied.
-pub async fn timeline(db: &Db, pm: &postmortem::Model) -> ServiceResult<Vec<Line>> {
+/// The incident log with this postmortem's edits applied; entries naming another incident
+/// are rendered for `user` (see `scheduler::domain::references`).
+pub async fn timeline(ctx: Ctx<'_>, pm: &postmortem::Model) -> ServiceResult<Vec<Line>> {
+    let user = ctx.principal.require(Role::Viewer)?;
+    let db = ctx.db;
     let (events, edits) = tokio::try_join!(
         incident_event::Entity::find()
             .filter(incident_event::COLUMN.incident_id.eq(pm.incident_id))
@@ -341,9 +378,15 @@ pub async fn timeline(db: &Db, pm: &postmortem::Model) -> ServiceResult<Vec<Line
             .filter(postmortem_timeline_entry::COLUMN.postmortem_id.eq(pm.id))
             .all(db.conn()),
     )?;
+    let refs: Vec<Uuid> = events.iter().filter_map(|e| e.ref_incident_id).collect();
+    let channels = visible_channels(db.conn(), user, &refs).await?;
     let log: Vec<(Uuid, DateTime<Utc>, String)> = events
         .into_iter()
-        .map(|e| (e.id, e.at, e.message))
+        .map(|e| {
+            let other = e.ref_incident_id.and_then(|r| channels.get(&r));
+            let text = references::timeline_text(e.kind, &e.message, other.map(String::as_str));
+            (e.id, e.at, text)
+        })
         .collect();
     let edits: Vec<Edit> = edits
         .into_iter()
@@ -385,9 +428,11 @@ pub async fn add_timeline_entry(
 }
 
 fn check_at(i: &incident::Model, at: DateTime<Utc>, now: DateTime<Utc>) -> ServiceResult<()> {
+    instant::check("at", at)?;
     // Entries may reach back a week before impact began (the deploy that caused it).
     if at > now || at < i.started_at - Duration::days(7) {
         return Err(ServiceError::invalid(
+            Reason::TimelineEntryOutOfRange,
             "a timeline entry lies between a week before the incident started and now",
         ));
     }

@@ -1,5 +1,6 @@
 //! Severity policies: the product defaults, overridden per severity by admins.
 
+use scheduler::domain::reason::Reason;
 use super::audit::{self, Change};
 use super::{Ctx, ServiceError, ServiceResult};
 use chrono::Duration;
@@ -75,10 +76,12 @@ fn snapshot(p: &SeverityPolicy) -> serde_json::Value {
 
 fn minutes(field: &str, v: Option<i32>) -> ServiceResult<Option<i32>> {
     match v {
-        Some(m) if !(0..=7 * 24 * 60).contains(&m) => Err(ServiceError::invalid(format!(
-            "{field} must be between 0 and 10080 minutes"
-        ))),
+        Some(m) if !(0..=7 * 24 * 60).contains(&m) => Err(ServiceError::invalid(
+            Reason::ValueOutOfRange,
+            format!("{field} must be between 0 and 10080 minutes"),
+        )),
         Some(0) if field == "updateEveryMinutes" => Err(ServiceError::invalid(
+            Reason::ValueOutOfRange,
             "updateEveryMinutes must be positive (or null for updates on change)",
         )),
         other => Ok(other),

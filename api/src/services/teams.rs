@@ -1,6 +1,7 @@
 //! Teams, their members (member or lead) and their managers. Admins manage teams; a team's
 //! managers manage its membership.
 
+use scheduler::domain::reason::Reason;
 use super::audit::{self, Change};
 use super::page::{Page, PageRequest};
 use super::{Ctx, ServiceError, ServiceResult, parse_id};
@@ -48,7 +49,7 @@ pub async fn list(
         .order_by_asc(team::COLUMN.id)
         .limit(page.fetch_limit());
     if let Some(after) = &page.after {
-        query = query.filter(team::COLUMN.id.gt(parse_id(after, "cursor")?));
+        query = query.filter(team::COLUMN.id.gt(super::page::cursor_id(after)?));
     }
     if let Some(active) = active {
         query = query.filter(team::COLUMN.active.eq(active));
@@ -207,8 +208,9 @@ async fn require_team_manager<'a>(
     if manages {
         Ok(caller)
     } else {
-        Err(ServiceError::Forbidden(
-            "only admins and this team's managers change its membership".into(),
+        Err(ServiceError::forbidden(
+            Reason::NotTeamManager,
+            "only admins and this team's managers change its membership",
         ))
     }
 }
@@ -219,7 +221,7 @@ async fn active_user(conn: &impl ConnectionTrait, id: Uuid) -> ServiceResult<use
         .await?
         .ok_or(ServiceError::NotFound("user"))?;
     if !row.active {
-        return Err(ServiceError::invalid("that user is deactivated"));
+        return Err(ServiceError::invalid(Reason::UserDeactivated, "that user is deactivated"));
     }
     Ok(row)
 }
@@ -324,6 +326,7 @@ pub async fn add_manager(ctx: Ctx<'_>, team_id: &str, user_id: &str) -> ServiceR
     let user = active_user(&txn, user_id).await?;
     if user.role < Role::Manager {
         return Err(ServiceError::invalid(
+            Reason::ManagerRoleRequired,
             "a team manager needs the manager role (or admin)",
         ));
     }

@@ -1,6 +1,7 @@
 //! Users: created and changed by admins, created by the `token` command for the first admin,
 //! and (when switched on) provisioned from an identity provider's token.
 
+use scheduler::domain::reason::Reason;
 use super::audit::{self, Change};
 use super::page::{Page, PageRequest};
 use super::{Ctx, ServiceError, ServiceResult, parse_id};
@@ -206,7 +207,7 @@ pub async fn list(
         .order_by_asc(user::COLUMN.id)
         .limit(page.fetch_limit());
     if let Some(after) = &page.after {
-        query = query.filter(user::COLUMN.id.gt(parse_id(after, "cursor")?));
+        query = query.filter(user::COLUMN.id.gt(super::page::cursor_id(after)?));
     }
     if let Some(active) = filter.active {
         query = query.filter(user::COLUMN.active.eq(active));
@@ -276,15 +277,17 @@ pub async fn update(ctx: Ctx<'_>, id: &str, changes: UserChanges) -> ServiceResu
     let id = parse_id(id, "user")?;
     let is_admin = caller.role >= Role::Admin;
     if !is_admin && (caller.id != id || changes.role.is_some() || changes.active.is_some()) {
-        return Err(ServiceError::Forbidden(
-            "only admins change other users, roles and activity".into(),
+        return Err(ServiceError::forbidden(
+            Reason::AdminOnly,
+            "only admins change other users, roles and activity",
         ));
     }
     if caller.id == id && changes.active == Some(false) {
-        return Err(ServiceError::invalid("you cannot deactivate yourself"));
+        return Err(ServiceError::invalid(Reason::CannotDeactivateSelf, "you cannot deactivate yourself"));
     }
     if caller.id == id && changes.role.is_some_and(|r| r < Role::Admin) {
         return Err(ServiceError::invalid(
+            Reason::CannotDemoteSelf,
             "you cannot lower your own role; ask another admin",
         ));
     }

@@ -43,15 +43,25 @@ pub fn base_name(declared_at: DateTime<Utc>, title: &str) -> String {
     format!("#inc-{}-{}", declared_at.format("%Y-%m-%d"), slug(title))
 }
 
-/// The first free name among `base`, `base-2`, `base-3`, … given the names already taken.
-pub fn unique_name(base: &str, is_taken: impl Fn(&str) -> bool) -> String {
-    if !is_taken(base) {
-        return base.to_owned();
+/// The `n`-th name made from `base`: `base` itself, then `base-2`, `base-3`, … The service
+/// keeps one counter per base (an atomic upsert), so finding a free name never scans.
+pub fn numbered(base: &str, n: i64) -> String {
+    if n <= 1 {
+        base.to_owned()
+    } else {
+        format!("{base}-{n}")
     }
-    (2u32..)
-        .map(|n| format!("{base}-{n}"))
-        .find(|candidate| !is_taken(candidate))
-        .unwrap_or_else(|| base.to_owned())
+}
+
+/// A restricted incident's channel: the date and a random token, nothing of its title, and
+/// outside the title-based names, so it can neither reveal the title nor shift another
+/// incident's collision suffix.
+pub fn restricted_name(declared_at: DateTime<Utc>, token: &str) -> String {
+    format!(
+        "#inc-{}-restricted-{}",
+        declared_at.format("%Y-%m-%d"),
+        token
+    )
 }
 
 #[cfg(test)]
@@ -81,11 +91,11 @@ mod tests {
         let at = Utc.with_ymd_and_hms(2025, 10, 13, 23, 30, 0).unwrap();
         let base = base_name(at, "Payment failure");
         assert_eq!(base, "#inc-2025-10-13-payment-failure");
-        let taken = [base.clone(), format!("{base}-2")];
+        assert_eq!(numbered(&base, 1), base);
+        assert_eq!(numbered(&base, 3), "#inc-2025-10-13-payment-failure-3");
         assert_eq!(
-            unique_name(&base, |n| taken.iter().any(|t| t == n)),
-            "#inc-2025-10-13-payment-failure-3"
+            restricted_name(at, "k3x9q2"),
+            "#inc-2025-10-13-restricted-k3x9q2"
         );
-        assert_eq!(unique_name(&base, |_| false), base);
     }
 }

@@ -1,9 +1,14 @@
 //! Incident rules: which transitions are allowed from which state, the Commander/Tech Lead
 //! rule, and the consistency of the timestamps. Plain functions of the current state.
 
-use chrono::{DateTime, Utc};
+use crate::domain::reason::Reason;
+use chrono::{DateTime, Duration, Utc};
 use entity::{IncidentRole, IncidentStatus, Severity};
 use thiserror::Error;
+
+/// How far before its declaration an incident's impact may be said to have begun. Further
+/// back is almost always a typo (a wrong year), and it would distort every duration metric.
+pub const MAX_START_BEFORE_DECLARATION_DAYS: i64 = 90;
 
 /// Why a change is refused. Each message is meant for the person who asked.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -31,8 +36,49 @@ pub enum RuleError {
     NotEarlier,
     #[error("that incident is itself a duplicate; point at the original")]
     DuplicateOfDuplicate,
-    #[error("{0}")]
-    Time(&'static str),
+    #[error("detectedAt cannot be in the future")]
+    DetectedInFuture,
+    #[error("detectedAt cannot be after the declaration")]
+    DetectedAfterDeclared,
+    #[error("startedAt cannot be after detectedAt")]
+    StartedAfterDetected,
+    #[error("startedAt may lie at most 90 days before the declaration")]
+    StartedTooEarly,
+}
+
+impl RuleError {
+    pub fn reason(&self) -> Reason {
+        match self {
+            RuleError::Resolved => Reason::IncidentResolved,
+            RuleError::NotResolved => Reason::IncidentNotResolved,
+            RuleError::AlreadyAcknowledged => Reason::AlreadyAcknowledged,
+            RuleError::AlreadyMitigated => Reason::AlreadyMitigated,
+            RuleError::SameSeverity(_) => Reason::SameSeverity,
+            RuleError::ResolvedNeedsResolve => Reason::ResolvedNeedsResolve,
+            RuleError::CommanderIsTechLead => Reason::CommanderIsTechLead,
+            RuleError::SelfLink => Reason::SelfLink,
+            RuleError::NotEarlier => Reason::LinkNotEarlier,
+            RuleError::DuplicateOfDuplicate => Reason::DuplicateOfDuplicate,
+            RuleError::DetectedInFuture => Reason::DetectedInFuture,
+            RuleError::DetectedAfterDeclared => Reason::DetectedAfterDeclared,
+            RuleError::StartedAfterDetected => Reason::StartedAfterDetected,
+            RuleError::StartedTooEarly => Reason::StartedTooEarly,
+        }
+    }
+
+    /// Whether the refusal is about the incident's current state (another change got there
+    /// first: CONFLICT) rather than about the input (BAD_USER_INPUT).
+    pub fn is_state_conflict(&self) -> bool {
+        matches!(
+            self,
+            RuleError::Resolved
+                | RuleError::NotResolved
+                | RuleError::AlreadyAcknowledged
+                | RuleError::AlreadyMitigated
+                | RuleError::SameSeverity(_)
+                | RuleError::CommanderIsTechLead
+        )
+    }
 }
 
 /// The part of an incident the rules look at.
@@ -127,17 +173,26 @@ pub fn check_role_assignment(
     Ok(conflict)
 }
 
-/// Impact starts before (or when) it is detected, and neither lies in the future.
+/// Impact starts before (or when) it is detected, detection comes no later than the
+/// declaration, nothing lies in the future, and impact began at most
+/// [`MAX_START_BEFORE_DECLARATION_DAYS`] before the declaration.
 pub fn check_times(
     started: DateTime<Utc>,
     detected: DateTime<Utc>,
+    declared: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Result<(), RuleError> {
     if detected > now {
-        return Err(RuleError::Time("detectedAt cannot be in the future"));
+        return Err(RuleError::DetectedInFuture);
+    }
+    if detected > declared {
+        return Err(RuleError::DetectedAfterDeclared);
     }
     if started > detected {
-        return Err(RuleError::Time("startedAt cannot be after detectedAt"));
+        return Err(RuleError::StartedAfterDetected);
+    }
+    if started < declared - Duration::days(MAX_START_BEFORE_DECLARATION_DAYS) {
+        return Err(RuleError::StartedTooEarly);
     }
     Ok(())
 }
@@ -246,9 +301,25 @@ mod tests {
     #[test]
     fn times_and_links() {
         let now = Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 0).unwrap();
-        assert!(check_times(now - Duration::minutes(5), now, now).is_ok());
-        assert!(check_times(now, now + Duration::seconds(1), now).is_err());
-        assert!(check_times(now, now - Duration::minutes(1), now).is_err());
+        assert!(check_times(now - Duration::minutes(5), now, now, now).is_ok());
+        assert_eq!(
+            check_times(now, now + Duration::seconds(1), now, now),
+            Err(RuleError::DetectedInFuture)
+        );
+        assert_eq!(
+            check_times(now, now - Duration::minutes(1), now, now),
+            Err(RuleError::StartedAfterDetected)
+        );
+        let declared = now - Duration::hours(1);
+        assert_eq!(
+            check_times(declared, declared + Duration::minutes(1), declared, now),
+            Err(RuleError::DetectedAfterDeclared)
+        );
+        assert!(check_times(declared - Duration::days(90), declared, declared, now).is_ok());
+        assert_eq!(
+            check_times(declared - Duration::days(91), declared, declared, now),
+            Err(RuleError::StartedTooEarly)
+        );
         let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
         assert_eq!(check_link(a, now, a, now), Err(RuleError::SelfLink));
         assert_eq!(

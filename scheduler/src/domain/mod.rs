@@ -5,8 +5,11 @@
 pub mod channel;
 pub mod deadlines;
 pub mod incident;
+pub mod instant;
 pub mod metrics;
 pub mod postmortem;
+pub mod reason;
+pub mod references;
 pub mod severity;
 pub mod templates;
 pub mod text;
