@@ -19,6 +19,19 @@ const MIGRATION_LOCK_KEY: i64 = 0x0F1E_B4EA_C000_0001;
 /// How long an SQLite connection waits for another writer before giving up.
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// How long a request waits for a database connection before it is told the service is
+/// unavailable (`UNAVAILABLE`, HTTP 503). When PostgreSQL is down, opening a connection
+/// fails at once and the pool keeps retrying until this runs out; a short wait turns an
+/// outage into a fast, clear error instead of a hang. SQLite connections are local files
+/// and never wait this long.
+pub const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// How long opening one PostgreSQL connection may take.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// How long `/readyz` waits for the database's answer before it says 503.
+pub const READY_TIMEOUT: Duration = Duration::from_millis(800);
+
 #[derive(Debug, Clone)]
 pub struct Db {
     conn: DatabaseConnection,
@@ -30,8 +43,10 @@ impl Db {
         options
             .max_connections(max_connections.max(2))
             .min_connections(1)
-            .connect_timeout(Duration::from_secs(10))
-            .acquire_timeout(Duration::from_secs(15))
+            .connect_timeout(CONNECT_TIMEOUT)
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            // A connection that died with the server is found out before it is used.
+            .test_before_acquire(true)
             .sqlx_logging(false);
         if url.starts_with("sqlite:") {
             // WAL lets readers run beside the writer; NORMAL is durable at each checkpoint
@@ -88,9 +103,12 @@ impl Db {
             .await
     }
 
-    /// A cheap round trip for readiness checks.
+    /// A cheap round trip for readiness checks, bounded by [`READY_TIMEOUT`].
     pub async fn ping(&self) -> Result<(), DbErr> {
-        self.conn.ping().await
+        match tokio::time::timeout(READY_TIMEOUT, self.conn.ping()).await {
+            Ok(result) => result,
+            Err(_) => Err(DbErr::Custom("the database did not answer in time".into())),
+        }
     }
 
     /// Connections in the pool and how many are idle, for `/metrics`.

@@ -188,3 +188,21 @@ impl KeyRing {
         self.verify.is_empty()
     }
 }
+
+/// A user's stored subject: the token's `sub` scoped by where the token comes from
+/// (`local:alice`, `idp:00u1abc`), so an identity provider's subject can never name a
+/// local login, whatever the two happen to be called.
+pub fn scoped_subject(source: KeySource, sub: &str) -> String {
+    match source {
+        KeySource::Local => format!("local:{sub}"),
+        KeySource::IdentityProvider => format!("idp:{sub}"),
+    }
+}
+
+/// The `sub` inside a stored subject (the login people see).
+pub fn unscoped_subject(stored: &str) -> &str {
+    stored
+        .strip_prefix("local:")
+        .or_else(|| stored.strip_prefix("idp:"))
+        .unwrap_or(stored)
+}

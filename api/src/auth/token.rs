@@ -39,12 +39,21 @@ pub enum AuthError {
 pub struct Claims {
     pub sub: String,
     pub iss: String,
-    pub aud: String,
+    pub aud: Audience,
     pub exp: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nbf: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub iat: Option<i64>,
+}
+
+/// `aud` is a string or an array of strings (RFC 7519 §4.1.3); jsonwebtoken checks that
+/// ours is among them, this only lets both shapes deserialize.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(untagged)]
+pub enum Audience {
+    One(String),
+    Many(Vec<String>),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -132,7 +141,7 @@ impl TokenService {
         let claims = Claims {
             sub: subject.to_owned(),
             iss: self.issuer.clone(),
-            aud: self.audience.clone(),
+            aud: Audience::One(self.audience.clone()),
             exp: (now + ttl).timestamp(),
             nbf: Some(now.timestamp()),
             iat: Some(now.timestamp()),

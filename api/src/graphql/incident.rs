@@ -23,7 +23,7 @@ use entity::{
     IncidentRole, IncidentStatus, Severity, TimelineKind, incident, incident_event, incident_role,
     incident_update,
 };
-use scheduler::domain::{deadlines, templates};
+use scheduler::domain::{deadlines, references, templates};
 use std::collections::HashSet;
 use uuid::Uuid;
 
@@ -67,8 +67,15 @@ impl TimelineEvent {
     async fn kind(&self) -> TimelineKind {
         self.0.kind
     }
-    async fn message(&self) -> &str {
-        &self.0.message
+    /// What happened. An entry about another incident (a duplicate's original, a
+    /// recurrence's earlier incident) names it only for readers who may see it.
+    async fn message(&self, ctx: &Context<'_>) -> Result<String> {
+        let other = referenced_channel(ctx, self.0.ref_incident_id).await?;
+        Ok(references::timeline_text(
+            self.0.kind,
+            &self.0.message,
+            other.as_deref(),
+        ))
     }
     async fn author(&self, ctx: &Context<'_>) -> Result<Option<User>> {
         match self.0.author_id {
@@ -80,8 +87,42 @@ impl TimelineEvent {
     async fn before(&self) -> Option<Json<serde_json::Value>> {
         self.0.before.clone().map(Json)
     }
-    async fn after(&self) -> Option<Json<serde_json::Value>> {
-        self.0.after.clone().map(Json)
+    /// The values after the change. A referenced incident's id is included only for
+    /// readers who may see it.
+    async fn after(&self, ctx: &Context<'_>) -> Result<Option<Json<serde_json::Value>>> {
+        let mut after = self.0.after.clone();
+        if let (Some(other), Some(key)) = (
+            self.0.ref_incident_id,
+            references::after_key(self.0.kind),
+        ) && referenced_channel(ctx, Some(other)).await?.is_some()
+        {
+            let map = after.get_or_insert_with(|| serde_json::json!({}));
+            if let Some(obj) = map.as_object_mut() {
+                obj.insert(key.into(), serde_json::Value::String(other.to_string()));
+            }
+        }
+        Ok(after.map(Json))
+    }
+}
+
+/// The channel of a referenced incident, if the caller may see it.
+async fn referenced_channel(ctx: &Context<'_>, id: Option<Uuid>) -> Result<Option<String>> {
+    match id {
+        Some(id) => Ok(loaders(ctx).visible_channels.load_one(id).await?.flatten()),
+        None => Ok(None),
+    }
+}
+
+/// What fixed it; for a duplicate, the original it duplicates (named only for readers
+/// who may see it).
+async fn resolution_summary(ctx: &Context<'_>, i: &incident::Model) -> Result<Option<String>> {
+    match (&i.resolution_summary, i.duplicate_of) {
+        (Some(s), _) => Ok(Some(s.clone())),
+        (None, Some(other)) => {
+            let ch = referenced_channel(ctx, Some(other)).await?;
+            Ok(Some(references::duplicate_summary(ch.as_deref())))
+        }
+        (None, None) => Ok(None),
     }
 }
 
@@ -176,8 +217,8 @@ impl Incident {
     async fn false_alarm(&self) -> bool {
         self.0.false_alarm
     }
-    async fn resolution_summary(&self) -> Option<&str> {
-        self.0.resolution_summary.as_deref()
+    async fn resolution_summary(&self, ctx: &Context<'_>) -> Result<Option<String>> {
+        resolution_summary(ctx, &self.0).await
     }
     async fn service(&self, ctx: &Context<'_>) -> Result<Option<Service>> {
         match self.0.service_id {
@@ -294,6 +335,7 @@ impl Incident {
             .await?
             .unwrap_or_default();
         let i = &self.0;
+        let summary = resolution_summary(ctx, i).await?;
         // The postmortem's own deadline when there is one; otherwise what it would be.
         let postmortem_due = match l.postmortems.load_one(i.id).await?.flatten() {
             Some(pm) => Some(pm.due_at),
@@ -326,7 +368,7 @@ impl Incident {
                 actions[actions.len().saturating_sub(3)..].to_vec()
             },
             latest_update: updates.last().map(|u| u.message.as_str()),
-            resolution_summary: i.resolution_summary.as_deref(),
+            resolution_summary: summary.as_deref(),
             postmortem_due,
             customer_impact: i.customer_impact,
         };
@@ -456,6 +498,19 @@ async fn prefetch(ctx: &Context<'_>, rows: &[incident::Model]) -> Result<()> {
         l.incident_roles
             .feed_many(with_empty(&ids, group(roles, |r| r.incident_id)))
             .await;
+    }
+    let refs: Vec<Uuid> = events
+        .iter()
+        .flatten()
+        .filter_map(|e| e.ref_incident_id)
+        .chain(rows.iter().filter_map(|r| r.duplicate_of))
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    if !refs.is_empty() && (need_events || wants("resolutionSummary")) {
+        let user = request(ctx).principal.user()?;
+        let found = incidents::visible_channels(db.conn(), user, &refs).await?;
+        l.visible_channels.feed_many(with_none(&refs, found)).await;
     }
     if let Some(events) = events {
         l.incident_events

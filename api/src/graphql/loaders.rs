@@ -2,6 +2,7 @@
 //! member's user). They are created per request, so their cache never outlives it. Lists
 //! of many parents prefer look-ahead prefetch (see `shared/stack.md`).
 
+use crate::auth::Principal;
 use crate::db::{Db, statements};
 use crate::services::{catalog, incidents, teams, users};
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
@@ -33,11 +34,12 @@ pub struct Loaders {
     pub policies: Dl<Policies>,
     pub postmortems: Dl<PostmortemOfIncident>,
     pub action_items: Dl<ActionItemsOfPostmortem>,
+    pub visible_channels: Dl<VisibleChannels>,
 }
 
 impl Loaders {
     /// Loaders whose batch tasks count their statements for the current request.
-    pub fn new(db: &Db) -> Self {
+    pub fn new(db: &Db, principal: &Principal) -> Self {
         let counter = statements::current();
         fn dl<L>(l: L, counter: &Option<Arc<AtomicUsize>>) -> Dl<L> {
             let counter = counter.clone();
@@ -64,7 +66,65 @@ impl Loaders {
             policies: dl(Policies(db.clone()), &counter),
             postmortems: dl(PostmortemOfIncident(db.clone()), &counter),
             action_items: dl(ActionItemsOfPostmortem(db.clone()), &counter),
+            visible_channels: dl(
+                VisibleChannels {
+                    db: db.clone(),
+                    principal: principal.clone(),
+                },
+                &counter,
+            ),
         }
+    }
+}
+
+impl Loaders {
+    /// Forgets everything cached: run before each mutation field, so what a mutation
+    /// returns reflects the writes of the mutations before it in the same request.
+    pub fn clear_all(&self) {
+        self.users.clear::<Uuid>();
+        self.teams.clear::<Uuid>();
+        self.services.clear::<Uuid>();
+        self.members.clear::<Uuid>();
+        self.managers.clear::<Uuid>();
+        self.memberships.clear::<Uuid>();
+        self.team_services.clear::<Uuid>();
+        self.incident_roles.clear::<Uuid>();
+        self.incident_events.clear::<Uuid>();
+        self.incident_updates.clear::<Uuid>();
+        self.policies.clear::<entity::Severity>();
+        self.postmortems.clear::<Uuid>();
+        self.action_items.clear::<Uuid>();
+        self.visible_channels.clear::<Uuid>();
+    }
+}
+
+/// Clears the request's loaders before each root mutation field (see
+/// [`Loaders::clear_all`]).
+pub struct FreshPerMutation;
+
+impl async_graphql::extensions::ExtensionFactory for FreshPerMutation {
+    fn create(&self) -> Arc<dyn async_graphql::extensions::Extension> {
+        Arc::new(FreshPerMutationExt)
+    }
+}
+
+struct FreshPerMutationExt;
+
+#[async_trait::async_trait]
+impl async_graphql::extensions::Extension for FreshPerMutationExt {
+    async fn resolve(
+        &self,
+        ctx: &async_graphql::extensions::ExtensionContext<'_>,
+        info: async_graphql::extensions::ResolveInfo<'_>,
+        next: async_graphql::extensions::NextResolve<'_>,
+    ) -> async_graphql::ServerResult<Option<async_graphql::Value>> {
+        if info.path_node.parent.is_none()
+            && info.parent_type == <super::MutationRoot as async_graphql::OutputType>::type_name()
+            && let Some(loaders) = ctx.data_opt::<Loaders>()
+        {
+            loaders.clear_all();
+        }
+        next.run(ctx, info).await
     }
 }
 
@@ -259,5 +319,23 @@ impl Loader<Uuid> for ActionItemsOfPostmortem {
     async fn load(&self, keys: &[Uuid]) -> LoadResult<Self::Value> {
         let rows = crate::services::action_items::of_postmortems(&self.0, keys).await?;
         Ok(with_empty(keys, group(rows, |a| a.postmortem_id)))
+    }
+}
+
+/// The channel of each referenced incident the caller may see (None otherwise): what
+/// timeline texts and summaries that name another incident are rendered with.
+pub struct VisibleChannels {
+    db: Db,
+    principal: Principal,
+}
+impl Loader<Uuid> for VisibleChannels {
+    type Value = Option<String>;
+    type Error = async_graphql::Error;
+    async fn load(&self, keys: &[Uuid]) -> LoadResult<Self::Value> {
+        let found = match self.principal.user() {
+            Ok(user) => incidents::visible_channels(self.db.conn(), user, keys).await?,
+            Err(_) => HashMap::new(),
+        };
+        Ok(with_none(keys, found))
     }
 }

@@ -23,8 +23,8 @@ pub struct IncidentMetricsFilter {
 #[derive(SimpleObject)]
 pub struct DurationStats {
     pub mean_seconds: f64,
-    pub median_seconds: i64,
-    pub p90_seconds: i64,
+    pub median_seconds: i32,
+    pub p90_seconds: i32,
     /// How many incidents the figures are computed from.
     pub sample_size: i32,
 }
@@ -33,8 +33,8 @@ impl From<Summary> for DurationStats {
     fn from(s: Summary) -> Self {
         Self {
             mean_seconds: s.mean,
-            median_seconds: s.median,
-            p90_seconds: s.p90,
+            median_seconds: scheduler::domain::instant::graphql_int(s.median),
+            p90_seconds: scheduler::domain::instant::graphql_int(s.p90),
             sample_size: i32::try_from(s.n).unwrap_or(i32::MAX),
         }
     }

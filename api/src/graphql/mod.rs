@@ -61,7 +61,8 @@ pub fn build(config: &GraphqlConfig) -> AppSchema {
         .limit_complexity(config.max_complexity)
         .limit_recursive_depth(64)
         .limit_directives(32)
-        .extension(crate::http::graphql::PhaseTracker);
+        .extension(crate::http::graphql::PhaseTracker)
+        .extension(loaders::FreshPerMutation);
     if !config.introspection {
         b = b.disable_introspection();
     }

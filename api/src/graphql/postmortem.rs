@@ -43,7 +43,7 @@ impl Postmortem {
 #[derive(SimpleObject)]
 pub struct PostmortemImpact {
     /// Seconds from impact start to resolution.
-    pub duration_seconds: Option<i64>,
+    pub duration_seconds: Option<i32>,
     /// The same, for people ("1 h 25 min").
     pub duration: Option<String>,
     pub users_affected: String,
@@ -154,7 +154,7 @@ impl Postmortem {
         let i = self.incident_row(ctx).await?;
         let d = rules::downtime(i.started_at, i.resolved_at);
         Ok(PostmortemImpact {
-            duration_seconds: d.map(|d| d.num_seconds()),
+            duration_seconds: d.map(|d| scheduler::domain::instant::graphql_int(d.num_seconds())),
             duration: d.map(human_duration),
             users_affected: self.row.users_affected.clone(),
             business_impact: self.row.business_impact.clone(),

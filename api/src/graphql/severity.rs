@@ -15,13 +15,13 @@ use scheduler::domain::severity::SeverityPolicy;
 pub struct SeverityPolicyObject {
     pub severity: Severity,
     /// Minutes to acknowledge a page (0: immediately); null: next business day, no page.
-    pub respond_within_minutes: Option<i64>,
+    pub respond_within_minutes: Option<i32>,
     /// Response is expected within business hours only.
     pub business_hours_only: bool,
     /// Who is paged when an incident of this severity is declared.
     pub pages: Vec<PageTarget>,
     /// Minutes between status updates; null: on change only.
-    pub update_every_minutes: Option<i64>,
+    pub update_every_minutes: Option<i32>,
     pub customer_comms: CustomerComms,
 }
 
@@ -29,10 +29,10 @@ impl From<SeverityPolicy> for SeverityPolicyObject {
     fn from(p: SeverityPolicy) -> Self {
         Self {
             severity: p.severity,
-            respond_within_minutes: p.respond_within.map(|d| d.num_minutes()),
+            respond_within_minutes: p.respond_within.map(|d| scheduler::domain::instant::graphql_int(d.num_minutes())),
             business_hours_only: p.business_hours_only,
             pages: p.pages,
-            update_every_minutes: p.update_every.map(|d| d.num_minutes()),
+            update_every_minutes: p.update_every.map(|d| scheduler::domain::instant::graphql_int(d.num_minutes())),
             customer_comms: p.customer_comms,
         }
     }

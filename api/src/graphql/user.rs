@@ -19,9 +19,10 @@ impl User {
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
-    /// The login: the `sub` of this user's tokens.
+    /// The login: the `sub` of this user's tokens (from Firebreak's own tokens or from
+    /// the identity provider's; the two never name the same user).
     async fn login(&self) -> &str {
-        &self.0.subject
+        crate::auth::keys::unscoped_subject(&self.0.subject)
     }
     async fn name(&self) -> &str {
         &self.0.name

@@ -14,7 +14,8 @@ use super::problem::problem;
 use crate::app::AppState;
 use crate::auth::{AuthError, Principal};
 use crate::graphql::context::RequestData;
-use crate::graphql::error::{BAD_USER_INPUT, UNAUTHENTICATED};
+use crate::error::ServiceError;
+use crate::graphql::error::{BAD_USER_INPUT, UNAUTHENTICATED, UNAVAILABLE};
 use crate::graphql::loaders::Loaders;
 use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextExecute};
 use async_graphql::parser::types::{
@@ -348,7 +349,7 @@ async fn execute_one(
             principal: principal.clone(),
             now: state.clock.now(),
         })
-        .data(Loaders::new(&state.db));
+        .data(Loaders::new(&state.db, &principal));
     let response = state.schema.execute(request).await;
     let kind_label = match kind {
         OperationType::Query => "query",
@@ -388,6 +389,10 @@ async fn execute_one(
     );
     let status = if errors.is_empty() {
         StatusCode::OK
+    } else if codes(&errors).any(|c| c == UNAVAILABLE) {
+        // The database is down: an outage the client should retry, not a field error.
+        body.insert("errors".into(), Value::Array(errors));
+        StatusCode::SERVICE_UNAVAILABLE
     } else {
         body.insert("errors".into(), Value::Array(errors));
         StatusCode::from_u16(PARTIAL_SUCCESS).unwrap_or(StatusCode::OK)
@@ -468,10 +473,18 @@ async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Principal
     {
         Ok(Some(user)) => Ok(Principal::User(user)),
         Ok(None) => Err(unauthorized(AuthError::UnknownUser)),
+        Err(ServiceError::Unavailable(e)) => {
+            tracing::warn!(error = %e, "user lookup failed: database unavailable");
+            Err(problem(
+                StatusCode::SERVICE_UNAVAILABLE,
+                UNAVAILABLE,
+                "the service is temporarily unavailable: try again shortly",
+            ))
+        }
         Err(e) => {
             tracing::error!(error = ?e, "user lookup failed");
             Err(problem(
-                StatusCode::SERVICE_UNAVAILABLE,
+                StatusCode::INTERNAL_SERVER_ERROR,
                 "INTERNAL",
                 "internal error",
             ))

@@ -1,8 +1,9 @@
 //! Incident metrics over a period: the data is read in three statements (incidents,
 //! postmortems, action items, all filtered in SQL) and computed by the pure core.
 
+use scheduler::domain::instant;
 use scheduler::domain::reason::Reason;
-use super::incidents::visible_to;
+use super::incidents::{visible_channels, visible_to};
 use super::postmortems::of_incidents_where;
 use super::{Ctx, ServiceError, ServiceResult, parse_id};
 use chrono::{DateTime, Duration, Utc};
@@ -40,6 +41,8 @@ type IncidentRow = (
 
 pub async fn incident_metrics(ctx: Ctx<'_>, f: &MetricsFilter) -> ServiceResult<Report> {
     let user = ctx.principal.require(Role::Viewer)?;
+    instant::check("from", f.from)?;
+    instant::check("to", f.to)?;
     if f.from >= f.to {
         return Err(ServiceError::invalid(Reason::InvalidPeriod, "`from` must be before `to`"));
     }
@@ -110,6 +113,10 @@ pub async fn incident_metrics(ctx: Ctx<'_>, f: &MetricsFilter) -> ServiceResult<
             .into_tuple::<(DateTime<Utc>, Option<DateTime<Utc>>, ActionItemStatus)>()
             .all(db),
     )?;
+    // A recurrence counts only when the caller may see the earlier incident too: a link to
+    // a restricted incident must not reveal that it exists.
+    let earlier: Vec<Uuid> = rows.iter().filter_map(|r| r.8).collect();
+    let visible_earlier = visible_channels(db, user, &earlier).await?;
     let incidents: Vec<IncidentSample> = rows
         .into_iter()
         .map(
@@ -132,7 +139,7 @@ pub async fn incident_metrics(ctx: Ctx<'_>, f: &MetricsFilter) -> ServiceResult<
                 resolved,
                 false_alarm,
                 duplicate: dup.is_some(),
-                recurrence: rec.is_some(),
+                recurrence: rec.is_some_and(|r| visible_earlier.contains_key(&r)),
             },
         )
         .collect();

@@ -236,8 +236,9 @@ pub async fn set_member(
     let team_id = parse_id(team_id, "team")?;
     let user_id = parse_id(user_id, "user")?;
     let txn = ctx.db.begin_write().await?;
-    let team = find(&txn, team_id).await?;
     let caller = require_team_manager(ctx, &txn, team_id).await?;
+    // A deactivated team's membership is frozen.
+    let team = super::catalog::active_team(&txn, team_id).await?;
     active_user(&txn, user_id).await?;
     let existing = team_member::Entity::find_by_id((team_id, user_id))
         .one(&txn)
@@ -291,8 +292,9 @@ pub async fn remove_member(
     let team_id = parse_id(team_id, "team")?;
     let user_id = parse_id(user_id, "user")?;
     let txn = ctx.db.begin_write().await?;
-    let team = find(&txn, team_id).await?;
     let caller = require_team_manager(ctx, &txn, team_id).await?;
+    // A deactivated team's membership is frozen.
+    let team = super::catalog::active_team(&txn, team_id).await?;
     let member = team_member::Entity::find_by_id((team_id, user_id))
         .one(&txn)
         .await?
@@ -322,7 +324,7 @@ pub async fn add_manager(ctx: Ctx<'_>, team_id: &str, user_id: &str) -> ServiceR
     let team_id = parse_id(team_id, "team")?;
     let user_id = parse_id(user_id, "user")?;
     let txn = ctx.db.begin_write().await?;
-    let team = find(&txn, team_id).await?;
+    let team = super::catalog::active_team(&txn, team_id).await?;
     let user = active_user(&txn, user_id).await?;
     if user.role < Role::Manager {
         return Err(ServiceError::invalid(

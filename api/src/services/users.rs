@@ -5,14 +5,15 @@ use scheduler::domain::reason::Reason;
 use super::audit::{self, Change};
 use super::page::{Page, PageRequest};
 use super::{Ctx, ServiceError, ServiceResult, parse_id};
+use crate::auth::keys::{scoped_subject, unscoped_subject};
 use crate::auth::{CurrentUser, KeySource, VerifiedToken};
 use crate::db::Db;
 use chrono::{DateTime, Utc};
-use entity::{Role, user};
+use entity::{Role, team_manager, user};
 use scheduler::domain::{text, zone};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
-    QueryFilter, QueryOrder, QuerySelect,
+    ModelTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -37,8 +38,9 @@ pub async fn authenticate(
     auto_provision: bool,
     now: DateTime<Utc>,
 ) -> ServiceResult<Option<CurrentUser>> {
+    let scoped = scoped_subject(token.source, &token.subject);
     let found = user::Entity::find()
-        .filter(user::COLUMN.subject.eq(token.subject.as_str()))
+        .filter(user::COLUMN.subject.eq(scoped.as_str()))
         .one(db.conn())
         .await?;
     let row = match found {
@@ -50,7 +52,7 @@ pub async fn authenticate(
     };
     Ok(row.active.then_some(CurrentUser {
         id: row.id,
-        subject: row.subject,
+        subject: unscoped_subject(&row.subject).to_owned(),
         role: row.role,
     }))
 }
@@ -60,7 +62,8 @@ async fn provision_viewer(
     subject: &str,
     now: DateTime<Utc>,
 ) -> ServiceResult<user::Model> {
-    let subject = text::single_line("sub", subject, 255)?;
+    let sub = text::single_line("sub", subject, 255)?;
+    let subject = scoped_subject(KeySource::IdentityProvider, &sub);
     let txn = db.begin_write().await?;
     if let Some(existing) = user::Entity::find()
         .filter(user::COLUMN.subject.eq(subject.as_str()))
@@ -69,7 +72,7 @@ async fn provision_viewer(
     {
         return Ok(existing);
     }
-    let row = insert_user(&txn, &subject, &subject, None, "UTC", Role::Viewer, now).await?;
+    let row = insert_user(&txn, &subject, &sub, None, "UTC", Role::Viewer, now).await?;
     audit::record(
         &txn,
         now,
@@ -110,7 +113,10 @@ async fn insert_user(
     .insert(conn)
     .await
     .map_err(|e| {
-        ServiceError::from_db_unique(e, format!("a user with login `{subject}` already exists"))
+        ServiceError::from_db_unique(
+            e,
+            format!("a user with login `{}` already exists", unscoped_subject(subject)),
+        )
     })
 }
 
@@ -123,9 +129,10 @@ pub async fn upsert_local(
     now: DateTime<Utc>,
 ) -> ServiceResult<user::Model> {
     let login = text::single_line("user", login, 255)?;
+    let subject = scoped_subject(KeySource::Local, &login);
     let txn = db.begin_write().await?;
     let existing = user::Entity::find()
-        .filter(user::COLUMN.subject.eq(login.as_str()))
+        .filter(user::COLUMN.subject.eq(subject.as_str()))
         .one(&txn)
         .await?;
     let (row, before, action) = match existing {
@@ -142,7 +149,7 @@ pub async fn upsert_local(
             (active.update(&txn).await?, Some(before), "user.update")
         }
         None => (
-            insert_user(&txn, &login, &login, None, "UTC", role, now).await?,
+            insert_user(&txn, &subject, &login, None, "UTC", role, now).await?,
             None,
             "user.create",
         ),
@@ -242,7 +249,8 @@ pub async fn create(ctx: Ctx<'_>, input: NewUser) -> ServiceResult<user::Model> 
         None => super::organization::get(ctx.db).await?.time_zone,
     };
     let txn = ctx.db.begin_write().await?;
-    let row = insert_user(&txn, &login, &name, email, &tz, input.role, ctx.now).await?;
+    let subject = scoped_subject(KeySource::Local, &login);
+    let row = insert_user(&txn, &subject, &name, email, &tz, input.role, ctx.now).await?;
     audit::record(
         &txn,
         ctx.now,
@@ -312,6 +320,7 @@ pub async fn update(ctx: Ctx<'_>, id: &str, changes: UserChanges) -> ServiceResu
         .await?
         .ok_or(ServiceError::NotFound("user"))?;
     let before = snapshot(&current);
+    let current_role = current.role;
     let mut active = current.into_active_model();
     if let Some(v) = name {
         active.name = Set(v);
@@ -329,7 +338,11 @@ pub async fn update(ctx: Ctx<'_>, id: &str, changes: UserChanges) -> ServiceResu
         active.active = Set(v);
     }
     active.updated_at = Set(ctx.now);
+    let demoted = changes.role.is_some_and(|r| r < Role::Manager) && current_role >= Role::Manager;
     let updated = active.update(&txn).await?;
+    if demoted {
+        drop_team_manager_rights(&txn, caller.id, updated.id, ctx.now).await?;
+    }
     let after = snapshot(&updated);
     if after != before {
         let action = match (changes.active, changes.role) {
@@ -354,4 +367,36 @@ pub async fn update(ctx: Ctx<'_>, id: &str, changes: UserChanges) -> ServiceResu
     }
     txn.commit().await?;
     Ok(updated)
+}
+
+/// A user who loses the manager role loses the team-manager rights that came with it
+/// (each removal audited), so a later promotion does not silently restore them.
+async fn drop_team_manager_rights(
+    txn: &impl ConnectionTrait,
+    actor: Uuid,
+    user_id: Uuid,
+    now: DateTime<Utc>,
+) -> ServiceResult<()> {
+    let rows = team_manager::Entity::find()
+        .filter(team_manager::COLUMN.user_id.eq(user_id))
+        .all(txn)
+        .await?;
+    for row in rows {
+        let team_id = row.team_id;
+        row.delete(txn).await?;
+        audit::record(
+            txn,
+            now,
+            Change {
+                actor: Some(actor),
+                action: "team.manager_remove",
+                target_type: "team",
+                target_id: format!("{team_id}/{user_id}"),
+                before: Some(json!({ "manager": true })),
+                after: Some(json!({ "manager": false, "because": "role lowered below manager" })),
+            },
+        )
+        .await?;
+    }
+    Ok(())
 }

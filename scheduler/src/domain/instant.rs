@@ -49,8 +49,9 @@ pub fn check_opt(
     at.map(|a| check(field, a)).transpose()
 }
 
-/// Seconds as a GraphQL `Int` (32-bit): saturating, so no duration can overflow it.
-pub fn seconds_int(seconds: i64) -> i32 {
+/// A count of seconds or minutes as a GraphQL `Int` (32-bit): saturating, so no duration
+/// can overflow it.
+pub fn graphql_int(seconds: i64) -> i32 {
     i32::try_from(seconds).unwrap_or(if seconds < 0 { i32::MIN } else { i32::MAX })
 }
 
@@ -65,7 +66,7 @@ mod tests {
         assert!(check("at", latest()).is_err());
         assert!(check("at", DateTime::<Utc>::MAX_UTC).is_err());
         assert!(check("at", DateTime::<Utc>::MIN_UTC).is_err());
-        assert_eq!(seconds_int(i64::MAX), i32::MAX);
-        assert_eq!(seconds_int(-5), -5);
+        assert_eq!(graphql_int(i64::MAX), i32::MAX);
+        assert_eq!(graphql_int(-5), -5);
     }
 }
