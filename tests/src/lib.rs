@@ -118,6 +118,16 @@ impl Gql {
         );
         &self.body["data"]
     }
+    /// The reason of the first error, if any.
+    pub fn reason(&self) -> Option<&str> {
+        self.body["errors"][0]["extensions"]["reason"].as_str()
+    }
+    /// Asserts the first error's code and reason.
+    #[track_caller]
+    pub fn expect_reason(&self, code: &str, reason: &str) {
+        self.expect_code(code);
+        assert_eq!(self.reason(), Some(reason), "expected {reason}: {}", self.body);
+    }
     /// Asserts the first error's code.
     #[track_caller]
     pub fn expect_code(&self, code: &str) {
@@ -225,6 +235,23 @@ impl TestApp {
             .await
             .unwrap();
         (row.id.to_string(), self.sign(login))
+    }
+
+    /// Creates a user who signs in with the identity provider's tokens (`sub` = `login`),
+    /// as an admin would; returns its id.
+    pub async fn idp_user(&self, login: &str, role: Role) -> String {
+        let admin = self.token(Role::Admin).await;
+        let res = self
+            .gql(
+                Some(&admin),
+                "mutation($in: CreateUserInput!) { createUser(input: $in) { user { id } } }",
+                json!({ "in": { "login": login, "name": login, "role": role.as_str().to_uppercase(), "identityProvider": true } }),
+            )
+            .await;
+        res.ok()["createUser"]["user"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
     }
 
     /// A token for a new user with `role`.

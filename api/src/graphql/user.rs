@@ -24,6 +24,10 @@ impl User {
     async fn login(&self) -> &str {
         crate::auth::keys::unscoped_subject(&self.0.subject)
     }
+    /// Whether the user signs in with the identity provider's tokens.
+    async fn identity_provider(&self) -> bool {
+        self.0.subject.starts_with("idp:")
+    }
     async fn name(&self) -> &str {
         &self.0.name
     }
@@ -120,13 +124,17 @@ impl UserQuery {
 
 #[derive(InputObject)]
 pub struct CreateUserInput {
-    /// The login (token `sub`); unique.
+    /// The login (token `sub`); unique among users of the same origin.
     pub login: String,
     pub name: String,
     pub email: Option<String>,
     /// IANA zone; defaults to the organization's.
     pub time_zone: Option<String>,
     pub role: Role,
+    /// The user signs in with the identity provider's tokens (`login` is their `sub`
+    /// there) rather than Firebreak's own. The two never name the same user.
+    #[graphql(default = false)]
+    pub identity_provider: bool,
 }
 
 #[derive(InputObject)]
@@ -165,6 +173,7 @@ impl UserMutation {
                 email: input.email,
                 time_zone: input.time_zone,
                 role: input.role,
+                identity_provider: input.identity_provider,
             },
         )
         .await?;

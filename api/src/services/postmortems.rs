@@ -294,11 +294,6 @@ pub async fn set_status(
                 "write a summary before publishing",
             ));
         }
-        // Checked again at publication: whoever made it public, publishing a public
-        // postmortem takes a manager or an admin.
-        if pm.visibility == Visibility::Public && user.role < Role::Manager {
-            return Err(public_needs_manager());
-        }
         let self_publication = organization::Entity::find_by_id(1)
             .one(&txn)
             .await?
@@ -309,6 +304,11 @@ pub async fn set_status(
                 "someone other than the person who submitted it for review publishes a \
                  postmortem (an admin can allow self-publication in the organization settings)",
             ));
+        }
+        // Checked again at publication: whoever made it public, publishing a public
+        // postmortem takes a manager or an admin.
+        if pm.visibility == Visibility::Public && user.role < Role::Manager {
+            return Err(public_needs_manager());
         }
     }
     let mut am = pm.into_active_model();

@@ -233,6 +233,7 @@ pub struct NewUser {
     pub email: Option<String>,
     pub time_zone: Option<String>,
     pub role: Role,
+    pub identity_provider: bool,
 }
 
 pub async fn create(ctx: Ctx<'_>, input: NewUser) -> ServiceResult<user::Model> {
@@ -249,7 +250,12 @@ pub async fn create(ctx: Ctx<'_>, input: NewUser) -> ServiceResult<user::Model> 
         None => super::organization::get(ctx.db).await?.time_zone,
     };
     let txn = ctx.db.begin_write().await?;
-    let subject = scoped_subject(KeySource::Local, &login);
+    let source = if input.identity_provider {
+        KeySource::IdentityProvider
+    } else {
+        KeySource::Local
+    };
+    let subject = scoped_subject(source, &login);
     let row = insert_user(&txn, &subject, &name, email, &tz, input.role, ctx.now).await?;
     audit::record(
         &txn,

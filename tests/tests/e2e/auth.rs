@@ -185,7 +185,7 @@ fn idp_token(kid: &str, alg: Algorithm, pem: &str, claims: &Value) -> String {
 
 e2e!(identity_provider_keys_rotate_by_kid, |app| {
     let app = with_idp(app.backend, false).await;
-    app.named_user("grace", Role::Responder).await;
+    app.idp_user("grace", Role::Responder).await;
     let c = claims(&app, "grace");
     let old = idp_token("idp-2025", Algorithm::EdDSA, "idp-ed25519.pem", &c);
     let new = idp_token("idp-2026", Algorithm::RS256, "idp-rsa.pem", &c);

@@ -249,7 +249,7 @@ e2e!(invalid_transitions_and_input_are_refused_whole, |app| {
         .ok();
     mutate(&app, &t, "acknowledgeIncident", json!({ "incidentId": id }))
         .await
-        .expect_code("BAD_USER_INPUT");
+        .expect_code("CONFLICT");
     mutate(
         &app,
         &t,
@@ -257,7 +257,7 @@ e2e!(invalid_transitions_and_input_are_refused_whole, |app| {
         json!({ "incidentId": id, "reason": "x" }),
     )
     .await
-    .expect_code("BAD_USER_INPUT");
+    .expect_code("CONFLICT");
     let post = "mutation($in: PostUpdateInput!) { postUpdate(input: $in) { update { id } } }";
     app.gql(
         Some(&t),
@@ -276,7 +276,7 @@ e2e!(invalid_transitions_and_input_are_refused_whole, |app| {
         json!({ "incidentId": id, "severity": "SEV2", "reason": "same" }),
     )
     .await
-    .expect_code("BAD_USER_INPUT");
+    .expect_code("CONFLICT");
     mutate(
         &app,
         &t,
@@ -300,7 +300,7 @@ e2e!(invalid_transitions_and_input_are_refused_whole, |app| {
         json!({ "incidentId": id, "summary": "again" }),
     )
     .await
-    .expect_code("BAD_USER_INPUT");
+    .expect_code("CONFLICT");
     mutate(
         &app,
         &t,
@@ -308,7 +308,7 @@ e2e!(invalid_transitions_and_input_are_refused_whole, |app| {
         json!({ "incidentId": id, "title": "New" }),
     )
     .await
-    .expect_code("BAD_USER_INPUT");
+    .expect_code("CONFLICT");
     mutate(
         &app,
         &t,
@@ -316,7 +316,7 @@ e2e!(invalid_transitions_and_input_are_refused_whole, |app| {
         json!({ "incidentId": id, "kind": "NOTE", "message": "late" }),
     )
     .await
-    .expect_code("BAD_USER_INPUT");
+    .expect_code("CONFLICT");
     mutate(
         &app,
         &t,
@@ -397,7 +397,7 @@ e2e!(commander_and_tech_lead_need_a_call_out, |app| {
         json!({ "incidentId": id, "role": "TECH_LEAD", "userId": ada_id }),
     )
     .await
-    .expect_code("BAD_USER_INPUT");
+    .expect_code("CONFLICT");
     mutate(&app, &ada, "assignRole", json!({ "incidentId": id, "role": "TECH_LEAD", "userId": ada_id, "acknowledgeCommanderIsTechLead": true }))
         .await
         .ok();
@@ -885,7 +885,7 @@ e2e!(
         let ada_row = {
             use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
             entity::user::Entity::find()
-                .filter(entity::user::Column::Subject.eq("ada"))
+                .filter(entity::user::Column::Subject.eq("local:ada"))
                 .one(app.db().conn())
                 .await
                 .unwrap()

@@ -65,6 +65,7 @@ e2e!(the_whole_postmortem_flow, |app| {
     let (_, ada) = app.named_user("ada", Role::Responder).await;
     let (bob_id, bob) = app.named_user("bob", Role::Responder).await;
     let (_, viewer) = app.named_user("vera", Role::Viewer).await;
+    let (_, mia) = app.named_user("mia", Role::Manager).await;
     let id = declare(&app, &ada, "Checkout disk full", "SEV2").await;
     call(
         &app,
@@ -252,18 +253,50 @@ e2e!(the_whole_postmortem_flow, |app| {
     let pm = postmortem(&app, &ada, &id).await;
     assert_eq!(pm["loopClosedAt"], "2026-11-23T11:45:00+00:00");
 
-    // Review, publish (no shortcut from draft), then it is final.
+    // Public: a manager or an admin only (the Communications Lead is not enough), set
+    // before publication; published PUBLIC ones then reach the status page.
+    let status_page =
+        "{ statusPage { postmortems { title summary impact rootCause remediation } } }";
+    assert_eq!(
+        app.gql(None, status_page, json!({})).await.ok()["statusPage"]["postmortems"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
     let v = pm["version"].as_i64().unwrap();
-    call(
-        &app,
-        &ada,
-        "publishPostmortem",
-        "PostmortemVersionInput",
-        json!({ "postmortemId": pm_id, "expectedVersion": v }),
-        "postmortem { status }",
-    )
-    .await
-    .expect_code("BAD_USER_INPUT");
+    let vis =
+        |v: i64| json!({ "postmortemId": pm_id, "expectedVersion": v, "visibility": "PUBLIC" });
+    for who in [&ada, &bob] {
+        let res = call(&app, who, "setPostmortemVisibility", "SetPostmortemVisibilityInput", vis(v), "postmortem { visibility }").await;
+        res.expect_code("FORBIDDEN");
+        assert_eq!(res.body["errors"][0]["extensions"]["reason"], "PUBLIC_NEEDS_MANAGER");
+    }
+    call(&app, &mia, "setPostmortemVisibility", "SetPostmortemVisibilityInput", vis(v), "postmortem { visibility }")
+        .await
+        .ok();
+    let v = v + 1;
+
+    // Review, publish (no shortcut from draft), then it is final.
+    let publish = |who: &str, v: i64| {
+        let who = who.to_owned();
+        let pm_id = pm_id.clone();
+        let app = &app;
+        async move {
+            call(
+                app,
+                &who,
+                "publishPostmortem",
+                "PostmortemVersionInput",
+                json!({ "postmortemId": pm_id, "expectedVersion": v }),
+                "postmortem { status publishedOnTime publishedBy { login } }",
+            )
+            .await
+        }
+    };
+    let res = publish(&ada, v).await;
+    res.expect_code("CONFLICT");
+    assert_eq!(res.body["errors"][0]["extensions"]["reason"], "POSTMORTEM_TRANSITION");
     call(
         &app,
         &ada,
@@ -274,62 +307,29 @@ e2e!(the_whole_postmortem_flow, |app| {
     )
     .await
     .ok();
-    let res = call(
-        &app,
-        &ada,
-        "publishPostmortem",
-        "PostmortemVersionInput",
-        json!({ "postmortemId": pm_id, "expectedVersion": v + 1 }),
-        "postmortem { status publishedOnTime publishedBy { login } }",
-    )
-    .await;
+    // Not by the person who submitted it (by default), and a public one only by a
+    // manager or an admin, checked again at publication.
+    let res = publish(&ada, v + 1).await;
+    res.expect_code("FORBIDDEN");
+    assert_eq!(res.body["errors"][0]["extensions"]["reason"], "SELF_PUBLICATION");
+    let res = publish(&bob, v + 1).await;
+    res.expect_code("FORBIDDEN");
+    assert_eq!(res.body["errors"][0]["extensions"]["reason"], "PUBLIC_NEEDS_MANAGER");
+    let res = publish(&mia, v + 1).await;
     let published = &res.ok()["publishPostmortem"]["postmortem"];
     assert_eq!(published["status"], "PUBLISHED");
     assert_eq!(published["publishedOnTime"], true);
-    assert_eq!(published["publishedBy"]["login"], "ada");
-    call(
-        &app,
-        &ada,
-        "updatePostmortem",
-        "UpdatePostmortemInput",
-        up(v + 2, "late edit"),
-        "postmortem { version }",
-    )
-    .await
-    .expect_code("BAD_USER_INPUT");
+    assert_eq!(published["publishedBy"]["login"], "mia");
+    // Final: fields, timeline and visibility.
+    for res in [
+        call(&app, &ada, "updatePostmortem", "UpdatePostmortemInput", up(v + 2, "late edit"), "postmortem { version }").await,
+        call(&app, &ada, "addPostmortemTimelineEntry", "AddPostmortemTimelineEntryInput", json!({ "postmortemId": pm_id, "expectedVersion": v + 2, "at": "2026-11-23T09:00:00Z", "text": "late line" }), "postmortem { version }").await,
+        call(&app, &mia, "setPostmortemVisibility", "SetPostmortemVisibilityInput", json!({ "postmortemId": pm_id, "expectedVersion": v + 2, "visibility": "INTERNAL" }), "postmortem { version }").await,
+    ] {
+        res.expect_code("CONFLICT");
+        assert_eq!(res.body["errors"][0]["extensions"]["reason"], "POSTMORTEM_PUBLISHED");
+    }
 
-    // Public: a manager or the Communications Lead only; then on the status page.
-    let status_page =
-        "{ statusPage { postmortems { title summary impact rootCause remediation } } }";
-    assert_eq!(
-        app.gql(None, status_page, json!({})).await.ok()["statusPage"]["postmortems"]
-            .as_array()
-            .unwrap()
-            .len(),
-        0
-    );
-    let vis =
-        |v: i64| json!({ "postmortemId": pm_id, "expectedVersion": v, "visibility": "PUBLIC" });
-    call(
-        &app,
-        &ada,
-        "setPostmortemVisibility",
-        "SetPostmortemVisibilityInput",
-        vis(v + 2),
-        "postmortem { visibility }",
-    )
-    .await
-    .expect_code("FORBIDDEN");
-    call(
-        &app,
-        &bob,
-        "setPostmortemVisibility",
-        "SetPostmortemVisibilityInput",
-        vis(v + 2),
-        "postmortem { visibility }",
-    )
-    .await
-    .ok();
     let res = app.gql(None, status_page, json!({})).await;
     let public = res.ok()["statusPage"]["postmortems"][0].clone();
     assert_eq!(public["title"], "Public Checkout disk full");
