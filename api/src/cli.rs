@@ -92,9 +92,5 @@ pub async fn issue_token(
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     db.close().await.ok();
     let tokens = app::token_service(config, keys);
-    Ok(tokens.sign(
-        crate::auth::keys::unscoped_subject(&user.subject),
-        ttl,
-        now,
-    )?)
+    Ok(tokens.sign(crate::auth::keys::unscoped_subject(&user.subject), ttl, now)?)
 }

@@ -30,7 +30,7 @@ pub const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// How long `/readyz` waits for the database's answer before it says 503.
-pub const READY_TIMEOUT: Duration = Duration::from_millis(800);
+pub const READY_TIMEOUT: Duration = Duration::from_millis(500);
 
 #[derive(Debug, Clone)]
 pub struct Db {

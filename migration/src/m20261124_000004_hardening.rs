@@ -41,8 +41,7 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        if manager.get_database_backend() == sea_orm_migration::sea_orm::DatabaseBackend::Postgres
-        {
+        if manager.get_database_backend() == sea_orm_migration::sea_orm::DatabaseBackend::Postgres {
             manager
                 .create_foreign_key(
                     fk("incident_events", "ref_incident_id", "incidents")

@@ -57,6 +57,7 @@ async fn main() {
         incidents.push(incident::ActiveModel {
             id: Set(id),
             title: Set(format!("Incident {n}")),
+            title_folded: Set(format!("incident {n}")),
             public_title: Set(None),
             description: Set(None),
             severity: Set(severity),

@@ -126,7 +126,12 @@ impl Gql {
     #[track_caller]
     pub fn expect_reason(&self, code: &str, reason: &str) {
         self.expect_code(code);
-        assert_eq!(self.reason(), Some(reason), "expected {reason}: {}", self.body);
+        assert_eq!(
+            self.reason(),
+            Some(reason),
+            "expected {reason}: {}",
+            self.body
+        );
     }
     /// Asserts the first error's code.
     #[track_caller]
@@ -146,26 +151,45 @@ impl TestApp {
         Self::spawn_with(backend, |_| {}).await
     }
 
+    /// Boots an app on a PostgreSQL database the test created and removes itself.
+    pub async fn spawn_on_postgres_url(url: &str) -> TestApp {
+        let url = url.to_owned();
+        Self::spawn_inner(Backend::Postgres, DbGuard::External, move |c| {
+            c.database_url = url;
+        })
+        .await
+    }
+
     /// Boots an app; `adjust` may change the configuration first.
     pub async fn spawn_with(backend: Backend, adjust: impl FnOnce(&mut Config)) -> Option<TestApp> {
-        let mut config = Config::defaults();
-        config.http.listen = "127.0.0.1:0".parse().unwrap();
-        config.auth.jwt_secret = Some(TEST_SECRET.to_owned().into());
-        let guard = match backend {
+        let (url, guard) = match backend {
             Backend::Sqlite => {
                 let dir = std::env::temp_dir()
                     .join("firebreak-tests")
                     .join(uuid::Uuid::now_v7().to_string());
                 std::fs::create_dir_all(&dir).unwrap();
-                config.database_url = format!("sqlite://{}", dir.join("test.db").display());
-                DbGuard::Sqlite(dir)
+                let url = format!("sqlite://{}", dir.join("test.db").display());
+                (url, DbGuard::Sqlite(dir))
             }
-            Backend::Postgres => {
-                let (url, guard) = postgres_database().await?;
-                config.database_url = url;
-                guard
-            }
+            Backend::Postgres => postgres_database().await?,
         };
+        Some(
+            Self::spawn_inner(backend, guard, move |c| {
+                c.database_url = url;
+                adjust(c);
+            })
+            .await,
+        )
+    }
+
+    async fn spawn_inner(
+        backend: Backend,
+        guard: DbGuard,
+        adjust: impl FnOnce(&mut Config),
+    ) -> TestApp {
+        let mut config = Config::defaults();
+        config.http.listen = "127.0.0.1:0".parse().unwrap();
+        config.auth.jwt_secret = Some(TEST_SECRET.to_owned().into());
         adjust(&mut config);
         let clock = Arc::new(ManualClock::new(epoch()));
         let shared: SharedClock = clock.clone();
@@ -180,7 +204,7 @@ impl TestApp {
         tokio::spawn(async move {
             axum::serve(listener, router).await.ok();
         });
-        Some(TestApp {
+        TestApp {
             addr,
             backend,
             client: reqwest::Client::new(),
@@ -188,7 +212,7 @@ impl TestApp {
             state,
             users: AtomicU64::new(0),
             _guard: guard,
-        })
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -272,6 +296,33 @@ impl TestApp {
         Self::read(req.send().await.unwrap()).await
     }
 
+    /// Runs `mutation($in: <input_type>!) { <mutation>(input: $in) { <select> } }`.
+    pub async fn call(
+        &self,
+        token: &str,
+        mutation: &str,
+        input_type: &str,
+        input: Value,
+        select: &str,
+    ) -> Gql {
+        let q = format!("mutation($in: {input_type}!) {{ {mutation}(input: $in) {{ {select} }} }}");
+        self.gql(Some(token), &q, json!({ "in": input })).await
+    }
+
+    /// Declares an incident and returns it (`id`, `channel`).
+    pub async fn declare(&self, token: &str, input: Value) -> Value {
+        self.call(
+            token,
+            "declareIncident",
+            "DeclareIncidentInput",
+            input,
+            "incident { id channel }",
+        )
+        .await
+        .ok()["declareIncident"]["incident"]
+            .clone()
+    }
+
     /// POSTs raw bytes as `application/json` to `/graphql`, accepting `accept`.
     pub async fn post_body(&self, accept: &str, body: &[u8]) -> Gql {
         self.raw(
@@ -328,7 +379,12 @@ impl TestApp {
 
 enum DbGuard {
     Sqlite(PathBuf),
-    Postgres { admin_url: String, name: String },
+    Postgres {
+        admin_url: String,
+        name: String,
+    },
+    /// A database the test manages itself.
+    External,
 }
 
 impl Drop for DbGuard {
@@ -337,6 +393,7 @@ impl Drop for DbGuard {
             DbGuard::Sqlite(dir) => {
                 let _ = std::fs::remove_dir_all(dir);
             }
+            DbGuard::External => {}
             DbGuard::Postgres { admin_url, name } => {
                 let (url, name) = (admin_url.clone(), name.clone());
                 // Drop runs inside the test's runtime: use a thread with its own.

@@ -91,10 +91,9 @@ impl TimelineEvent {
     /// readers who may see it.
     async fn after(&self, ctx: &Context<'_>) -> Result<Option<Json<serde_json::Value>>> {
         let mut after = self.0.after.clone();
-        if let (Some(other), Some(key)) = (
-            self.0.ref_incident_id,
-            references::after_key(self.0.kind),
-        ) && referenced_channel(ctx, Some(other)).await?.is_some()
+        if let (Some(other), Some(key)) =
+            (self.0.ref_incident_id, references::after_key(self.0.kind))
+            && referenced_channel(ctx, Some(other)).await?.is_some()
         {
             let map = after.get_or_insert_with(|| serde_json::json!({}));
             if let Some(obj) = map.as_object_mut() {

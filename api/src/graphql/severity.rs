@@ -29,10 +29,14 @@ impl From<SeverityPolicy> for SeverityPolicyObject {
     fn from(p: SeverityPolicy) -> Self {
         Self {
             severity: p.severity,
-            respond_within_minutes: p.respond_within.map(|d| scheduler::domain::instant::graphql_int(d.num_minutes())),
+            respond_within_minutes: p
+                .respond_within
+                .map(|d| scheduler::domain::instant::graphql_int(d.num_minutes())),
             business_hours_only: p.business_hours_only,
             pages: p.pages,
-            update_every_minutes: p.update_every.map(|d| scheduler::domain::instant::graphql_int(d.num_minutes())),
+            update_every_minutes: p
+                .update_every
+                .map(|d| scheduler::domain::instant::graphql_int(d.num_minutes())),
             customer_comms: p.customer_comms,
         }
     }

@@ -13,8 +13,8 @@ use super::negotiate::{self, MediaType};
 use super::problem::problem;
 use crate::app::AppState;
 use crate::auth::{AuthError, Principal};
-use crate::graphql::context::RequestData;
 use crate::error::ServiceError;
+use crate::graphql::context::RequestData;
 use crate::graphql::error::{BAD_USER_INPUT, UNAUTHENTICATED, UNAVAILABLE};
 use crate::graphql::loaders::Loaders;
 use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextExecute};
@@ -349,7 +349,7 @@ async fn execute_one(
             principal: principal.clone(),
             now: state.clock.now(),
         })
-        .data(Loaders::new(&state.db, &principal));
+        .data(Loaders::new(&state.db, principal));
     let response = state.schema.execute(request).await;
     let kind_label = match kind {
         OperationType::Query => "query",

@@ -1,7 +1,6 @@
 //! Action items: one owner, a due date and a priority each; tracked until DONE or WONT_DO.
 //! Like postmortems, every change names the version it was made against.
 
-use scheduler::domain::reason::Reason;
 use super::page::{Page, PageRequest};
 use super::postmortems::{of_incidents_where, refresh_loop, visible_postmortems};
 use super::{Ctx, ServiceError, ServiceResult, parse_id};
@@ -9,6 +8,7 @@ use crate::auth::CurrentUser;
 use crate::db::Db;
 use chrono::{DateTime, Utc};
 use entity::{ActionItemStatus, Priority, Role, action_item, incident, postmortem};
+use scheduler::domain::reason::Reason;
 use scheduler::domain::{instant, text};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -27,7 +27,10 @@ fn tracker_url(url: &str) -> ServiceResult<String> {
     if !(url.starts_with("https://") || url.starts_with("http://"))
         || url.contains(char::is_whitespace)
     {
-        return Err(ServiceError::invalid(Reason::InvalidUrl, "trackerUrl must be an http(s) URL"));
+        return Err(ServiceError::invalid(
+            Reason::InvalidUrl,
+            "trackerUrl must be an http(s) URL",
+        ));
     }
     Ok(url)
 }
@@ -262,7 +265,12 @@ fn apply_status(
         ActionItemStatus::WontDo => {
             let reason = reason
                 .or_else(|| item.wont_do_reason.clone())
-                .ok_or_else(|| ServiceError::invalid(Reason::WontDoNeedsReason, "WONT_DO needs a reason (wontDoReason)"))?;
+                .ok_or_else(|| {
+                    ServiceError::invalid(
+                        Reason::WontDoNeedsReason,
+                        "WONT_DO needs a reason (wontDoReason)",
+                    )
+                })?;
             am.wont_do_reason = Set(Some(reason));
             am.completed_at = Set(None);
         }
@@ -284,7 +292,10 @@ fn apply_status(
 pub async fn complete(ctx: Ctx<'_>, id: &str, expected: i32) -> ServiceResult<action_item::Model> {
     let (_, txn, item) = begin_change(ctx, id, expected).await?;
     if item.status == ActionItemStatus::Done {
-        return Err(ServiceError::conflict(Reason::AlreadyDone, "the action item is already done"));
+        return Err(ServiceError::conflict(
+            Reason::AlreadyDone,
+            "the action item is already done",
+        ));
     }
     let pm_id = item.postmortem_id;
     let mut am = item.clone().into_active_model();

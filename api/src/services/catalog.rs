@@ -1,11 +1,11 @@
 //! The service catalog: what can break, and which team owns it.
 
-use scheduler::domain::reason::Reason;
 use super::audit::{self, Change};
 use super::page::{Page, PageRequest};
 use super::{Ctx, ServiceError, ServiceResult, parse_id};
 use crate::db::Db;
 use entity::{Role, service, team};
+use scheduler::domain::reason::Reason;
 use scheduler::domain::text;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
@@ -80,7 +80,10 @@ pub(crate) async fn active_team(
         .await?
         .ok_or(ServiceError::NotFound("team"))?;
     if !team.active {
-        return Err(ServiceError::invalid(Reason::TeamDeactivated, "that team is deactivated"));
+        return Err(ServiceError::invalid(
+            Reason::TeamDeactivated,
+            "that team is deactivated",
+        ));
     }
     Ok(team)
 }
@@ -199,6 +202,7 @@ pub async fn update(
         .transpose()?;
     let txn = ctx.db.begin_write().await?;
     let current = service::Entity::find_by_id(id)
+        .lock_exclusive()
         .one(&txn)
         .await?
         .ok_or(ServiceError::NotFound("service"))?;

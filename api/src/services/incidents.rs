@@ -1,7 +1,6 @@
 //! Incidents: declare, work, resolve. Every change appends to the timeline in the same
 //! transaction; the rules themselves live in `scheduler::domain::incident`.
 
-use scheduler::domain::reason::Reason;
 use super::page::{Page, PageRequest};
 use super::users::active_user_id;
 use super::{Ctx, ServiceError, ServiceResult, catalog, parse_id, severity};
@@ -13,6 +12,7 @@ use entity::{
     incident_idempotency, incident_participant, incident_role, incident_update, service,
 };
 use scheduler::domain::incident::{self as rules, RuleError, State};
+use scheduler::domain::reason::Reason;
 use scheduler::domain::{channel, instant, references, text};
 use sea_orm::sea_query::{Alias, Expr, LikeExpr, OnConflict, Query};
 use sea_orm::{
@@ -47,7 +47,10 @@ fn long_text(field: &'static str, v: &str) -> ServiceResult<String> {
 fn required_text(field: &'static str, v: &str) -> ServiceResult<String> {
     let t = long_text(field, v)?;
     if t.is_empty() {
-        return Err(ServiceError::invalid(Reason::TextEmpty, format!("{field} must not be empty")));
+        return Err(ServiceError::invalid(
+            Reason::TextEmpty,
+            format!("{field} must not be empty"),
+        ));
     }
     Ok(t)
 }
@@ -277,7 +280,12 @@ pub fn incident_cursor(i: &incident::Model) -> String {
 }
 
 fn parse_cursor(raw: &str) -> ServiceResult<(DateTime<Utc>, Uuid)> {
-    let bad = || ServiceError::invalid(Reason::InvalidCursor, "`after` is not a cursor from this API");
+    let bad = || {
+        ServiceError::invalid(
+            Reason::InvalidCursor,
+            "`after` is not a cursor from this API",
+        )
+    };
     let (at, id) = raw.split_once('|').ok_or_else(bad)?;
     let at = DateTime::parse_from_rfc3339(at)
         .map_err(|_| bad())?
@@ -295,7 +303,12 @@ pub async fn list(
     let user = ctx.principal.require(Role::Viewer)?;
     let declared_from = instant::check_opt("declaredFrom", filter.declared_from)?;
     let declared_to = instant::check_opt("declaredTo", filter.declared_to)?;
-    let search = filter.text.as_deref().map(text::search).transpose()?.flatten();
+    let search = filter
+        .text
+        .as_deref()
+        .map(text::search)
+        .transpose()?
+        .flatten();
     let mut query = incident::Entity::find()
         .filter(visible_to(user))
         .order_by_desc(incident::COLUMN.declared_at)
@@ -375,7 +388,6 @@ pub async fn updates_of(db: &Db, ids: &[Uuid]) -> ServiceResult<Vec<incident_upd
         .await?)
 }
 
-
 // ---------------------------------------------------------------------------------------
 // Declaring
 
@@ -417,9 +429,12 @@ enum Attempt {
 
 pub async fn declare(ctx: Ctx<'_>, input: Declare) -> ServiceResult<incident::Model> {
     let user = ctx.principal.require(Role::Responder)?;
-    let severity = input
-        .severity
-        .ok_or_else(|| ServiceError::invalid(Reason::SeverityRequired, "choose a severity: there is no default"))?;
+    let severity = input.severity.ok_or_else(|| {
+        ServiceError::invalid(
+            Reason::SeverityRequired,
+            "choose a severity: there is no default",
+        )
+    })?;
     let detected_at = instant::check_opt("detectedAt", input.detected_at)?.unwrap_or(ctx.now);
     let started_at = instant::check_opt("startedAt", input.started_at)?.unwrap_or(detected_at);
     rules::check_times(started_at, detected_at, ctx.now, ctx.now)?;
@@ -1061,7 +1076,16 @@ pub async fn resolve(
     let summary = required_text("summary", summary)?;
     let (user, txn, row) = begin_change(ctx, id).await?;
     state(&row).resolve()?;
-    let updated = close(&txn, ctx.now, user.id, row, Some(summary), false_alarm, None).await?;
+    let updated = close(
+        &txn,
+        ctx.now,
+        user.id,
+        row,
+        Some(summary),
+        false_alarm,
+        None,
+    )
+    .await?;
     super::postmortems::create_if_required(&txn, &updated, ctx.now).await?;
     txn.commit().await?;
     Ok(updated)

@@ -1,16 +1,16 @@
 //! Incident metrics over a period: the data is read in three statements (incidents,
 //! postmortems, action items, all filtered in SQL) and computed by the pure core.
 
-use scheduler::domain::instant;
-use scheduler::domain::reason::Reason;
 use super::incidents::{visible_channels, visible_to};
 use super::postmortems::of_incidents_where;
 use super::{Ctx, ServiceError, ServiceResult, parse_id};
 use chrono::{DateTime, Duration, Utc};
 use entity::{ActionItemStatus, Role, Severity, action_item, incident, postmortem};
+use scheduler::domain::instant;
 use scheduler::domain::metrics::{
     self, ActionItemSample, IncidentSample, PostmortemSample, Report,
 };
+use scheduler::domain::reason::Reason;
 use sea_orm::sea_query::Query;
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QuerySelect};
 use uuid::Uuid;
@@ -44,10 +44,16 @@ pub async fn incident_metrics(ctx: Ctx<'_>, f: &MetricsFilter) -> ServiceResult<
     instant::check("from", f.from)?;
     instant::check("to", f.to)?;
     if f.from >= f.to {
-        return Err(ServiceError::invalid(Reason::InvalidPeriod, "`from` must be before `to`"));
+        return Err(ServiceError::invalid(
+            Reason::InvalidPeriod,
+            "`from` must be before `to`",
+        ));
     }
     if f.to - f.from > Duration::days(MAX_PERIOD_DAYS) {
-        return Err(ServiceError::invalid(Reason::InvalidPeriod, "a period covers at most five years"));
+        return Err(ServiceError::invalid(
+            Reason::InvalidPeriod,
+            "a period covers at most five years",
+        ));
     }
     // Which incidents the figures are about: filters and visibility, but no period (the
     // postmortem and action-item figures have periods of their own).

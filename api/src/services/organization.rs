@@ -1,14 +1,16 @@
 //! The organization's settings. There is exactly one organization per deployment.
 
-use scheduler::domain::reason::Reason;
 use super::audit::{self, Change};
 use super::{Ctx, ServiceError, ServiceResult};
 use crate::db::Db;
 use chrono::{DateTime, Utc};
 use entity::{Role, organization};
+use scheduler::domain::reason::Reason;
 use scheduler::domain::{text, zone};
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, DbErr, EntityTrait, IntoActiveModel};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, DbErr, EntityTrait, IntoActiveModel, QuerySelect,
+};
 use serde_json::json;
 
 const ORG_ID: i32 = 1;
@@ -88,6 +90,7 @@ pub async fn update(ctx: Ctx<'_>, input: UpdateOrganization) -> ServiceResult<or
     }
     let txn = ctx.db.begin_write().await?;
     let current = organization::Entity::find_by_id(ORG_ID)
+        .lock_exclusive()
         .one(&txn)
         .await?
         .ok_or(ServiceError::NotFound("organization"))?;

@@ -1,9 +1,9 @@
 //! Keyset pagination over time-ordered UUIDv7 ids: stable under inserts, no OFFSET scans.
 
-use scheduler::domain::reason::Reason;
 use super::{ServiceError, ServiceResult};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use scheduler::domain::reason::Reason;
 
 pub const DEFAULT_PAGE_SIZE: usize = 20;
 pub const MAX_PAGE_SIZE: usize = 100;
@@ -24,9 +24,7 @@ impl PageRequest {
             Some(n) => {
                 return Err(ServiceError::invalid(
                     Reason::PageSizeOutOfRange,
-                    format!(
-                    "first must be between 1 and {MAX_PAGE_SIZE} (got {n})"
-                ),
+                    format!("first must be between 1 and {MAX_PAGE_SIZE} (got {n})"),
                 ));
             }
         };
@@ -65,14 +63,22 @@ pub fn decode_cursor(cursor: &str) -> ServiceResult<String> {
         .decode(cursor.as_bytes())
         .ok()
         .and_then(|b| String::from_utf8(b).ok())
-        .ok_or_else(|| ServiceError::invalid(Reason::InvalidCursor, "`after` is not a cursor from this API"))
+        .ok_or_else(|| {
+            ServiceError::invalid(
+                Reason::InvalidCursor,
+                "`after` is not a cursor from this API",
+            )
+        })
 }
 
 /// The id in a decoded cursor of a list ordered by id. Anything else is not a cursor
 /// from this API: `BAD_USER_INPUT`, never `NOT_FOUND`.
 pub fn cursor_id(decoded: &str) -> ServiceResult<uuid::Uuid> {
     uuid::Uuid::parse_str(decoded).map_err(|_| {
-        ServiceError::invalid(Reason::InvalidCursor, "`after` is not a cursor from this API")
+        ServiceError::invalid(
+            Reason::InvalidCursor,
+            "`after` is not a cursor from this API",
+        )
     })
 }
 

@@ -2,17 +2,17 @@
 //! blamelessly, reviewed, published. Every change names the version it was made against;
 //! a stale version is refused with CONFLICT, never silently overwritten.
 
-use scheduler::domain::reason::Reason;
 use super::incidents::{find_visible, find_visible_locked, visible_channels, visible_to};
 use super::{Ctx, ServiceError, ServiceResult, parse_id};
 use crate::auth::CurrentUser;
 use crate::db::Db;
 use chrono::{DateTime, Duration, Utc};
 use entity::{
-    IncidentStatus, PostmortemStatus, Role, Visibility, action_item, incident,
-    incident_event, organization, postmortem, postmortem_timeline_entry,
+    IncidentStatus, PostmortemStatus, Role, Visibility, action_item, incident, incident_event,
+    organization, postmortem, postmortem_timeline_entry,
 };
 use scheduler::domain::postmortem::{self as rules, Edit, Line};
+use scheduler::domain::reason::Reason;
 use scheduler::domain::{deadlines, instant, references, text};
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{

@@ -1,13 +1,13 @@
 //! Severity policies: the product defaults, overridden per severity by admins.
 
-use scheduler::domain::reason::Reason;
 use super::audit::{self, Change};
 use super::{Ctx, ServiceError, ServiceResult};
 use chrono::Duration;
-use entity::{CustomerComms, PageTarget, Role, Severity, severity_policy};
+use entity::{CustomerComms, PageTarget, Role, Severity, organization, severity_policy};
+use scheduler::domain::reason::Reason;
 use scheduler::domain::severity::{SeverityPolicy, default_policy};
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait, Iterable};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait, Iterable, QuerySelect};
 use serde_json::json;
 
 fn from_row(row: severity_policy::Model) -> SeverityPolicy {
@@ -91,6 +91,12 @@ fn minutes(field: &str, v: Option<i32>) -> ServiceResult<Option<i32>> {
 pub async fn update(ctx: Ctx<'_>, change: PolicyChange) -> ServiceResult<SeverityPolicy> {
     let actor = ctx.principal.require(Role::Admin)?;
     let txn = ctx.db.begin_write().await?;
+    // Policies may not have a row yet (defaults apply), so there is nothing of theirs to
+    // lock: the organization's row serialises policy changes instead.
+    organization::Entity::find_by_id(1)
+        .lock_exclusive()
+        .one(&txn)
+        .await?;
     let current = policy_for(&txn, change.severity).await?;
     let mut next = current.clone();
     if let Some(v) = change.respond_within_minutes {

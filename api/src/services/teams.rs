@@ -1,13 +1,13 @@
 //! Teams, their members (member or lead) and their managers. Admins manage teams; a team's
 //! managers manage its membership.
 
-use scheduler::domain::reason::Reason;
 use super::audit::{self, Change};
 use super::page::{Page, PageRequest};
 use super::{Ctx, ServiceError, ServiceResult, parse_id};
 use crate::auth::CurrentUser;
 use crate::db::Db;
 use entity::{Role, TeamRole, team, team_manager, team_member, user};
+use scheduler::domain::reason::Reason;
 use scheduler::domain::text;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
@@ -23,6 +23,16 @@ fn snapshot(t: &team::Model) -> serde_json::Value {
 pub async fn get(ctx: Ctx<'_>, id: &str) -> ServiceResult<team::Model> {
     ctx.principal.require(Role::Viewer)?;
     find(ctx.db.conn(), parse_id(id, "team")?).await
+}
+
+/// The team's row, locked until commit (every read-then-write takes the row's lock, so
+/// two concurrent changes apply one after the other, each on the other's result).
+async fn find_locked(conn: &impl ConnectionTrait, id: Uuid) -> ServiceResult<team::Model> {
+    team::Entity::find_by_id(id)
+        .lock_exclusive()
+        .one(conn)
+        .await?
+        .ok_or(ServiceError::NotFound("team"))
 }
 
 async fn find(conn: &impl ConnectionTrait, id: Uuid) -> ServiceResult<team::Model> {
@@ -150,7 +160,7 @@ pub async fn update(ctx: Ctx<'_>, id: &str, changes: TeamChanges) -> ServiceResu
         other => other,
     };
     let txn = ctx.db.begin_write().await?;
-    let current = find(&txn, id).await?;
+    let current = find_locked(&txn, id).await?;
     let before = snapshot(&current);
     let mut active = current.into_active_model();
     if let Some(v) = name.clone() {
@@ -221,7 +231,10 @@ async fn active_user(conn: &impl ConnectionTrait, id: Uuid) -> ServiceResult<use
         .await?
         .ok_or(ServiceError::NotFound("user"))?;
     if !row.active {
-        return Err(ServiceError::invalid(Reason::UserDeactivated, "that user is deactivated"));
+        return Err(ServiceError::invalid(
+            Reason::UserDeactivated,
+            "that user is deactivated",
+        ));
     }
     Ok(row)
 }
@@ -241,6 +254,7 @@ pub async fn set_member(
     let team = super::catalog::active_team(&txn, team_id).await?;
     active_user(&txn, user_id).await?;
     let existing = team_member::Entity::find_by_id((team_id, user_id))
+        .lock_exclusive()
         .one(&txn)
         .await?;
     let before = existing
@@ -296,6 +310,7 @@ pub async fn remove_member(
     // A deactivated team's membership is frozen.
     let team = super::catalog::active_team(&txn, team_id).await?;
     let member = team_member::Entity::find_by_id((team_id, user_id))
+        .lock_exclusive()
         .one(&txn)
         .await?
         .ok_or(ServiceError::NotFound("team member"))?;

@@ -1,7 +1,6 @@
 //! Users: created and changed by admins, created by the `token` command for the first admin,
 //! and (when switched on) provisioned from an identity provider's token.
 
-use scheduler::domain::reason::Reason;
 use super::audit::{self, Change};
 use super::page::{Page, PageRequest};
 use super::{Ctx, ServiceError, ServiceResult, parse_id};
@@ -10,6 +9,7 @@ use crate::auth::{CurrentUser, KeySource, VerifiedToken};
 use crate::db::Db;
 use chrono::{DateTime, Utc};
 use entity::{Role, team_manager, user};
+use scheduler::domain::reason::Reason;
 use scheduler::domain::{text, zone};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
@@ -115,7 +115,10 @@ async fn insert_user(
     .map_err(|e| {
         ServiceError::from_db_unique(
             e,
-            format!("a user with login `{}` already exists", unscoped_subject(subject)),
+            format!(
+                "a user with login `{}` already exists",
+                unscoped_subject(subject)
+            ),
         )
     })
 }
@@ -133,6 +136,7 @@ pub async fn upsert_local(
     let txn = db.begin_write().await?;
     let existing = user::Entity::find()
         .filter(user::COLUMN.subject.eq(subject.as_str()))
+        .lock_exclusive()
         .one(&txn)
         .await?;
     let (row, before, action) = match existing {
@@ -297,7 +301,10 @@ pub async fn update(ctx: Ctx<'_>, id: &str, changes: UserChanges) -> ServiceResu
         ));
     }
     if caller.id == id && changes.active == Some(false) {
-        return Err(ServiceError::invalid(Reason::CannotDeactivateSelf, "you cannot deactivate yourself"));
+        return Err(ServiceError::invalid(
+            Reason::CannotDeactivateSelf,
+            "you cannot deactivate yourself",
+        ));
     }
     if caller.id == id && changes.role.is_some_and(|r| r < Role::Admin) {
         return Err(ServiceError::invalid(
@@ -322,6 +329,7 @@ pub async fn update(ctx: Ctx<'_>, id: &str, changes: UserChanges) -> ServiceResu
 
     let txn = ctx.db.begin_write().await?;
     let current = user::Entity::find_by_id(id)
+        .lock_exclusive()
         .one(&txn)
         .await?
         .ok_or(ServiceError::NotFound("user"))?;

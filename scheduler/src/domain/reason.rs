@@ -135,7 +135,10 @@ mod tests {
 
     #[test]
     fn names_are_screaming_snake_case_and_unique() {
-        assert_eq!(Reason::CommanderIsTechLead.as_str(), "COMMANDER_IS_TECH_LEAD");
+        assert_eq!(
+            Reason::CommanderIsTechLead.as_str(),
+            "COMMANDER_IS_TECH_LEAD"
+        );
         let names: std::collections::HashSet<_> = Reason::iter().map(Reason::as_str).collect();
         assert_eq!(names.len(), Reason::iter().count());
     }

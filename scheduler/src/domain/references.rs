@@ -12,9 +12,7 @@ pub fn timeline_text(kind: TimelineKind, stored: &str, other: Option<&str>) -> S
         (TimelineKind::MarkedDuplicate, Some(ch)) => format!("Duplicate of {ch}"),
         (TimelineKind::MarkedDuplicate, None) => "Duplicate of another incident".to_owned(),
         (TimelineKind::RecurrenceLinked, Some(ch)) => format!("Recurrence of {ch}"),
-        (TimelineKind::RecurrenceLinked, None) => {
-            "Recurrence of an earlier incident".to_owned()
-        }
+        (TimelineKind::RecurrenceLinked, None) => "Recurrence of an earlier incident".to_owned(),
         _ => stored.to_owned(),
     }
 }
@@ -46,7 +44,13 @@ mod tests {
             "Duplicate of #inc-2026-11-23-a"
         );
         assert_eq!(timeline_text(k, "x", None), "Duplicate of another incident");
-        assert_eq!(timeline_text(TimelineKind::Note, "note", Some("#c")), "note");
-        assert_eq!(after_key(TimelineKind::RecurrenceLinked), Some("recurrenceOf"));
+        assert_eq!(
+            timeline_text(TimelineKind::Note, "note", Some("#c")),
+            "note"
+        );
+        assert_eq!(
+            after_key(TimelineKind::RecurrenceLinked),
+            Some("recurrenceOf")
+        );
     }
 }

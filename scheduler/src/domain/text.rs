@@ -46,16 +46,18 @@ fn allowed(c: char) -> bool {
         '\u{200C}' | '\u{200D}' => true,
         // Emoji tag characters (subdivision flags such as England's).
         '\u{E0020}'..='\u{E007F}' => true,
-        _ => !matches!(
-            get_general_category(c),
-            GeneralCategory::Control
-                | GeneralCategory::Format
-                | GeneralCategory::LineSeparator
-                | GeneralCategory::ParagraphSeparator
-                | GeneralCategory::Surrogate
-                | GeneralCategory::PrivateUse
-                | GeneralCategory::Unassigned
-        ) && !is_invisible_filler(c),
+        _ => {
+            !matches!(
+                get_general_category(c),
+                GeneralCategory::Control
+                    | GeneralCategory::Format
+                    | GeneralCategory::LineSeparator
+                    | GeneralCategory::ParagraphSeparator
+                    | GeneralCategory::Surrogate
+                    | GeneralCategory::PrivateUse
+                    | GeneralCategory::Unassigned
+            ) && !is_invisible_filler(c)
+        }
     }
 }
 
@@ -162,9 +164,18 @@ mod tests {
     #[test]
     fn invisible_and_bidi_characters_are_refused() {
         for bad in [
-            "a\u{2028}b", "a\u{2029}b", "a\u{202E}b", "a\u{2066}b", "a\u{200E}b",
-            "a\u{200B}b", "a\u{2060}b", "a\u{FEFF}b", "a\u{00AD}b", "a\u{0085}b",
-            "a\u{3164}b", "a\u{E000}b",
+            "a\u{2028}b",
+            "a\u{2029}b",
+            "a\u{202E}b",
+            "a\u{2066}b",
+            "a\u{200E}b",
+            "a\u{200B}b",
+            "a\u{2060}b",
+            "a\u{FEFF}b",
+            "a\u{00AD}b",
+            "a\u{0085}b",
+            "a\u{3164}b",
+            "a\u{E000}b",
         ] {
             assert_eq!(
                 single_line("t", bad, 10),
@@ -178,9 +189,9 @@ mod tests {
     #[test]
     fn joiners_scripts_and_emoji_are_kept() {
         for good in [
-            "क्\u{200D}ष",         // Devanagari with ZWJ
-            "می\u{200C}خواهم",     // Persian with ZWNJ
-            "👩\u{200D}💻 on call", // emoji ZWJ sequence
+            "क्\u{200D}ष",                                               // Devanagari with ZWJ
+            "می\u{200C}خواهم",                                          // Persian with ZWNJ
+            "👩\u{200D}💻 on call",                                     // emoji ZWJ sequence
             "🏴\u{E0067}\u{E0062}\u{E0065}\u{E006E}\u{E0067}\u{E007F}", // England's flag
             "Ünïcode — only",
             "❤\u{FE0F}",

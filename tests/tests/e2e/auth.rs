@@ -216,6 +216,54 @@ e2e!(identity_provider_keys_rotate_by_kid, |app| {
     refused(whoami(&app, &stranger).await, "unknown sub");
 });
 
+e2e!(an_audience_array_containing_ours_is_accepted, |app| {
+    app.named_user("ada", Role::Viewer).await;
+    let mut c = claims(&app, "ada");
+    c["aud"] = json!(["reporting", "firebreak"]);
+    let (status, body) = whoami(&app, &local(&c)).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["data"]["viewer"]["login"], "ada");
+    c["aud"] = json!([]);
+    refused(whoami(&app, &local(&c)).await, "empty aud array");
+});
+
+e2e!(identity_provider_subjects_never_name_local_logins, |app| {
+    let app = with_idp(app.backend, true).await;
+    let (ada_id, _) = app.named_user("ada", Role::Admin).await;
+    // The identity provider says "ada": that is not the local admin ada.
+    let t = idp_token(
+        "idp-2026",
+        Algorithm::RS256,
+        "idp-rsa.pem",
+        &claims(&app, "ada"),
+    );
+    let res = app
+        .gql(
+            Some(&t),
+            "{ viewer { id login role identityProvider } }",
+            json!({}),
+        )
+        .await;
+    let v = res.ok()["viewer"].clone();
+    assert_ne!(v["id"], ada_id.as_str());
+    assert_eq!(
+        v["role"], "VIEWER",
+        "provisioned as a new viewer, not the admin"
+    );
+    assert_eq!(v["login"], "ada");
+    assert_eq!(v["identityProvider"], true);
+    // Without auto-provisioning it is simply refused.
+    let strict = with_idp(app.backend, false).await;
+    strict.named_user("ada", Role::Admin).await;
+    let t = idp_token(
+        "idp-2026",
+        Algorithm::RS256,
+        "idp-rsa.pem",
+        &claims(&strict, "ada"),
+    );
+    refused(whoami(&strict, &t).await, "idp sub naming a local login");
+});
+
 e2e!(
     auto_provisioning_creates_viewers_for_identity_provider_tokens_only,
     |app| {

@@ -5,7 +5,11 @@
 mod auth;
 mod http_spec;
 mod incidents;
+mod input;
 mod operations;
 mod organization;
+mod outage;
 mod postmortems;
+mod races;
+mod restricted;
 mod schema;

@@ -268,13 +268,31 @@ e2e!(the_whole_postmortem_flow, |app| {
     let vis =
         |v: i64| json!({ "postmortemId": pm_id, "expectedVersion": v, "visibility": "PUBLIC" });
     for who in [&ada, &bob] {
-        let res = call(&app, who, "setPostmortemVisibility", "SetPostmortemVisibilityInput", vis(v), "postmortem { visibility }").await;
+        let res = call(
+            &app,
+            who,
+            "setPostmortemVisibility",
+            "SetPostmortemVisibilityInput",
+            vis(v),
+            "postmortem { visibility }",
+        )
+        .await;
         res.expect_code("FORBIDDEN");
-        assert_eq!(res.body["errors"][0]["extensions"]["reason"], "PUBLIC_NEEDS_MANAGER");
+        assert_eq!(
+            res.body["errors"][0]["extensions"]["reason"],
+            "PUBLIC_NEEDS_MANAGER"
+        );
     }
-    call(&app, &mia, "setPostmortemVisibility", "SetPostmortemVisibilityInput", vis(v), "postmortem { visibility }")
-        .await
-        .ok();
+    call(
+        &app,
+        &mia,
+        "setPostmortemVisibility",
+        "SetPostmortemVisibilityInput",
+        vis(v),
+        "postmortem { visibility }",
+    )
+    .await
+    .ok();
     let v = v + 1;
 
     // Review, publish (no shortcut from draft), then it is final.
@@ -296,7 +314,10 @@ e2e!(the_whole_postmortem_flow, |app| {
     };
     let res = publish(&ada, v).await;
     res.expect_code("CONFLICT");
-    assert_eq!(res.body["errors"][0]["extensions"]["reason"], "POSTMORTEM_TRANSITION");
+    assert_eq!(
+        res.body["errors"][0]["extensions"]["reason"],
+        "POSTMORTEM_TRANSITION"
+    );
     call(
         &app,
         &ada,
@@ -311,10 +332,16 @@ e2e!(the_whole_postmortem_flow, |app| {
     // manager or an admin, checked again at publication.
     let res = publish(&ada, v + 1).await;
     res.expect_code("FORBIDDEN");
-    assert_eq!(res.body["errors"][0]["extensions"]["reason"], "SELF_PUBLICATION");
+    assert_eq!(
+        res.body["errors"][0]["extensions"]["reason"],
+        "SELF_PUBLICATION"
+    );
     let res = publish(&bob, v + 1).await;
     res.expect_code("FORBIDDEN");
-    assert_eq!(res.body["errors"][0]["extensions"]["reason"], "PUBLIC_NEEDS_MANAGER");
+    assert_eq!(
+        res.body["errors"][0]["extensions"]["reason"],
+        "PUBLIC_NEEDS_MANAGER"
+    );
     let res = publish(&mia, v + 1).await;
     let published = &res.ok()["publishPostmortem"]["postmortem"];
     assert_eq!(published["status"], "PUBLISHED");

@@ -44,3 +44,20 @@ async fn the_running_server_serves_the_same_schema() {
         );
     }
 }
+
+/// Every refusal reason a client may receive is documented in the README.
+#[test]
+fn the_readme_lists_every_reason() {
+    use strum::IntoEnumIterator;
+    let readme = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md"),
+    )
+    .unwrap();
+    for reason in scheduler::domain::reason::Reason::iter() {
+        assert!(
+            readme.contains(&format!("`{}`", reason.as_str())),
+            "README.md does not list {}",
+            reason.as_str()
+        );
+    }
+}
