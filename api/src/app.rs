@@ -22,6 +22,9 @@ pub struct AppState {
     pub tokens: Arc<TokenService>,
     pub metrics: Arc<Metrics>,
     pub schema: AppSchema,
+    /// The same schema with a deeper nesting allowance, for operations that only
+    /// introspect (the standard introspection query nests `ofType` deeply).
+    pub introspection_schema: AppSchema,
     pub config: Arc<Config>,
 }
 
@@ -99,12 +102,14 @@ impl AppState {
     ) -> anyhow::Result<Self> {
         let tokens = Arc::new(token_service(&config, keys));
         let schema = graphql::build(&config.graphql);
+        let introspection_schema = graphql::build_for_introspection(&config.graphql);
         Ok(Self {
             db,
             clock,
             tokens,
             metrics: Arc::new(Metrics::new()?),
             schema,
+            introspection_schema,
             config: Arc::new(config),
         })
     }

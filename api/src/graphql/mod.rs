@@ -20,6 +20,7 @@ use crate::config::GraphqlConfig;
 use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
 
 #[derive(MergedObject, Default)]
+#[graphql(name = "Query")]
 pub struct QueryRoot(
     organization::OrganizationQuery,
     user::UserQuery,
@@ -33,6 +34,7 @@ pub struct QueryRoot(
 );
 
 #[derive(MergedObject, Default)]
+#[graphql(name = "Mutation")]
 pub struct MutationRoot(
     organization::OrganizationMutation,
     user::UserMutation,
@@ -53,11 +55,26 @@ fn builder() -> SchemaBuilder<QueryRoot, MutationRoot, EmptySubscription> {
     )
 }
 
+/// How deep an operation that only introspects may nest: graphql-js'
+/// `getIntrospectionQuery()` (GraphiQL, Apollo, Relay, codegen) nests `ofType` to depth 13
+/// and more; its cost is bounded by the schema's size, not by data.
+pub const INTROSPECTION_DEPTH: usize = 32;
+
 /// The schema with the configured limits. Application state is attached per request
 /// (see `http::graphql`), so one schema serves every request.
 pub fn build(config: &GraphqlConfig) -> AppSchema {
+    build_with_depth(config, config.max_depth)
+}
+
+/// The schema for operations whose root fields are all `__schema`, `__type` or
+/// `__typename`: the same types and limits but [`INTROSPECTION_DEPTH`].
+pub fn build_for_introspection(config: &GraphqlConfig) -> AppSchema {
+    build_with_depth(config, config.max_depth.max(INTROSPECTION_DEPTH))
+}
+
+fn build_with_depth(config: &GraphqlConfig, depth: usize) -> AppSchema {
     let mut b = builder()
-        .limit_depth(config.max_depth)
+        .limit_depth(depth)
         .limit_complexity(config.max_complexity)
         .limit_recursive_depth(64)
         .limit_directives(32)

@@ -22,10 +22,10 @@ use async_graphql::parser::types::{
     DocumentOperations, ExecutableDocument, OperationType, Selection, SelectionSet,
 };
 use async_graphql::{ServerError, Variables};
-use axum::body::{Body, to_bytes};
+use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -262,6 +262,29 @@ fn uses_introspection(doc: &ExecutableDocument) -> bool {
             .any(|f| walk(&f.node.selection_set.node))
 }
 
+/// Whether every root field of the operation is `__schema`, `__type` or `__typename`
+/// (through fragments too): such an operation reads only the schema, so it may nest
+/// deeper than data queries (see `graphql::INTROSPECTION_DEPTH`).
+fn introspection_only(doc: &ExecutableDocument, set: &SelectionSet) -> bool {
+    fn walk(doc: &ExecutableDocument, set: &SelectionSet, depth: usize) -> bool {
+        depth < 16
+            && set.items.iter().all(|sel| match &sel.node {
+                Selection::Field(f) => {
+                    matches!(
+                        f.node.name.node.as_str(),
+                        "__schema" | "__type" | "__typename"
+                    )
+                }
+                Selection::InlineFragment(f) => walk(doc, &f.node.selection_set.node, depth + 1),
+                Selection::FragmentSpread(s) => doc
+                    .fragments
+                    .get(&s.node.fragment_name.node)
+                    .is_some_and(|f| walk(doc, &f.node.selection_set.node, depth + 1)),
+            })
+    }
+    !set.items.is_empty() && walk(doc, set, 0)
+}
+
 fn codes(errors: &[Value]) -> impl Iterator<Item = &str> {
     errors
         .iter()
@@ -285,7 +308,7 @@ async fn execute_one(
 
     // Parse once here (async-graphql keeps the parsed document) to tell a parse failure
     // (400) from later request errors (422) and to find the operation.
-    let (kind, op_name) = {
+    let (kind, op_name, only_schema) = {
         let doc = match request.parsed_query() {
             Ok(doc) => doc,
             Err(e) => {
@@ -335,7 +358,9 @@ async fn execute_one(
         if !state.config.graphql.introspection && uses_introspection(doc) {
             return Err(request_error("introspection is disabled on this server"));
         }
-        (op.node.ty, name.or(req.operation_name.clone()))
+        let only_schema = op.node.ty == OperationType::Query
+            && introspection_only(doc, &op.node.selection_set.node);
+        (op.node.ty, name.or(req.operation_name.clone()), only_schema)
     };
     if is_get && kind == OperationType::Mutation {
         return Err(http_reject(mutation_over_get()));
@@ -350,7 +375,12 @@ async fn execute_one(
             now: state.clock.now(),
         })
         .data(Loaders::new(&state.db, principal));
-    let response = state.schema.execute(request).await;
+    let schema = if only_schema {
+        &state.introspection_schema
+    } else {
+        &state.schema
+    };
+    let response = schema.execute(request).await;
     let kind_label = match kind {
         OperationType::Query => "query",
         OperationType::Mutation => "mutation",
@@ -427,13 +457,7 @@ fn reject_response(reject: Reject, media: MediaType) -> Response {
 }
 
 fn graphiql() -> Response {
-    Html(
-        async_graphql::http::GraphiQLSource::build()
-            .endpoint("/graphql")
-            .title("Firebreak")
-            .finish(),
-    )
-    .into_response()
+    super::graphiql::page()
 }
 
 /// Authenticates the caller. No `Authorization` header: anonymous. A header that is present
@@ -543,11 +567,11 @@ async fn handle_inner(state: &AppState, req: Request) -> Response {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|n| n > limit) {
-        return too_large();
+        return drain_then_too_large(Body::new(body).into_data_stream(), 0, limit).await;
     }
-    let bytes = match to_bytes(Body::new(body), limit).await {
+    let bytes = match read_limited(Body::new(body), limit).await {
         Ok(b) => b,
-        Err(_) => return too_large(),
+        Err(TooLarge { rest, seen }) => return drain_then_too_large(rest, seen, limit).await,
     };
     let value: Value = match serde_json::from_slice(&bytes) {
         Ok(v) => v,
@@ -572,12 +596,65 @@ async fn handle_inner(state: &AppState, req: Request) -> Response {
     }
 }
 
-fn too_large() -> Response {
-    problem(
+/// How much of an oversized body is read and thrown away, as a multiple of the limit,
+/// before the 413 is sent. A client that streams its body (a browser, Node's fetch) only
+/// reads the response once it has sent everything; answering at once and closing the
+/// connection under it shows that client a reset connection instead of the 413.
+const DRAIN_FACTOR: usize = 8;
+/// … and for how long at most.
+const DRAIN_TIME: std::time::Duration = std::time::Duration::from_secs(5);
+
+struct TooLarge {
+    rest: axum::body::BodyDataStream,
+    seen: usize,
+}
+
+/// Reads the body up to `limit` bytes; past that, hands back the unread rest.
+async fn read_limited(body: Body, limit: usize) -> Result<bytes::Bytes, TooLarge> {
+    use futures::StreamExt;
+    let mut stream = body.into_data_stream();
+    let mut buf = bytes::BytesMut::new();
+    while let Some(chunk) = stream.next().await {
+        let Ok(chunk) = chunk else {
+            // A broken upload: nothing to answer but the refusal.
+            return Err(TooLarge {
+                rest: stream,
+                seen: usize::MAX,
+            });
+        };
+        if buf.len() + chunk.len() > limit {
+            let seen = buf.len() + chunk.len();
+            return Err(TooLarge { rest: stream, seen });
+        }
+        buf.extend_from_slice(&chunk);
+    }
+    Ok(buf.freeze())
+}
+
+/// Reads and discards a bounded amount of the rest of an oversized body (see
+/// [`DRAIN_FACTOR`]), then answers 413 and closes the connection.
+async fn drain_then_too_large(
+    mut rest: axum::body::BodyDataStream,
+    mut seen: usize,
+    limit: usize,
+) -> Response {
+    use futures::StreamExt;
+    let cap = limit.saturating_mul(DRAIN_FACTOR);
+    let deadline = tokio::time::Instant::now() + DRAIN_TIME;
+    while seen < cap {
+        match tokio::time::timeout_at(deadline, rest.next()).await {
+            Ok(Some(Ok(chunk))) => seen = seen.saturating_add(chunk.len()),
+            _ => break,
+        }
+    }
+    let mut res = problem(
         StatusCode::PAYLOAD_TOO_LARGE,
         "BAD_REQUEST",
         "the request body is too large",
-    )
+    );
+    res.headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    res
 }
 
 fn count_errors(state: &AppState, body: &Value) {

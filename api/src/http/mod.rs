@@ -1,6 +1,7 @@
 //! The HTTP surface: the GraphQL endpoint, health, readiness and metrics, behind request
 //! ids, tracing, timeouts and header-size limits.
 
+pub mod graphiql;
 pub mod graphql;
 pub mod health;
 pub mod limits;
@@ -29,6 +30,7 @@ pub fn router(state: AppState) -> Router {
                 .post(graphql::handle)
                 .fallback(graphql::method_not_allowed),
         )
+        .route("/graphiql/{file}", get(graphiql::asset))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))

@@ -1185,7 +1185,9 @@ pub async fn mark_duplicate(ctx: Ctx<'_>, id: &str, of: &str) -> ServiceResult<i
     let of = parse_id(of, "incident")?;
     let (user, txn, row) = begin_change(ctx, id).await?;
     state(&row).resolve()?;
-    let original = find_visible(&txn, user, of).await?;
+    // Locked too: the original must not become a duplicate itself meanwhile (a cycle of
+    // two concurrent marks deadlocks on PostgreSQL, and the loser gets CONFLICT).
+    let original = find_visible_locked(&txn, user, of).await?;
     rules::check_link(row.id, row.declared_at, original.id, original.declared_at)?;
     if original.duplicate_of.is_some() {
         return Err(RuleError::DuplicateOfDuplicate.into());
