@@ -9,6 +9,7 @@ use crate::db::{self, Db};
 use crate::graphql::{self, AppSchema};
 use crate::metrics::Metrics;
 use crate::services::organization;
+use crate::services::status_page::StatusPageCache;
 use anyhow::{Context, bail};
 use scheduler::clock::SharedClock;
 use secrecy::{ExposeSecret, SecretString};
@@ -101,8 +102,13 @@ impl AppState {
         keys: KeyRing,
     ) -> anyhow::Result<Self> {
         let tokens = Arc::new(token_service(&config, keys));
-        let schema = graphql::build(&config.graphql);
-        let introspection_schema = graphql::build_for_introspection(&config.graphql);
+        let status_page = Arc::new(StatusPageCache::new(config.graphql.status_page_cache));
+        let data = graphql::context::SchemaData {
+            db: db.clone(),
+            status_page: Arc::clone(&status_page),
+        };
+        let schema = graphql::build(&config.graphql, data.clone());
+        let introspection_schema = graphql::build_for_introspection(&config.graphql, data);
         Ok(Self {
             db,
             clock,

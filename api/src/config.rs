@@ -124,6 +124,11 @@ pub struct GraphqlConfig {
         global = true
     )]
     pub max_batch: usize,
+
+    /// How long the public status page is shared between requests before it is read
+    /// again (0 reads it for every request).
+    #[arg(long, env = "FIREBREAK_STATUS_PAGE_CACHE", default_value = "5s", value_parser = humantime::parse_duration, global = true)]
+    pub status_page_cache: Duration,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -190,6 +190,9 @@ impl TestApp {
         let mut config = Config::defaults();
         config.http.listen = "127.0.0.1:0".parse().unwrap();
         config.auth.jwt_secret = Some(TEST_SECRET.to_owned().into());
+        // Tests read the status page right after changing it: no sharing between requests
+        // unless a test asks for it.
+        config.graphql.status_page_cache = std::time::Duration::ZERO;
         adjust(&mut config);
         let clock = Arc::new(ManualClock::new(epoch()));
         let shared: SharedClock = clock.clone();

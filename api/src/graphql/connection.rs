@@ -1,10 +1,10 @@
 //! Relay connections from service pages.
 
-use crate::services::page::{Page, encode_cursor};
+use crate::services::pagination::{Page, encode_cursor};
 use async_graphql::OutputType;
 use async_graphql::connection::{Connection, Edge};
 
-pub type Conn<N> = Connection<String, N>;
+pub type ListConnection<N> = Connection<String, N>;
 
 /// Builds a connection; `key` gives the keyset key each cursor encodes.
 pub fn from_page<T, N>(
@@ -12,7 +12,7 @@ pub fn from_page<T, N>(
     has_previous: bool,
     key: impl Fn(&T) -> String,
     node: impl Fn(T) -> N,
-) -> Conn<N>
+) -> ListConnection<N>
 where
     N: OutputType,
 {

@@ -1,10 +1,21 @@
-//! What a resolver reaches through `Context`: the app state (schema data), and per request
-//! the principal and the DataLoaders.
+//! What a resolver reaches through `Context`: the schema's data (the database and the
+//! shared status-page cache, given when the schema is built), and per request the
+//! principal, the request's instant and the DataLoaders. Nothing here reaches back into
+//! the HTTP layer or the app's assembly.
 
-use crate::app::AppState;
 use crate::auth::Principal;
+use crate::db::Db;
 use crate::services::Ctx;
+use crate::services::status_page::StatusPageCache;
 use async_graphql::Context;
+use std::sync::Arc;
+
+/// What every resolver may use beyond the request: attached to the schema once.
+#[derive(Clone)]
+pub struct SchemaData {
+    pub db: Db,
+    pub status_page: Arc<StatusPageCache>,
+}
 
 /// Per-request data attached by the HTTP handler.
 pub struct RequestData {
@@ -12,8 +23,8 @@ pub struct RequestData {
     pub now: chrono::DateTime<chrono::Utc>,
 }
 
-pub fn state<'a>(ctx: &Context<'a>) -> &'a AppState {
-    ctx.data_unchecked::<AppState>()
+pub fn data<'a>(ctx: &Context<'a>) -> &'a SchemaData {
+    ctx.data_unchecked::<SchemaData>()
 }
 
 pub fn request<'a>(ctx: &Context<'a>) -> &'a RequestData {
@@ -22,10 +33,10 @@ pub fn request<'a>(ctx: &Context<'a>) -> &'a RequestData {
 
 /// The service context for this request: its database, caller and instant. One instant
 /// per request, so everything a request writes carries the same time.
-pub fn svc<'a>(ctx: &Context<'a>) -> Ctx<'a> {
+pub fn service_ctx<'a>(ctx: &Context<'a>) -> Ctx<'a> {
     let req = request(ctx);
     Ctx {
-        db: &state(ctx).db,
+        db: &data(ctx).db,
         principal: &req.principal,
         now: req.now,
     }

@@ -3,8 +3,8 @@
 //! (look-ahead) and prime the request's DataLoaders, so a page costs a constant number of
 //! statements; single objects use the loaders directly.
 
-use super::connection::{Conn, from_page};
-use super::context::{request, state, svc};
+use super::connection::{ListConnection, from_page};
+use super::context::{data, request, service_ctx};
 use super::input::change;
 use super::loaders::{Loaders, group, with_empty, with_none};
 use super::service::Service;
@@ -13,7 +13,7 @@ use super::team::Team;
 use super::user::User;
 use crate::error::ServiceError;
 use crate::services::incidents::{self, Changes, Declare, IncidentFilter};
-use crate::services::page::PageRequest;
+use crate::services::pagination::PageRequest;
 use crate::services::{catalog, teams, users};
 use async_graphql::{
     Context, Enum, ID, InputObject, Json, MaybeUndefined, Object, Result, SimpleObject,
@@ -384,7 +384,7 @@ impl Incident {
 
 async fn linked(ctx: &Context<'_>, id: Option<Uuid>) -> Result<Option<Incident>> {
     let Some(id) = id else { return Ok(None) };
-    match incidents::get(svc(ctx), &id.to_string()).await {
+    match incidents::get(service_ctx(ctx), &id.to_string()).await {
         Ok(row) => Ok(Some(Incident(row))),
         // A link to an incident the caller may not see is shown as absent.
         Err(ServiceError::NotFound(_)) => Ok(None),
@@ -411,7 +411,7 @@ async fn prefetch(ctx: &Context<'_>, rows: &[incident::Model]) -> Result<()> {
     let need_postmortems = messages || wants("postmortem");
     let need_policies = wants("severityPolicy");
 
-    let db = &state(ctx).db;
+    let db = &data(ctx).db;
     let l = loaders(ctx);
     let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
     let (roles, events, updates, postmortems, policies) = tokio::try_join!(
@@ -508,7 +508,7 @@ async fn prefetch(ctx: &Context<'_>, rows: &[incident::Model]) -> Result<()> {
         .collect();
     if !refs.is_empty() && (need_events || wants("resolutionSummary")) {
         let user = request(ctx).principal.user()?;
-        let found = incidents::visible_channels(db.conn(), user, &refs).await?;
+        let found = crate::services::visibility::visible_channels(db.conn(), user, &refs).await?;
         l.visible_channels.feed_many(with_none(&refs, found)).await;
     }
     if let Some(events) = events {
@@ -553,7 +553,7 @@ pub struct IncidentQuery;
 #[Object]
 impl IncidentQuery {
     async fn incident(&self, ctx: &Context<'_>, id: ID) -> Result<Incident> {
-        Ok(Incident(incidents::get(svc(ctx), &id).await?))
+        Ok(Incident(incidents::get(service_ctx(ctx), &id).await?))
     }
 
     /// Incidents the caller may see, newest declared first (ties broken by id); at most
@@ -565,7 +565,7 @@ impl IncidentQuery {
         filter: Option<IncidentFilterInput>,
         first: Option<i32>,
         after: Option<String>,
-    ) -> Result<Conn<Incident>> {
+    ) -> Result<ListConnection<Incident>> {
         let page = PageRequest::new(first, after.as_deref())?;
         let f = filter.unwrap_or_default();
         let filter = IncidentFilter {
@@ -577,7 +577,7 @@ impl IncidentQuery {
             declared_to: f.declared_to,
             text: f.text,
         };
-        let result = incidents::list(svc(ctx), &filter, &page).await?;
+        let result = incidents::list(service_ctx(ctx), &filter, &page).await?;
         prefetch(ctx, &result.items).await?;
         Ok(from_page(
             result,
@@ -739,7 +739,7 @@ impl IncidentMutation {
         input: DeclareIncidentInput,
     ) -> Result<IncidentPayload> {
         let row = incidents::declare(
-            svc(ctx),
+            service_ctx(ctx),
             Declare {
                 title: input.title,
                 severity: Some(input.severity),
@@ -775,7 +775,7 @@ impl IncidentMutation {
             detected_at: input.detected_at,
         };
         Ok(payload(
-            incidents::update(svc(ctx), &input.incident_id, changes).await?,
+            incidents::update(service_ctx(ctx), &input.incident_id, changes).await?,
         ))
     }
 
@@ -786,7 +786,7 @@ impl IncidentMutation {
         input: IncidentIdInput,
     ) -> Result<IncidentPayload> {
         Ok(payload(
-            incidents::acknowledge(svc(ctx), &input.incident_id).await?,
+            incidents::acknowledge(service_ctx(ctx), &input.incident_id).await?,
         ))
     }
 
@@ -796,8 +796,13 @@ impl IncidentMutation {
         input: ChangeSeverityInput,
     ) -> Result<IncidentPayload> {
         Ok(payload(
-            incidents::change_severity(svc(ctx), &input.incident_id, input.severity, &input.reason)
-                .await?,
+            incidents::change_severity(
+                service_ctx(ctx),
+                &input.incident_id,
+                input.severity,
+                &input.reason,
+            )
+            .await?,
         ))
     }
 
@@ -808,7 +813,7 @@ impl IncidentMutation {
     ) -> Result<IncidentPayload> {
         Ok(payload(
             incidents::assign_role(
-                svc(ctx),
+                service_ctx(ctx),
                 &input.incident_id,
                 input.role,
                 &input.user_id,
@@ -825,7 +830,7 @@ impl IncidentMutation {
         input: PostUpdateInput,
     ) -> Result<PostUpdatePayload> {
         let (row, update) = incidents::post_update(
-            svc(ctx),
+            service_ctx(ctx),
             &input.incident_id,
             &input.message,
             input.status,
@@ -846,7 +851,8 @@ impl IncidentMutation {
             LogEventKind::Note => TimelineKind::Note,
         };
         Ok(payload(
-            incidents::log_event(svc(ctx), &input.incident_id, kind, &input.message).await?,
+            incidents::log_event(service_ctx(ctx), &input.incident_id, kind, &input.message)
+                .await?,
         ))
     }
 
@@ -857,7 +863,7 @@ impl IncidentMutation {
         input: IncidentIdInput,
     ) -> Result<IncidentPayload> {
         Ok(payload(
-            incidents::mark_mitigated(svc(ctx), &input.incident_id).await?,
+            incidents::mark_mitigated(service_ctx(ctx), &input.incident_id).await?,
         ))
     }
 
@@ -869,7 +875,7 @@ impl IncidentMutation {
     ) -> Result<IncidentPayload> {
         Ok(payload(
             incidents::resolve(
-                svc(ctx),
+                service_ctx(ctx),
                 &input.incident_id,
                 &input.summary,
                 input.false_alarm,
@@ -885,7 +891,7 @@ impl IncidentMutation {
         input: ReopenIncidentInput,
     ) -> Result<IncidentPayload> {
         Ok(payload(
-            incidents::reopen(svc(ctx), &input.incident_id, &input.reason).await?,
+            incidents::reopen(service_ctx(ctx), &input.incident_id, &input.reason).await?,
         ))
     }
 
@@ -896,7 +902,8 @@ impl IncidentMutation {
         input: MarkDuplicateInput,
     ) -> Result<IncidentPayload> {
         Ok(payload(
-            incidents::mark_duplicate(svc(ctx), &input.incident_id, &input.of_incident_id).await?,
+            incidents::mark_duplicate(service_ctx(ctx), &input.incident_id, &input.of_incident_id)
+                .await?,
         ))
     }
 
@@ -907,8 +914,12 @@ impl IncidentMutation {
         input: LinkRecurrenceInput,
     ) -> Result<IncidentPayload> {
         Ok(payload(
-            incidents::link_recurrence(svc(ctx), &input.incident_id, &input.earlier_incident_id)
-                .await?,
+            incidents::link_recurrence(
+                service_ctx(ctx),
+                &input.incident_id,
+                &input.earlier_incident_id,
+            )
+            .await?,
         ))
     }
 
@@ -919,7 +930,8 @@ impl IncidentMutation {
         input: AddIncidentParticipantInput,
     ) -> Result<IncidentPayload> {
         Ok(payload(
-            incidents::add_participant(svc(ctx), &input.incident_id, &input.user_id).await?,
+            incidents::add_participant(service_ctx(ctx), &input.incident_id, &input.user_id)
+                .await?,
         ))
     }
 }

@@ -16,32 +16,32 @@ use uuid::Uuid;
 
 type LoadResult<V> = Result<HashMap<Uuid, V>, async_graphql::Error>;
 
-type Dl<L> = DataLoader<L, HashMapCache>;
+type CachedLoader<L> = DataLoader<L, HashMapCache>;
 
 /// The request's loaders. They cache (per request), so a list resolver can prime them with
 /// what it prefetched by look-ahead (`feed_many`) and the fields then cost no statement.
 pub struct Loaders {
-    pub users: Dl<ById<user::Model>>,
-    pub teams: Dl<ById<team::Model>>,
-    pub services: Dl<ById<service::Model>>,
-    pub members: Dl<MembersOfTeam>,
-    pub managers: Dl<ManagersOfTeam>,
-    pub memberships: Dl<MembershipsOfUser>,
-    pub team_services: Dl<ServicesOfTeam>,
-    pub incident_roles: Dl<RolesOfIncident>,
-    pub incident_events: Dl<EventsOfIncident>,
-    pub incident_updates: Dl<UpdatesOfIncident>,
-    pub policies: Dl<Policies>,
-    pub postmortems: Dl<PostmortemOfIncident>,
-    pub action_items: Dl<ActionItemsOfPostmortem>,
-    pub visible_channels: Dl<VisibleChannels>,
+    pub users: CachedLoader<ById<user::Model>>,
+    pub teams: CachedLoader<ById<team::Model>>,
+    pub services: CachedLoader<ById<service::Model>>,
+    pub members: CachedLoader<MembersOfTeam>,
+    pub managers: CachedLoader<ManagersOfTeam>,
+    pub memberships: CachedLoader<MembershipsOfUser>,
+    pub team_services: CachedLoader<ServicesOfTeam>,
+    pub incident_roles: CachedLoader<RolesOfIncident>,
+    pub incident_events: CachedLoader<EventsOfIncident>,
+    pub incident_updates: CachedLoader<UpdatesOfIncident>,
+    pub policies: CachedLoader<Policies>,
+    pub postmortems: CachedLoader<PostmortemOfIncident>,
+    pub action_items: CachedLoader<ActionItemsOfPostmortem>,
+    pub visible_channels: CachedLoader<VisibleChannels>,
 }
 
 impl Loaders {
     /// Loaders whose batch tasks count their statements for the current request.
     pub fn new(db: &Db, principal: &Principal) -> Self {
         let counter = statements::current();
-        fn dl<L>(l: L, counter: &Option<Arc<AtomicUsize>>) -> Dl<L> {
+        fn dl<L>(l: L, counter: &Option<Arc<AtomicUsize>>) -> CachedLoader<L> {
             let counter = counter.clone();
             DataLoader::with_cache(
                 l,
@@ -95,36 +95,6 @@ impl Loaders {
         self.postmortems.clear::<Uuid>();
         self.action_items.clear::<Uuid>();
         self.visible_channels.clear::<Uuid>();
-    }
-}
-
-/// Clears the request's loaders before each root mutation field (see
-/// [`Loaders::clear_all`]).
-pub struct FreshPerMutation;
-
-impl async_graphql::extensions::ExtensionFactory for FreshPerMutation {
-    fn create(&self) -> Arc<dyn async_graphql::extensions::Extension> {
-        Arc::new(FreshPerMutationExt)
-    }
-}
-
-struct FreshPerMutationExt;
-
-#[async_trait::async_trait]
-impl async_graphql::extensions::Extension for FreshPerMutationExt {
-    async fn resolve(
-        &self,
-        ctx: &async_graphql::extensions::ExtensionContext<'_>,
-        info: async_graphql::extensions::ResolveInfo<'_>,
-        next: async_graphql::extensions::NextResolve<'_>,
-    ) -> async_graphql::ServerResult<Option<async_graphql::Value>> {
-        if info.path_node.parent.is_none()
-            && info.parent_type == <super::MutationRoot as async_graphql::OutputType>::type_name()
-            && let Some(loaders) = ctx.data_opt::<Loaders>()
-        {
-            loaders.clear_all();
-        }
-        next.run(ctx, info).await
     }
 }
 
@@ -333,7 +303,9 @@ impl Loader<Uuid> for VisibleChannels {
     type Error = async_graphql::Error;
     async fn load(&self, keys: &[Uuid]) -> LoadResult<Self::Value> {
         let found = match self.principal.user() {
-            Ok(user) => incidents::visible_channels(self.db.conn(), user, keys).await?,
+            Ok(user) => {
+                crate::services::visibility::visible_channels(self.db.conn(), user, keys).await?
+            }
             Err(_) => HashMap::new(),
         };
         Ok(with_none(keys, found))

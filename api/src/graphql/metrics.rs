@@ -1,6 +1,6 @@
 //! `incidentMetrics`: response metrics over a period.
 
-use super::context::svc;
+use super::context::service_ctx;
 use crate::services::metrics::{self, MetricsFilter};
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -111,7 +111,7 @@ impl MetricsQuery {
         filter: IncidentMetricsFilter,
     ) -> Result<IncidentMetrics> {
         let r = metrics::incident_metrics(
-            svc(ctx),
+            service_ctx(ctx),
             &MetricsFilter {
                 from: filter.from,
                 to: filter.to,

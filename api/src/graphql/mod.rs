@@ -3,7 +3,9 @@
 
 pub mod connection;
 pub mod context;
+pub mod cost;
 pub mod error;
+pub mod extensions;
 pub mod incident;
 pub mod input;
 pub mod loaders;
@@ -62,24 +64,25 @@ pub const INTROSPECTION_DEPTH: usize = 32;
 
 /// The schema with the configured limits. Application state is attached per request
 /// (see `http::graphql`), so one schema serves every request.
-pub fn build(config: &GraphqlConfig) -> AppSchema {
-    build_with_depth(config, config.max_depth)
+pub fn build(config: &GraphqlConfig, data: context::SchemaData) -> AppSchema {
+    build_with_depth(config, config.max_depth, data)
 }
 
 /// The schema for operations whose root fields are all `__schema`, `__type` or
 /// `__typename`: the same types and limits but [`INTROSPECTION_DEPTH`].
-pub fn build_for_introspection(config: &GraphqlConfig) -> AppSchema {
-    build_with_depth(config, config.max_depth.max(INTROSPECTION_DEPTH))
+pub fn build_for_introspection(config: &GraphqlConfig, data: context::SchemaData) -> AppSchema {
+    build_with_depth(config, config.max_depth.max(INTROSPECTION_DEPTH), data)
 }
 
-fn build_with_depth(config: &GraphqlConfig, depth: usize) -> AppSchema {
+fn build_with_depth(config: &GraphqlConfig, depth: usize, data: context::SchemaData) -> AppSchema {
     let mut b = builder()
+        .data(data)
         .limit_depth(depth)
         .limit_complexity(config.max_complexity)
         .limit_recursive_depth(64)
         .limit_directives(32)
-        .extension(crate::http::graphql::PhaseTracker)
-        .extension(loaders::FreshPerMutation);
+        .extension(extensions::PhaseTracker)
+        .extension(extensions::FreshPerMutation);
     if !config.introspection {
         b = b.disable_introspection();
     }

@@ -1,12 +1,12 @@
 //! The organization, its settings and the audit log.
 
-use super::connection::{Conn, from_page};
-use super::context::{state, svc};
+use super::connection::{ListConnection, from_page};
+use super::context::{data, service_ctx};
 use super::loaders::Loaders;
 use super::user::User;
 use crate::services::audit;
 use crate::services::organization::{self, UpdateOrganization};
-use crate::services::page::PageRequest;
+use crate::services::pagination::PageRequest;
 use async_graphql::{Context, ID, InputObject, Json, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::{Role, audit_log, organization as org};
@@ -80,8 +80,8 @@ pub struct OrganizationQuery;
 impl OrganizationQuery {
     /// The organization and its settings. Readable by every signed-in user.
     async fn organization(&self, ctx: &Context<'_>) -> Result<Organization> {
-        svc(ctx).principal.require(Role::Viewer)?;
-        Ok(Organization(organization::get(&state(ctx).db).await?))
+        service_ctx(ctx).principal.require(Role::Viewer)?;
+        Ok(Organization(organization::get(&data(ctx).db).await?))
     }
 
     /// Administrative changes, newest first. Admins only.
@@ -91,9 +91,9 @@ impl OrganizationQuery {
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
-    ) -> Result<Conn<AuditEntry>> {
+    ) -> Result<ListConnection<AuditEntry>> {
         let page = PageRequest::new(first, after.as_deref())?;
-        let result = audit::list(svc(ctx), &page).await?;
+        let result = audit::list(service_ctx(ctx), &page).await?;
         Ok(from_page(
             result,
             page.after.is_some(),
@@ -131,7 +131,7 @@ impl OrganizationMutation {
         input: UpdateOrganizationInput,
     ) -> Result<UpdateOrganizationPayload> {
         let row = organization::update(
-            svc(ctx),
+            service_ctx(ctx),
             UpdateOrganization {
                 name: input.name,
                 time_zone: input.time_zone,

@@ -1,14 +1,14 @@
 //! Postmortems and action items over GraphQL.
 
-use super::connection::{Conn, from_page};
-use super::context::{request, svc};
+use super::connection::{ListConnection, from_page};
+use super::context::{request, service_ctx};
 use super::incident::Incident;
 use super::input::change;
 use super::loaders::Loaders;
 use super::user::User;
 use crate::services::action_items::{self, Changes, Filter, NewItem};
 use crate::services::incidents;
-use crate::services::page::PageRequest;
+use crate::services::pagination::PageRequest;
 use crate::services::postmortems::{self, Fields};
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
@@ -71,7 +71,7 @@ impl Postmortem {
     async fn incident_row(&self, ctx: &Context<'_>) -> Result<&entity::incident::Model> {
         self.incident
             .get_or_try_init(|| async {
-                incidents::get(svc(ctx), &self.row.incident_id.to_string())
+                incidents::get(service_ctx(ctx), &self.row.incident_id.to_string())
                     .await
                     .map_err(async_graphql::Error::from)
             })
@@ -81,7 +81,7 @@ impl Postmortem {
     async fn lines(&self, ctx: &Context<'_>) -> Result<&Vec<rules::Line>> {
         self.timeline
             .get_or_try_init(|| async {
-                postmortems::timeline(svc(ctx), &self.row)
+                postmortems::timeline(service_ctx(ctx), &self.row)
                     .await
                     .map_err(async_graphql::Error::from)
             })
@@ -298,7 +298,7 @@ impl ActionItem {
     }
     async fn postmortem(&self, ctx: &Context<'_>) -> Result<Postmortem> {
         Ok(Postmortem::new(
-            postmortems::get(svc(ctx), &self.0.postmortem_id.to_string()).await?,
+            postmortems::get(service_ctx(ctx), &self.0.postmortem_id.to_string()).await?,
         ))
     }
 }
@@ -321,11 +321,13 @@ pub struct PostmortemQuery;
 #[Object]
 impl PostmortemQuery {
     async fn postmortem(&self, ctx: &Context<'_>, id: ID) -> Result<Postmortem> {
-        Ok(Postmortem::new(postmortems::get(svc(ctx), &id).await?))
+        Ok(Postmortem::new(
+            postmortems::get(service_ctx(ctx), &id).await?,
+        ))
     }
 
     async fn action_item(&self, ctx: &Context<'_>, id: ID) -> Result<ActionItem> {
-        Ok(ActionItem(action_items::get(svc(ctx), &id).await?))
+        Ok(ActionItem(action_items::get(service_ctx(ctx), &id).await?))
     }
 
     /// Action items across postmortems, in creation order.
@@ -336,7 +338,7 @@ impl PostmortemQuery {
         filter: Option<ActionItemFilterInput>,
         first: Option<i32>,
         after: Option<String>,
-    ) -> Result<Conn<ActionItem>> {
+    ) -> Result<ListConnection<ActionItem>> {
         let page = PageRequest::new(first, after.as_deref())?;
         let f = filter.unwrap_or_default();
         let filter = Filter {
@@ -347,7 +349,7 @@ impl PostmortemQuery {
             overdue_at: f.overdue_at,
             postmortem_id: f.postmortem_id.map(|i| i.0),
         };
-        let result = action_items::list(svc(ctx), &filter, &page).await?;
+        let result = action_items::list(service_ctx(ctx), &filter, &page).await?;
         Ok(from_page(
             result,
             page.after.is_some(),
@@ -364,8 +366,8 @@ impl PostmortemQuery {
         statuses: Option<Vec<ActionItemStatus>>,
         first: Option<i32>,
         after: Option<String>,
-    ) -> Result<Conn<ActionItem>> {
-        let s = svc(ctx);
+    ) -> Result<ListConnection<ActionItem>> {
+        let s = service_ctx(ctx);
         let me = s.principal.user()?;
         let page = PageRequest::new(first, after.as_deref())?;
         let filter = Filter {
@@ -504,7 +506,9 @@ impl PostmortemMutation {
         ctx: &Context<'_>,
         input: StartPostmortemInput,
     ) -> Result<PostmortemPayload> {
-        Ok(pm(postmortems::start(svc(ctx), &input.incident_id).await?))
+        Ok(pm(
+            postmortems::start(service_ctx(ctx), &input.incident_id).await?
+        ))
     }
 
     async fn update_postmortem(
@@ -523,7 +527,7 @@ impl PostmortemMutation {
             remediation: input.remediation,
         };
         Ok(pm(postmortems::update(
-            svc(ctx),
+            service_ctx(ctx),
             &input.postmortem_id,
             input.expected_version,
             fields,
@@ -537,7 +541,7 @@ impl PostmortemMutation {
         input: AddPostmortemTimelineEntryInput,
     ) -> Result<PostmortemPayload> {
         Ok(pm(postmortems::add_timeline_entry(
-            svc(ctx),
+            service_ctx(ctx),
             &input.postmortem_id,
             input.expected_version,
             input.at,
@@ -553,7 +557,7 @@ impl PostmortemMutation {
         input: EditPostmortemTimelineEntryInput,
     ) -> Result<PostmortemPayload> {
         Ok(pm(postmortems::edit_timeline_entry(
-            svc(ctx),
+            service_ctx(ctx),
             &input.postmortem_id,
             input.expected_version,
             &input.entry_id,
@@ -571,7 +575,7 @@ impl PostmortemMutation {
         input: PostmortemVersionInput,
     ) -> Result<PostmortemPayload> {
         Ok(pm(postmortems::set_status(
-            svc(ctx),
+            service_ctx(ctx),
             &input.postmortem_id,
             input.expected_version,
             PostmortemStatus::InReview,
@@ -586,7 +590,7 @@ impl PostmortemMutation {
         input: PostmortemVersionInput,
     ) -> Result<PostmortemPayload> {
         Ok(pm(postmortems::set_status(
-            svc(ctx),
+            service_ctx(ctx),
             &input.postmortem_id,
             input.expected_version,
             PostmortemStatus::Draft,
@@ -601,7 +605,7 @@ impl PostmortemMutation {
         input: PostmortemVersionInput,
     ) -> Result<PostmortemPayload> {
         Ok(pm(postmortems::set_status(
-            svc(ctx),
+            service_ctx(ctx),
             &input.postmortem_id,
             input.expected_version,
             PostmortemStatus::Published,
@@ -616,7 +620,7 @@ impl PostmortemMutation {
         input: SetPostmortemVisibilityInput,
     ) -> Result<PostmortemPayload> {
         Ok(pm(postmortems::set_visibility(
-            svc(ctx),
+            service_ctx(ctx),
             &input.postmortem_id,
             input.expected_version,
             input.visibility,
@@ -631,7 +635,7 @@ impl PostmortemMutation {
     ) -> Result<ActionItemPayload> {
         Ok(item(
             action_items::create(
-                svc(ctx),
+                service_ctx(ctx),
                 NewItem {
                     postmortem_id: input.postmortem_id.0,
                     title: input.title,
@@ -665,7 +669,7 @@ impl PostmortemMutation {
         };
         Ok(item(
             action_items::update(
-                svc(ctx),
+                service_ctx(ctx),
                 &input.action_item_id,
                 input.expected_version,
                 changes,
@@ -681,7 +685,12 @@ impl PostmortemMutation {
         input: CompleteActionItemInput,
     ) -> Result<ActionItemPayload> {
         Ok(item(
-            action_items::complete(svc(ctx), &input.action_item_id, input.expected_version).await?,
+            action_items::complete(
+                service_ctx(ctx),
+                &input.action_item_id,
+                input.expected_version,
+            )
+            .await?,
         ))
     }
 }

@@ -1,12 +1,12 @@
 //! The service catalog.
 
-use super::connection::{Conn, from_page};
-use super::context::svc;
+use super::connection::{ListConnection, from_page};
+use super::context::service_ctx;
 use super::input::change;
 use super::loaders::Loaders;
 use super::team::Team;
 use crate::services::catalog::{self, NewService, ServiceChanges};
-use crate::services::page::PageRequest;
+use crate::services::pagination::PageRequest;
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::service;
@@ -46,7 +46,7 @@ pub struct ServiceQuery;
 #[Object]
 impl ServiceQuery {
     async fn service(&self, ctx: &Context<'_>, id: ID) -> Result<Service> {
-        Ok(Service(catalog::get(svc(ctx), &id).await?))
+        Ok(Service(catalog::get(service_ctx(ctx), &id).await?))
     }
 
     /// Services in creation order, optionally of one team.
@@ -58,10 +58,10 @@ impl ServiceQuery {
         active: Option<bool>,
         first: Option<i32>,
         after: Option<String>,
-    ) -> Result<Conn<Service>> {
+    ) -> Result<ListConnection<Service>> {
         let page = PageRequest::new(first, after.as_deref())?;
         let result = catalog::list(
-            svc(ctx),
+            service_ctx(ctx),
             team_id.as_ref().map(|t| t.as_str()),
             active,
             &page,
@@ -115,7 +115,7 @@ impl ServiceMutation {
         input: CreateServiceInput,
     ) -> Result<ServicePayload> {
         let row = catalog::create(
-            svc(ctx),
+            service_ctx(ctx),
             NewService {
                 name: input.name,
                 description: input.description,
@@ -141,7 +141,7 @@ impl ServiceMutation {
             team_id: input.team_id.map(|t| t.0),
             active: None,
         };
-        let row = catalog::update(svc(ctx), &input.id, changes).await?;
+        let row = catalog::update(service_ctx(ctx), &input.id, changes).await?;
         Ok(ServicePayload {
             service: Service(row),
         })
@@ -157,7 +157,7 @@ impl ServiceMutation {
             active: Some(false),
             ..Default::default()
         };
-        let row = catalog::update(svc(ctx), &input.id, changes).await?;
+        let row = catalog::update(service_ctx(ctx), &input.id, changes).await?;
         Ok(ServicePayload {
             service: Service(row),
         })

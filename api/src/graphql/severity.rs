@@ -1,6 +1,6 @@
 //! Severity policies: read by every signed-in user, changed by admins.
 
-use super::context::svc;
+use super::context::service_ctx;
 use super::input::change;
 use super::loaders::Loaders;
 use crate::error::ServiceError;
@@ -60,7 +60,7 @@ pub struct SeverityQuery;
 impl SeverityQuery {
     /// The policy of each severity, SEV1 first.
     async fn severity_policies(&self, ctx: &Context<'_>) -> Result<Vec<SeverityPolicyObject>> {
-        let s = svc(ctx);
+        let s = service_ctx(ctx);
         s.principal.require(Role::Viewer)?;
         Ok(policies::all(s.db.conn())
             .await?
@@ -99,7 +99,7 @@ impl SeverityMutation {
         input: UpdateSeverityPolicyInput,
     ) -> Result<UpdateSeverityPolicyPayload> {
         let p = policies::update(
-            svc(ctx),
+            service_ctx(ctx),
             PolicyChange {
                 severity: input.severity,
                 respond_within_minutes: change(input.respond_within_minutes, |v| v),

@@ -1,14 +1,16 @@
-//! The public status page: no token needed. Only customer-facing, unrestricted incidents,
-//! only their public updates, and never names of people or internal fields.
+//! The public status page: no token needed. The policy (what is shown, how it is worded)
+//! is `scheduler::domain::status_page`; the page is loaded and shared between requests by
+//! `services::status_page`.
 
-use super::context::{request, state};
-use crate::services::incidents;
+use super::context::{data, request};
+use crate::services::status_page as page;
 use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
-use entity::{IncidentStatus, Severity};
+use entity::IncidentStatus;
 
 /// Customer-facing impact, from the severity.
 #[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "scheduler::domain::status_page::Impact")]
 pub enum PublicImpact {
     MajorOutage,
     PartialOutage,
@@ -32,7 +34,7 @@ pub struct PublicIncident {
     pub impact: PublicImpact,
     pub started_at: DateTime<Utc>,
     pub resolved_at: Option<DateTime<Utc>>,
-    /// Public updates, newest first.
+    /// Public updates, newest first (at most 50).
     pub updates: Vec<PublicUpdate>,
 }
 
@@ -52,13 +54,34 @@ pub struct PublicPostmortem {
 
 #[derive(SimpleObject)]
 pub struct StatusPage {
-    /// Incidents not yet resolved.
+    /// Incidents not yet resolved (at most 100).
     pub ongoing: Vec<PublicIncident>,
-    /// Incidents resolved in the last 7 days.
+    /// Incidents resolved in the last 7 days (at most 50).
     pub recent: Vec<PublicIncident>,
-    /// Published public postmortems, newest first.
+    /// Published public postmortems, newest first (at most 50).
     pub postmortems: Vec<PublicPostmortem>,
+    /// When the page was read (it is shared between requests for a few seconds).
     pub generated_at: DateTime<Utc>,
+}
+
+fn incident(i: &page::PublicIncident) -> PublicIncident {
+    PublicIncident {
+        id: ID(i.id.to_string()),
+        title: i.title.clone(),
+        status: i.status,
+        impact: PublicImpact::from(i.impact),
+        started_at: i.started_at,
+        resolved_at: i.resolved_at,
+        updates: i
+            .updates
+            .iter()
+            .map(|u| PublicUpdate {
+                at: u.at,
+                status: u.status,
+                message: u.message.clone(),
+            })
+            .collect(),
+    }
 }
 
 #[derive(Default)]
@@ -66,67 +89,29 @@ pub struct StatusPageQuery;
 
 #[Object]
 impl StatusPageQuery {
-    /// Public: no authentication.
+    /// Public: no authentication. Shared between requests for a few seconds
+    /// (`FIREBREAK_STATUS_PAGE_CACHE`), so repeating it costs at most one read.
+    #[graphql(complexity = "super::cost::CACHED_READ + child_complexity")]
     async fn status_page(&self, ctx: &Context<'_>) -> Result<StatusPage> {
-        let now = request(ctx).now;
-        let rows = incidents::status_page(&state(ctx).db, now).await?;
-        let mut page = StatusPage {
-            ongoing: vec![],
-            recent: vec![],
-            postmortems: vec![],
-            generated_at: now,
-        };
-        for (pm, i) in crate::services::postmortems::public(&state(ctx).db).await? {
-            let duration = scheduler::domain::postmortem::downtime(i.started_at, i.resolved_at)
-                .map(scheduler::domain::templates::human_duration)
-                .unwrap_or_default();
-            let affected = if pm.users_affected.trim().is_empty() {
-                String::new()
-            } else {
-                format!(" Affected: {}.", pm.users_affected.trim())
-            };
-            page.postmortems.push(PublicPostmortem {
-                id: ID(pm.id.to_string()),
-                title: i
-                    .public_title
-                    .clone()
-                    .unwrap_or_else(|| "Service disruption".into()),
-                summary: pm.summary,
-                impact: format!("Duration: {duration}.{affected}"),
-                root_cause: pm.root_cause,
-                remediation: pm.remediation,
-                published_at: pm.published_at,
-            });
-        }
-        for (i, updates) in rows {
-            let entry = PublicIncident {
-                id: ID(i.id.to_string()),
-                title: i
-                    .public_title
-                    .unwrap_or_else(|| "Service disruption".into()),
-                status: i.status,
-                impact: match i.severity {
-                    Severity::Sev1 => PublicImpact::MajorOutage,
-                    Severity::Sev2 => PublicImpact::PartialOutage,
-                    Severity::Sev3 | Severity::Sev4 => PublicImpact::DegradedPerformance,
-                },
-                started_at: i.started_at,
-                resolved_at: i.resolved_at,
-                updates: updates
-                    .into_iter()
-                    .map(|u| PublicUpdate {
-                        at: u.at,
-                        status: u.status,
-                        message: u.message,
-                    })
-                    .collect(),
-            };
-            if i.resolved_at.is_some() {
-                page.recent.push(entry);
-            } else {
-                page.ongoing.push(entry);
-            }
-        }
-        Ok(page)
+        let s = data(ctx);
+        let p = s.status_page.get(&s.db, request(ctx).now).await?;
+        Ok(StatusPage {
+            ongoing: p.ongoing.iter().map(incident).collect(),
+            recent: p.recent.iter().map(incident).collect(),
+            postmortems: p
+                .postmortems
+                .iter()
+                .map(|pm| PublicPostmortem {
+                    id: ID(pm.id.to_string()),
+                    title: pm.title.clone(),
+                    summary: pm.summary.clone(),
+                    impact: pm.impact.clone(),
+                    root_cause: pm.root_cause.clone(),
+                    remediation: pm.remediation.clone(),
+                    published_at: pm.published_at,
+                })
+                .collect(),
+            generated_at: p.generated_at,
+        })
     }
 }

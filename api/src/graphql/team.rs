@@ -1,12 +1,12 @@
 //! Teams, their members and managers.
 
-use super::connection::{Conn, from_page};
-use super::context::svc;
+use super::connection::{ListConnection, from_page};
+use super::context::service_ctx;
 use super::input::change;
 use super::loaders::Loaders;
 use super::service::Service;
 use super::user::User;
-use crate::services::page::PageRequest;
+use crate::services::pagination::PageRequest;
 use crate::services::teams::{self, NewTeam, TeamChanges};
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
@@ -96,7 +96,7 @@ pub struct TeamQuery;
 #[Object]
 impl TeamQuery {
     async fn team(&self, ctx: &Context<'_>, id: ID) -> Result<Team> {
-        Ok(Team(teams::get(svc(ctx), &id).await?))
+        Ok(Team(teams::get(service_ctx(ctx), &id).await?))
     }
 
     /// Teams in creation order.
@@ -107,9 +107,9 @@ impl TeamQuery {
         active: Option<bool>,
         first: Option<i32>,
         after: Option<String>,
-    ) -> Result<Conn<Team>> {
+    ) -> Result<ListConnection<Team>> {
         let page = PageRequest::new(first, after.as_deref())?;
-        let result = teams::list(svc(ctx), active, &page).await?;
+        let result = teams::list(service_ctx(ctx), active, &page).await?;
         Ok(from_page(
             result,
             page.after.is_some(),
@@ -168,7 +168,7 @@ impl TeamMutation {
     /// Admins only.
     async fn create_team(&self, ctx: &Context<'_>, input: CreateTeamInput) -> Result<TeamPayload> {
         let row = teams::create(
-            svc(ctx),
+            service_ctx(ctx),
             NewTeam {
                 name: input.name,
                 description: input.description,
@@ -186,7 +186,9 @@ impl TeamMutation {
             description,
             active: None,
         };
-        Ok(payload(teams::update(svc(ctx), &input.id, changes).await?))
+        Ok(payload(
+            teams::update(service_ctx(ctx), &input.id, changes).await?,
+        ))
     }
 
     /// Admins only.
@@ -195,7 +197,9 @@ impl TeamMutation {
             active: Some(false),
             ..Default::default()
         };
-        Ok(payload(teams::update(svc(ctx), &input.id, changes).await?))
+        Ok(payload(
+            teams::update(service_ctx(ctx), &input.id, changes).await?,
+        ))
     }
 
     /// Adds a member or changes their team role. Admins and the team's managers.
@@ -205,7 +209,13 @@ impl TeamMutation {
         input: SetTeamMemberInput,
     ) -> Result<TeamPayload> {
         Ok(payload(
-            teams::set_member(svc(ctx), &input.team_id, &input.user_id, input.team_role).await?,
+            teams::set_member(
+                service_ctx(ctx),
+                &input.team_id,
+                &input.user_id,
+                input.team_role,
+            )
+            .await?,
         ))
     }
 
@@ -216,7 +226,7 @@ impl TeamMutation {
         input: TeamUserInput,
     ) -> Result<TeamPayload> {
         Ok(payload(
-            teams::remove_member(svc(ctx), &input.team_id, &input.user_id).await?,
+            teams::remove_member(service_ctx(ctx), &input.team_id, &input.user_id).await?,
         ))
     }
 
@@ -227,7 +237,7 @@ impl TeamMutation {
         input: TeamUserInput,
     ) -> Result<TeamPayload> {
         Ok(payload(
-            teams::add_manager(svc(ctx), &input.team_id, &input.user_id).await?,
+            teams::add_manager(service_ctx(ctx), &input.team_id, &input.user_id).await?,
         ))
     }
 
@@ -238,7 +248,7 @@ impl TeamMutation {
         input: TeamUserInput,
     ) -> Result<TeamPayload> {
         Ok(payload(
-            teams::remove_manager(svc(ctx), &input.team_id, &input.user_id).await?,
+            teams::remove_manager(service_ctx(ctx), &input.team_id, &input.user_id).await?,
         ))
     }
 }

@@ -1,11 +1,11 @@
 //! Users: `viewer`, `user`, `users`, and the admin mutations on them.
 
-use super::connection::{Conn, from_page};
-use super::context::svc;
+use super::connection::{ListConnection, from_page};
+use super::context::service_ctx;
 use super::input::change;
 use super::loaders::Loaders;
 use super::team::Team;
-use crate::services::page::PageRequest;
+use crate::services::pagination::PageRequest;
 use crate::services::users::{self, NewUser, UserChanges, UserFilter};
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
@@ -88,13 +88,13 @@ pub struct UserQuery;
 impl UserQuery {
     /// The signed-in user.
     async fn viewer(&self, ctx: &Context<'_>) -> Result<User> {
-        let s = svc(ctx);
+        let s = service_ctx(ctx);
         let me = s.principal.user()?;
         Ok(User(users::get(s, &me.id.to_string()).await?))
     }
 
     async fn user(&self, ctx: &Context<'_>, id: ID) -> Result<User> {
-        Ok(User(users::get(svc(ctx), &id).await?))
+        Ok(User(users::get(service_ctx(ctx), &id).await?))
     }
 
     /// Users in creation order.
@@ -105,14 +105,14 @@ impl UserQuery {
         filter: Option<UserFilterInput>,
         first: Option<i32>,
         after: Option<String>,
-    ) -> Result<Conn<User>> {
+    ) -> Result<ListConnection<User>> {
         let page = PageRequest::new(first, after.as_deref())?;
         let filter = filter.unwrap_or_default();
         let filter = UserFilter {
             active: filter.active,
             role: filter.role,
         };
-        let result = users::list(svc(ctx), &filter, &page).await?;
+        let result = users::list(service_ctx(ctx), &filter, &page).await?;
         Ok(from_page(
             result,
             page.after.is_some(),
@@ -166,7 +166,7 @@ impl UserMutation {
     /// Admins create users.
     async fn create_user(&self, ctx: &Context<'_>, input: CreateUserInput) -> Result<UserPayload> {
         let row = users::create(
-            svc(ctx),
+            service_ctx(ctx),
             NewUser {
                 login: input.login,
                 name: input.name,
@@ -190,7 +190,7 @@ impl UserMutation {
             role: input.role,
             active: None,
         };
-        let row = users::update(svc(ctx), &input.id, changes).await?;
+        let row = users::update(service_ctx(ctx), &input.id, changes).await?;
         Ok(UserPayload { user: User(row) })
     }
 
@@ -200,7 +200,7 @@ impl UserMutation {
             active: Some(false),
             ..Default::default()
         };
-        let row = users::update(svc(ctx), &input.id, changes).await?;
+        let row = users::update(service_ctx(ctx), &input.id, changes).await?;
         Ok(UserPayload { user: User(row) })
     }
 
@@ -209,7 +209,7 @@ impl UserMutation {
             active: Some(true),
             ..Default::default()
         };
-        let row = users::update(svc(ctx), &input.id, changes).await?;
+        let row = users::update(service_ctx(ctx), &input.id, changes).await?;
         Ok(UserPayload { user: User(row) })
     }
 }

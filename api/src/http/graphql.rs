@@ -16,8 +16,8 @@ use crate::auth::{AuthError, Principal};
 use crate::error::ServiceError;
 use crate::graphql::context::RequestData;
 use crate::graphql::error::{BAD_USER_INPUT, UNAUTHENTICATED, UNAVAILABLE};
+use crate::graphql::extensions::ExecutionStarted;
 use crate::graphql::loaders::Loaders;
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextExecute};
 use async_graphql::parser::types::{
     DocumentOperations, ExecutableDocument, OperationType, Selection, SelectionSet,
 };
@@ -29,7 +29,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 /// The custom "294 Partial Success" of the spec: data with errors.
@@ -181,35 +181,6 @@ fn check_content_type(headers: &HeaderMap) -> Result<(), Reject> {
         Ok(())
     } else {
         Err(unsupported())
-    }
-}
-
-/// Records whether execution began: errors before it are request errors (422).
-#[derive(Default)]
-struct ExecutionStarted(AtomicBool);
-
-pub struct PhaseTracker;
-
-impl ExtensionFactory for PhaseTracker {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(PhaseTrackerExt)
-    }
-}
-
-struct PhaseTrackerExt;
-
-#[async_trait::async_trait]
-impl Extension for PhaseTrackerExt {
-    async fn execute(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        operation_name: Option<&str>,
-        next: NextExecute<'_>,
-    ) -> async_graphql::Response {
-        if let Some(flag) = ctx.data_opt::<Arc<ExecutionStarted>>() {
-            flag.0.store(true, Ordering::SeqCst);
-        }
-        next.run(ctx, operation_name).await
     }
 }
 
@@ -369,7 +340,6 @@ async fn execute_one(
     let flag = Arc::new(ExecutionStarted::default());
     let request = request
         .data(flag.clone())
-        .data(state.clone())
         .data(RequestData {
             principal: principal.clone(),
             now: state.clock.now(),
@@ -396,7 +366,7 @@ async fn execute_one(
         statements,
     );
 
-    if !flag.0.load(Ordering::SeqCst) {
+    if !flag.started() {
         // Validation (including limits) or variable coercion failed: no execution, no data.
         let errors: Vec<Value> = response
             .errors

@@ -1,8 +1,11 @@
 //! Action items: one owner, a due date and a priority each; tracked until DONE or WONT_DO.
 //! Like postmortems, every change names the version it was made against.
 
-use super::page::{Page, PageRequest};
-use super::postmortems::{of_incidents_where, refresh_loop, visible_postmortems};
+use super::pagination::{Page, PageRequest};
+use super::postmortems::refresh_loop;
+use super::visibility::{
+    postmortems_of_incidents_where as of_incidents_where, visible_postmortems,
+};
 use super::{Ctx, ServiceError, ServiceResult, parse_id};
 use crate::auth::CurrentUser;
 use crate::db::Db;
@@ -69,7 +72,7 @@ async fn check_visible(
     user: &CurrentUser,
     pm: postmortem::Model,
 ) -> ServiceResult<postmortem::Model> {
-    super::incidents::find_visible(conn, user, pm.incident_id)
+    super::visibility::find_visible(conn, user, pm.incident_id)
         .await
         .map_err(|_| ServiceError::NotFound("postmortem"))?;
     Ok(pm)
@@ -371,7 +374,11 @@ pub async fn list(
         .order_by_asc(action_item::COLUMN.id)
         .limit(page.fetch_limit());
     if let Some(after) = &page.after {
-        q = q.filter(action_item::COLUMN.id.gt(super::page::cursor_id(after)?));
+        q = q.filter(
+            action_item::COLUMN
+                .id
+                .gt(super::pagination::cursor_id(after)?),
+        );
     }
     if let Some(owner) = &f.owner_id {
         q = q.filter(action_item::COLUMN.owner_id.eq(parse_id(owner, "user")?));

@@ -1,6 +1,6 @@
 //! The audit log of administrative changes, written in the same transaction as the change.
 
-use super::page::{Page, PageRequest};
+use super::pagination::{Page, PageRequest};
 use super::{Ctx, ServiceResult};
 use chrono::{DateTime, Utc};
 use entity::{Role, audit_log};
@@ -49,7 +49,7 @@ pub async fn list(ctx: Ctx<'_>, page: &PageRequest) -> ServiceResult<Page<audit_
         .order_by_desc(audit_log::COLUMN.id)
         .limit(page.fetch_limit());
     if let Some(after) = &page.after {
-        let after = super::page::cursor_id(after)?;
+        let after = super::pagination::cursor_id(after)?;
         query = query.filter(audit_log::COLUMN.id.lt(after));
     }
     let rows = query.all(ctx.db.conn()).await?;

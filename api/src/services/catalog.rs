@@ -1,7 +1,7 @@
 //! The service catalog: what can break, and which team owns it.
 
 use super::audit::{self, Change};
-use super::page::{Page, PageRequest};
+use super::pagination::{Page, PageRequest};
 use super::{Ctx, ServiceError, ServiceResult, parse_id};
 use crate::db::Db;
 use entity::{Role, service, team};
@@ -57,7 +57,7 @@ pub async fn list(
         .order_by_asc(service::COLUMN.id)
         .limit(page.fetch_limit());
     if let Some(after) = &page.after {
-        query = query.filter(service::COLUMN.id.gt(super::page::cursor_id(after)?));
+        query = query.filter(service::COLUMN.id.gt(super::pagination::cursor_id(after)?));
     }
     if let Some(team) = team_id {
         query = query.filter(service::COLUMN.team_id.eq(parse_id(team, "team")?));

@@ -1,8 +1,8 @@
 //! Incident metrics over a period: the data is read in three statements (incidents,
 //! postmortems, action items, all filtered in SQL) and computed by the pure core.
 
-use super::incidents::{visible_channels, visible_to};
-use super::postmortems::of_incidents_where;
+use super::visibility::postmortems_of_incidents_where as of_incidents_where;
+use super::visibility::{visible_channels, visible_to};
 use super::{Ctx, ServiceError, ServiceResult, parse_id};
 use chrono::{DateTime, Duration, Utc};
 use entity::{ActionItemStatus, Role, Severity, action_item, incident, postmortem};

@@ -8,11 +8,13 @@ pub mod catalog;
 pub mod incidents;
 pub mod metrics;
 pub mod organization;
-pub mod page;
+pub mod pagination;
 pub mod postmortems;
 pub mod severity;
+pub mod status_page;
 pub mod teams;
 pub mod users;
+pub mod visibility;
 
 use crate::auth::Principal;
 use crate::db::Db;

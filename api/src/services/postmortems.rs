@@ -2,7 +2,7 @@
 //! blamelessly, reviewed, published. Every change names the version it was made against;
 //! a stale version is refused with CONFLICT, never silently overwritten.
 
-use super::incidents::{find_visible, find_visible_locked, visible_channels, visible_to};
+use super::visibility::{find_visible, find_visible_locked, visible_channels};
 use super::{Ctx, ServiceError, ServiceResult, parse_id};
 use crate::auth::CurrentUser;
 use crate::db::Db;
@@ -14,7 +14,7 @@ use entity::{
 use scheduler::domain::postmortem::{self as rules, Edit, Line};
 use scheduler::domain::reason::Reason;
 use scheduler::domain::{deadlines, instant, references, text};
-use sea_orm::sea_query::{Expr, Query};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseTransaction,
     EntityTrait, ExprTrait, IntoActiveModel, QueryFilter, QueryOrder,
@@ -145,30 +145,6 @@ pub async fn of_incidents(db: &Db, ids: &[Uuid]) -> ServiceResult<Vec<postmortem
         .filter(postmortem::Column::IncidentId.is_in(ids.iter().copied()))
         .all(db.conn())
         .await?)
-}
-
-/// The ids of postmortems whose incident matches `incidents`, as a subquery.
-pub(crate) fn of_incidents_where(
-    incidents: sea_orm::Condition,
-) -> sea_orm::sea_query::SelectStatement {
-    Query::select()
-        .column(postmortem::Column::Id)
-        .from(postmortem::Entity)
-        .and_where(
-            Expr::col(postmortem::Column::IncidentId).in_subquery(
-                Query::select()
-                    .column(incident::Column::Id)
-                    .from(incident::Entity)
-                    .cond_where(incidents)
-                    .to_owned(),
-            ),
-        )
-        .to_owned()
-}
-
-/// Postmortems visible to `user` (for lists).
-pub(crate) fn visible_postmortems(user: &CurrentUser) -> sea_orm::sea_query::SelectStatement {
-    of_incidents_where(visible_to(user))
 }
 
 /// Moves the version on, refusing a stale `expected` (race-free: one conditional UPDATE).
@@ -537,26 +513,4 @@ pub async fn refresh_loop(
         am.update(txn).await?;
     }
     Ok(())
-}
-
-/// Published PUBLIC postmortems of unrestricted incidents, newest first, for the status page.
-pub async fn public(db: &Db) -> ServiceResult<Vec<(postmortem::Model, incident::Model)>> {
-    let pms = postmortem::Entity::find()
-        .filter(postmortem::COLUMN.status.eq(PostmortemStatus::Published))
-        .filter(postmortem::COLUMN.visibility.eq(Visibility::Public))
-        .order_by_desc(postmortem::COLUMN.published_at)
-        .all(db.conn())
-        .await?;
-    let incidents = incident::Entity::find()
-        .filter(incident::Column::Id.is_in(pms.iter().map(|p| p.incident_id)))
-        .filter(incident::COLUMN.restricted.eq(false))
-        .all(db.conn())
-        .await?;
-    Ok(pms
-        .into_iter()
-        .filter_map(|p| {
-            let i = incidents.iter().find(|i| i.id == p.incident_id)?.clone();
-            Some((p, i))
-        })
-        .collect())
 }

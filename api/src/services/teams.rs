@@ -2,7 +2,7 @@
 //! managers manage its membership.
 
 use super::audit::{self, Change};
-use super::page::{Page, PageRequest};
+use super::pagination::{Page, PageRequest};
 use super::{Ctx, ServiceError, ServiceResult, parse_id};
 use crate::auth::CurrentUser;
 use crate::db::Db;
@@ -59,7 +59,7 @@ pub async fn list(
         .order_by_asc(team::COLUMN.id)
         .limit(page.fetch_limit());
     if let Some(after) = &page.after {
-        query = query.filter(team::COLUMN.id.gt(super::page::cursor_id(after)?));
+        query = query.filter(team::COLUMN.id.gt(super::pagination::cursor_id(after)?));
     }
     if let Some(active) = active {
         query = query.filter(team::COLUMN.active.eq(active));

@@ -2,7 +2,7 @@
 //! and (when switched on) provisioned from an identity provider's token.
 
 use super::audit::{self, Change};
-use super::page::{Page, PageRequest};
+use super::pagination::{Page, PageRequest};
 use super::{Ctx, ServiceError, ServiceResult, parse_id};
 use crate::auth::keys::{scoped_subject, unscoped_subject};
 use crate::auth::{CurrentUser, KeySource, VerifiedToken};
@@ -218,7 +218,7 @@ pub async fn list(
         .order_by_asc(user::COLUMN.id)
         .limit(page.fetch_limit());
     if let Some(after) = &page.after {
-        query = query.filter(user::COLUMN.id.gt(super::page::cursor_id(after)?));
+        query = query.filter(user::COLUMN.id.gt(super::pagination::cursor_id(after)?));
     }
     if let Some(active) = filter.active {
         query = query.filter(user::COLUMN.active.eq(active));

@@ -11,6 +11,7 @@ pub mod postmortem;
 pub mod reason;
 pub mod references;
 pub mod severity;
+pub mod status_page;
 pub mod templates;
 pub mod text;
 pub mod zone;

@@ -15,7 +15,7 @@ e2e!(post_json_query_is_200_with_graphql_response_type, |app| {
     let res = app.post_body(GR, br#"{"query":"{ __typename }"}"#).await;
     assert_eq!(res.status, 200);
     assert!(res.content_type.starts_with(GR), "{}", res.content_type);
-    assert_eq!(res.body["data"]["__typename"], "QueryRoot");
+    assert_eq!(res.body["data"]["__typename"], "Query");
 });
 
 e2e!(get_executes_queries, |app| {
@@ -28,7 +28,7 @@ e2e!(get_executes_queries, |app| {
         )
         .await;
     assert_eq!(res.status, 200, "{}", res.body);
-    assert_eq!(res.body["data"]["__typename"], "QueryRoot");
+    assert_eq!(res.body["data"]["__typename"], "Query");
     // Variables are a JSON string in the query component.
     let res = app
         .raw(
@@ -322,7 +322,7 @@ e2e!(batching_is_off_by_default_and_capped_when_on, |app| {
     let res = on.post_body(GR, &batch).await;
     assert_eq!(res.status, 200, "{}", res.body);
     assert_eq!(res.body.as_array().unwrap().len(), 2);
-    assert_eq!(res.body[1]["data"]["__typename"], "QueryRoot");
+    assert_eq!(res.body[1]["data"]["__typename"], "Query");
     let three =
         br#"[{"query":"{ __typename }"},{"query":"{ __typename }"},{"query":"{ __typename }"}]"#
             .to_vec();
@@ -372,7 +372,7 @@ e2e!(introspection_and_suggestions_can_be_switched_off, |app| {
     let res = app
         .gql(None, "{ __schema { queryType { name } } }", json!({}))
         .await;
-    assert_eq!(res.ok()["__schema"]["queryType"]["name"], "QueryRoot");
+    assert_eq!(res.ok()["__schema"]["queryType"]["name"], "Query");
     let res = app.gql(None, "{ viewr { id } }", json!({})).await;
     assert!(
         res.body.to_string().contains("Did you mean"),
@@ -393,7 +393,7 @@ e2e!(introspection_and_suggestions_can_be_switched_off, |app| {
     let res = locked
         .gql(
             None,
-            "query { ...F } fragment F on QueryRoot { __type(name: \"User\") { name } }",
+            "query { ...F } fragment F on Query { __type(name: \"User\") { name } }",
             json!({}),
         )
         .await;

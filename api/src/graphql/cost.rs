@@ -1,0 +1,17 @@
+//! What fields cost in the complexity limit (`FIREBREAK_GRAPHQL_MAX_COMPLEXITY`, 20,000 by
+//! default). A plain field costs 1; a field that runs SQL costs [`STATEMENT`] per statement
+//! it may run, so a root field repeated through aliases is as expensive to ask as it is to
+//! answer; a list costs its bound (`first`, or its documented cap) times its items.
+
+/// One SQL statement, in field units.
+pub const STATEMENT: usize = 50;
+
+/// A read served from a shared cache (the status page): at most one load per period.
+pub const CACHED_READ: usize = 100;
+
+/// `incidentMetrics`: four statements over up to five years of incidents, postmortems and
+/// action items, then the computation: at most ten per request under the default limit.
+pub const METRICS: usize = 2_000;
+
+/// The page size a connection is counted with when `first` is not given.
+pub const DEFAULT_PAGE: usize = crate::services::pagination::DEFAULT_PAGE_SIZE;

@@ -1,0 +1,154 @@
+//! Reading incidents: one by id, keyset pages with filters, and their relations in batches.
+
+use crate::db::Db;
+use crate::services::pagination::{Page, PageRequest};
+use crate::services::{Ctx, ServiceError, ServiceResult, parse_id};
+use chrono::{DateTime, Utc};
+use entity::{
+    IncidentStatus, Role, Severity, incident, incident_event, incident_role, incident_update,
+};
+use scheduler::domain::reason::Reason;
+use scheduler::domain::{instant, text};
+use sea_orm::sea_query::{Expr, LikeExpr};
+use sea_orm::{
+    ColumnTrait, Condition, EntityTrait, ExprTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+use uuid::Uuid;
+
+use super::*;
+
+// ---------------------------------------------------------------------------------------
+// Reads
+
+pub async fn get(ctx: Ctx<'_>, id: &str) -> ServiceResult<incident::Model> {
+    let user = ctx.principal.require(Role::Viewer)?;
+    find_visible(ctx.db.conn(), user, parse_id(id, "incident")?).await
+}
+
+#[derive(Debug, Default)]
+pub struct IncidentFilter {
+    pub statuses: Vec<IncidentStatus>,
+    pub severities: Vec<Severity>,
+    pub team_id: Option<String>,
+    pub service_id: Option<String>,
+    /// Declared at or after.
+    pub declared_from: Option<DateTime<Utc>>,
+    /// Declared before.
+    pub declared_to: Option<DateTime<Utc>>,
+    /// Case-insensitive text in the title.
+    pub text: Option<String>,
+}
+
+/// The keyset key of an incident in lists: (declaredAt, id).
+pub fn incident_cursor(i: &incident::Model) -> String {
+    format!("{}|{}", i.declared_at.to_rfc3339(), i.id)
+}
+
+fn parse_cursor(raw: &str) -> ServiceResult<(DateTime<Utc>, Uuid)> {
+    let bad = || {
+        ServiceError::invalid(
+            Reason::InvalidCursor,
+            "`after` is not a cursor from this API",
+        )
+    };
+    let (at, id) = raw.split_once('|').ok_or_else(bad)?;
+    let at = DateTime::parse_from_rfc3339(at)
+        .map_err(|_| bad())?
+        .with_timezone(&Utc);
+    let id = Uuid::parse_str(id).map_err(|_| bad())?;
+    Ok((at, id))
+}
+
+/// Newest declared first, ties broken by id; only what the caller may see.
+pub async fn list(
+    ctx: Ctx<'_>,
+    filter: &IncidentFilter,
+    page: &PageRequest,
+) -> ServiceResult<Page<incident::Model>> {
+    let user = ctx.principal.require(Role::Viewer)?;
+    let declared_from = instant::check_opt("declaredFrom", filter.declared_from)?;
+    let declared_to = instant::check_opt("declaredTo", filter.declared_to)?;
+    let search = filter
+        .text
+        .as_deref()
+        .map(text::search)
+        .transpose()?
+        .flatten();
+    let mut query = incident::Entity::find()
+        .filter(visible_to(user))
+        .order_by_desc(incident::COLUMN.declared_at)
+        .order_by_desc(incident::COLUMN.id)
+        .limit(page.fetch_limit());
+    if let Some(after) = &page.after {
+        let (at, id) = parse_cursor(after)?;
+        query = query.filter(
+            Condition::any()
+                .add(incident::Column::DeclaredAt.lt(at))
+                .add(
+                    Condition::all()
+                        .add(incident::Column::DeclaredAt.eq(at))
+                        .add(incident::Column::Id.lt(id)),
+                ),
+        );
+    }
+    if !filter.statuses.is_empty() {
+        query = query.filter(incident::Column::Status.is_in(filter.statuses.iter().copied()));
+    }
+    if !filter.severities.is_empty() {
+        query = query.filter(incident::Column::Severity.is_in(filter.severities.iter().copied()));
+    }
+    if let Some(team) = &filter.team_id {
+        query = query.filter(incident::COLUMN.team_id.eq(parse_id(team, "team")?));
+    }
+    if let Some(svc) = &filter.service_id {
+        query = query.filter(incident::COLUMN.service_id.eq(parse_id(svc, "service")?));
+    }
+    if let Some(from) = declared_from {
+        query = query.filter(incident::Column::DeclaredAt.gte(from));
+    }
+    if let Some(to) = declared_to {
+        query = query.filter(incident::Column::DeclaredAt.lt(to));
+    }
+    if let Some(folded) = search {
+        // Folded in Rust on write and here, so both databases match alike.
+        let escaped = folded
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        query = query.filter(
+            Expr::col(incident::Column::TitleFolded)
+                .like(LikeExpr::new(format!("%{escaped}%")).escape('\\')),
+        );
+    }
+    let rows = query.all(ctx.db.conn()).await?;
+    Ok(Page::from_overfetch(rows, page))
+}
+
+/// Role assignments of the given incidents, for batch loading.
+pub async fn roles_of(db: &Db, ids: &[Uuid]) -> ServiceResult<Vec<incident_role::Model>> {
+    Ok(incident_role::Entity::find()
+        .filter(incident_role::Column::IncidentId.is_in(ids.iter().copied()))
+        .order_by_asc(incident_role::COLUMN.assigned_at)
+        .all(db.conn())
+        .await?)
+}
+
+/// Timelines of the given incidents, oldest entry first.
+pub async fn events_of(db: &Db, ids: &[Uuid]) -> ServiceResult<Vec<incident_event::Model>> {
+    Ok(incident_event::Entity::find()
+        .filter(incident_event::Column::IncidentId.is_in(ids.iter().copied()))
+        .order_by_asc(incident_event::COLUMN.at)
+        .order_by_asc(incident_event::COLUMN.id)
+        .all(db.conn())
+        .await?)
+}
+
+/// Status updates of the given incidents, oldest first.
+pub async fn updates_of(db: &Db, ids: &[Uuid]) -> ServiceResult<Vec<incident_update::Model>> {
+    Ok(incident_update::Entity::find()
+        .filter(incident_update::Column::IncidentId.is_in(ids.iter().copied()))
+        .order_by_asc(incident_update::COLUMN.at)
+        .order_by_asc(incident_update::COLUMN.id)
+        .all(db.conn())
+        .await?)
+}

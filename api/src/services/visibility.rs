@@ -1,0 +1,118 @@
+//! Who may see which incident: the one rule, in one SQL encoding, used by every list,
+//! count and single-object check (incidents, postmortems, action items, metrics).
+
+use crate::auth::CurrentUser;
+use crate::services::{ServiceError, ServiceResult};
+use entity::{Role, incident, incident_participant, incident_role, postmortem};
+use sea_orm::sea_query::{Expr, Query, SelectStatement};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter, QuerySelect,
+};
+use uuid::Uuid;
+
+/// Whether a user may see an incident, as a SQL condition: everything unrestricted;
+/// restricted incidents only for their role holders, the declarer, participants (people
+/// added, owners of their action items), managers and admins. Lists, counts and the
+/// single-object look-ups below all use this one encoding.
+pub(crate) fn visible_to(user: &CurrentUser) -> Condition {
+    if user.role >= Role::Manager {
+        return Condition::all();
+    }
+    Condition::any()
+        .add(incident::Column::Restricted.eq(false))
+        .add(incident::Column::DeclaredBy.eq(user.id))
+        .add(
+            incident::Column::Id.in_subquery(
+                Query::select()
+                    .column(incident_role::Column::IncidentId)
+                    .from(incident_role::Entity)
+                    .and_where(Expr::col(incident_role::Column::UserId).eq(user.id))
+                    .to_owned(),
+            ),
+        )
+        .add(
+            incident::Column::Id.in_subquery(
+                Query::select()
+                    .column(incident_participant::Column::IncidentId)
+                    .from(incident_participant::Entity)
+                    .and_where(Expr::col(incident_participant::Column::UserId).eq(user.id))
+                    .to_owned(),
+            ),
+        )
+}
+
+/// The incident, if `user` may see it; otherwise NOT_FOUND (a restricted incident's
+/// existence is not revealed). One statement.
+pub(crate) async fn find_visible(
+    conn: &impl ConnectionTrait,
+    user: &CurrentUser,
+    id: Uuid,
+) -> ServiceResult<incident::Model> {
+    incident::Entity::find_by_id(id)
+        .filter(visible_to(user))
+        .one(conn)
+        .await?
+        .ok_or(ServiceError::NotFound("incident"))
+}
+
+/// Like [`find_visible`], reading the row under a lock for the rest of the transaction
+/// (`FOR UPDATE` on PostgreSQL; on SQLite `BEGIN IMMEDIATE` already serialises writers),
+/// so of two concurrent changes the second sees the first's result and its rule check
+/// refuses it instead of both passing and both writing.
+pub(crate) async fn find_visible_locked(
+    conn: &impl ConnectionTrait,
+    user: &CurrentUser,
+    id: Uuid,
+) -> ServiceResult<incident::Model> {
+    incident::Entity::find_by_id(id)
+        .filter(visible_to(user))
+        .lock_exclusive()
+        .one(conn)
+        .await?
+        .ok_or(ServiceError::NotFound("incident"))
+}
+
+/// The channels of those of `ids` that `user` may see: what texts naming another
+/// incident are rendered with. One statement.
+pub async fn visible_channels(
+    conn: &impl ConnectionTrait,
+    user: &CurrentUser,
+    ids: &[Uuid],
+) -> ServiceResult<std::collections::HashMap<Uuid, String>> {
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    Ok(incident::Entity::find()
+        .select_only()
+        .column(incident::Column::Id)
+        .column(incident::Column::Channel)
+        .filter(incident::Column::Id.is_in(ids.iter().copied()))
+        .filter(visible_to(user))
+        .into_tuple::<(Uuid, String)>()
+        .all(conn)
+        .await?
+        .into_iter()
+        .collect())
+}
+
+/// The ids of postmortems whose incident matches `incidents`, as a subquery.
+pub(crate) fn postmortems_of_incidents_where(incidents: Condition) -> SelectStatement {
+    Query::select()
+        .column(postmortem::Column::Id)
+        .from(postmortem::Entity)
+        .and_where(
+            Expr::col(postmortem::Column::IncidentId).in_subquery(
+                Query::select()
+                    .column(incident::Column::Id)
+                    .from(incident::Entity)
+                    .cond_where(incidents)
+                    .to_owned(),
+            ),
+        )
+        .to_owned()
+}
+
+/// Postmortems visible to `user` (for lists), as a subquery of their ids.
+pub(crate) fn visible_postmortems(user: &CurrentUser) -> SelectStatement {
+    postmortems_of_incidents_where(visible_to(user))
+}
