@@ -4,10 +4,12 @@
 
 use crate::auth::Principal;
 use crate::db::{Db, statements};
-use crate::services::{catalog, incidents, teams, users};
+use crate::services::pagination::Page;
+use crate::services::{catalog, incidents, teams, users, visibility};
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 use entity::{
-    incident_event, incident_role, incident_update, service, team, team_manager, team_member, user,
+    incident, incident_event, incident_role, incident_update, postmortem, service, team,
+    team_manager, team_member, user,
 };
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -34,7 +36,10 @@ pub struct Loaders {
     pub policies: CachedLoader<Policies>,
     pub postmortems: CachedLoader<PostmortemOfIncident>,
     pub action_items: CachedLoader<ActionItemsOfPostmortem>,
-    pub visible_channels: CachedLoader<VisibleChannels>,
+    pub visible_incidents: CachedLoader<VisibleIncidents>,
+    pub postmortems_by_id: CachedLoader<ById<postmortem::Model>>,
+    pub timeline_pages: CachedLoader<TimelinePages>,
+    pub update_pages: CachedLoader<UpdatePages>,
 }
 
 impl Loaders {
@@ -66,13 +71,16 @@ impl Loaders {
             policies: dl(Policies(db.clone()), &counter),
             postmortems: dl(PostmortemOfIncident(db.clone()), &counter),
             action_items: dl(ActionItemsOfPostmortem(db.clone()), &counter),
-            visible_channels: dl(
-                VisibleChannels {
+            visible_incidents: dl(
+                VisibleIncidents {
                     db: db.clone(),
                     principal: principal.clone(),
                 },
                 &counter,
             ),
+            timeline_pages: dl(TimelinePages(db.clone()), &counter),
+            postmortems_by_id: dl(ById::new(db), &counter),
+            update_pages: dl(UpdatePages(db.clone()), &counter),
         }
     }
 }
@@ -94,7 +102,10 @@ impl Loaders {
         self.policies.clear::<entity::Severity>();
         self.postmortems.clear::<Uuid>();
         self.action_items.clear::<Uuid>();
-        self.visible_channels.clear::<Uuid>();
+        self.visible_incidents.clear::<Uuid>();
+        self.postmortems_by_id.clear::<Uuid>();
+        self.timeline_pages.clear::<PageKey>();
+        self.update_pages.clear::<PageKey>();
     }
 }
 
@@ -136,6 +147,15 @@ impl Loader<Uuid> for ById<service::Model> {
     type Error = async_graphql::Error;
     async fn load(&self, keys: &[Uuid]) -> LoadResult<Self::Value> {
         let rows = catalog::by_ids(&self.db, keys).await?;
+        Ok(rows.into_iter().map(|r| (r.id, r)).collect())
+    }
+}
+
+impl Loader<Uuid> for ById<postmortem::Model> {
+    type Value = postmortem::Model;
+    type Error = async_graphql::Error;
+    async fn load(&self, keys: &[Uuid]) -> LoadResult<Self::Value> {
+        let rows = crate::services::postmortems::by_ids(&self.db, keys).await?;
         Ok(rows.into_iter().map(|r| (r.id, r)).collect())
     }
 }
@@ -292,22 +312,84 @@ impl Loader<Uuid> for ActionItemsOfPostmortem {
     }
 }
 
-/// The channel of each referenced incident the caller may see (None otherwise): what
-/// timeline texts and summaries that name another incident are rendered with.
-pub struct VisibleChannels {
+/// Other incidents a page refers to (a duplicate's original, a recurrence's earlier
+/// incident, timeline entries about them), if the caller may see them (None otherwise).
+pub struct VisibleIncidents {
     db: Db,
     principal: Principal,
 }
-impl Loader<Uuid> for VisibleChannels {
-    type Value = Option<String>;
+impl Loader<Uuid> for VisibleIncidents {
+    type Value = Option<incident::Model>;
     type Error = async_graphql::Error;
     async fn load(&self, keys: &[Uuid]) -> LoadResult<Self::Value> {
         let found = match self.principal.user() {
-            Ok(user) => {
-                crate::services::visibility::visible_channels(self.db.conn(), user, keys).await?
-            }
-            Err(_) => HashMap::new(),
+            Ok(user) => visibility::visible_by_ids(self.db.conn(), user, keys).await?,
+            Err(_) => vec![],
         };
-        Ok(with_none(keys, found))
+        Ok(with_none(keys, found.into_iter().map(|i| (i.id, i))))
+    }
+}
+
+/// The first page of an incident's timeline or updates, as asked: `first` entries from one
+/// end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct PageKey {
+    pub incident: Uuid,
+    pub first: usize,
+    pub order: incidents::Order,
+}
+
+/// Groups keys by page shape: one windowed statement per shape.
+fn shapes(keys: &[PageKey]) -> HashMap<(usize, incidents::Order), Vec<Uuid>> {
+    let mut by: HashMap<(usize, incidents::Order), Vec<Uuid>> = HashMap::new();
+    for k in keys {
+        by.entry((k.first, k.order)).or_default().push(k.incident);
+    }
+    by
+}
+
+pub struct TimelinePages(Db);
+impl Loader<PageKey> for TimelinePages {
+    type Value = Page<incident_event::Model>;
+    type Error = async_graphql::Error;
+    async fn load(&self, keys: &[PageKey]) -> Result<HashMap<PageKey, Self::Value>, Self::Error> {
+        let mut out = HashMap::new();
+        for ((first, order), ids) in shapes(keys) {
+            let pages = incidents::first_timeline_pages(self.0.conn(), &ids, first, order).await?;
+            out.extend(pages.into_iter().map(|(incident, p)| {
+                (
+                    PageKey {
+                        incident,
+                        first,
+                        order,
+                    },
+                    p,
+                )
+            }));
+        }
+        Ok(out)
+    }
+}
+
+pub struct UpdatePages(Db);
+impl Loader<PageKey> for UpdatePages {
+    type Value = Page<incident_update::Model>;
+    type Error = async_graphql::Error;
+    async fn load(&self, keys: &[PageKey]) -> Result<HashMap<PageKey, Self::Value>, Self::Error> {
+        let mut out = HashMap::new();
+        for ((first, order), ids) in shapes(keys) {
+            let pages = incidents::first_update_pages(self.0.conn(), &ids, first, order).await?;
+            out.extend(pages.into_iter().map(|(incident, p)| {
+                (
+                    PageKey {
+                        incident,
+                        first,
+                        order,
+                    },
+                    p,
+                )
+            }));
+        }
+        Ok(out)
     }
 }

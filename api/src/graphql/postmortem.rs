@@ -1,13 +1,13 @@
 //! Postmortems and action items over GraphQL.
 
 use super::connection::{ListConnection, from_page};
-use super::context::{request, service_ctx};
+use super::context::{data, request, service_ctx};
 use super::incident::Incident;
 use super::input::change;
-use super::loaders::Loaders;
+use super::loaders::{Loaders, with_none};
 use super::user::User;
+use crate::services::ServiceError;
 use crate::services::action_items::{self, Changes, Filter, NewItem};
-use crate::services::incidents;
 use crate::services::pagination::PageRequest;
 use crate::services::postmortems::{self, Fields};
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject};
@@ -71,9 +71,14 @@ impl Postmortem {
     async fn incident_row(&self, ctx: &Context<'_>) -> Result<&entity::incident::Model> {
         self.incident
             .get_or_try_init(|| async {
-                incidents::get(service_ctx(ctx), &self.row.incident_id.to_string())
-                    .await
-                    .map_err(async_graphql::Error::from)
+                // Through the request's loader: a list of postmortems (or of action items)
+                // reads their incidents in one statement.
+                loaders(ctx)
+                    .visible_incidents
+                    .load_one(self.row.incident_id)
+                    .await?
+                    .flatten()
+                    .ok_or_else(|| ServiceError::NotFound("incident").into())
             })
             .await
     }
@@ -297,10 +302,63 @@ impl ActionItem {
         !self.0.status.is_closed() && request(ctx).now > self.0.due_at
     }
     async fn postmortem(&self, ctx: &Context<'_>) -> Result<Postmortem> {
-        Ok(Postmortem::new(
-            postmortems::get(service_ctx(ctx), &self.0.postmortem_id.to_string()).await?,
-        ))
+        let pm = loaders(ctx)
+            .postmortems_by_id
+            .load_one(self.0.postmortem_id)
+            .await?
+            .ok_or(ServiceError::NotFound("postmortem"))?;
+        Ok(Postmortem::new(pm))
     }
+}
+
+/// Loads what a page of action items is asked for (owners, postmortems and their
+/// incidents), one statement each, and primes the request's loaders with it.
+async fn prefetch_items(ctx: &Context<'_>, rows: &[action_item::Model]) -> Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let la = ctx.look_ahead();
+    let nodes = [la.field("edges").field("node"), la.field("nodes")];
+    let wants = |name: &str| nodes.iter().any(|n| n.field(name).exists());
+    let db = &data(ctx).db;
+    let l = loaders(ctx);
+    let owners: Vec<uuid::Uuid> = rows.iter().map(|a| a.owner_id).collect();
+    let pm_ids: Vec<uuid::Uuid> = rows.iter().map(|a| a.postmortem_id).collect();
+    let (users, pms) = tokio::try_join!(
+        async {
+            if wants("owner") {
+                crate::services::users::by_ids(db, &owners).await
+            } else {
+                Ok(vec![])
+            }
+        },
+        async {
+            if wants("postmortem") {
+                postmortems::by_ids(db, &pm_ids).await
+            } else {
+                Ok(vec![])
+            }
+        },
+    )?;
+    if !pms.is_empty() {
+        let incident_ids: Vec<uuid::Uuid> = pms.iter().map(|p| p.incident_id).collect();
+        let user = request(ctx).principal.user()?;
+        let incidents =
+            crate::services::visibility::visible_by_ids(db.conn(), user, &incident_ids).await?;
+        l.visible_incidents
+            .feed_many(with_none(
+                &incident_ids,
+                incidents.into_iter().map(|i| (i.id, i)),
+            ))
+            .await;
+    }
+    l.users
+        .feed_many(users.into_iter().map(|u| (u.id, u)))
+        .await;
+    l.postmortems_by_id
+        .feed_many(pms.into_iter().map(|p| (p.id, p)))
+        .await;
+    Ok(())
 }
 
 #[derive(InputObject, Default)]
@@ -350,6 +408,7 @@ impl PostmortemQuery {
             postmortem_id: f.postmortem_id.map(|i| i.0),
         };
         let result = action_items::list(service_ctx(ctx), &filter, &page).await?;
+        prefetch_items(ctx, &result.items).await?;
         Ok(from_page(
             result,
             page.after.is_some(),
@@ -376,6 +435,7 @@ impl PostmortemQuery {
             ..Default::default()
         };
         let result = action_items::list(s, &filter, &page).await?;
+        prefetch_items(ctx, &result.items).await?;
         Ok(from_page(
             result,
             page.after.is_some(),

@@ -279,7 +279,7 @@ async fn execute_one(
 
     // Parse once here (async-graphql keeps the parsed document) to tell a parse failure
     // (400) from later request errors (422) and to find the operation.
-    let (kind, op_name, only_schema) = {
+    let (kind, op_name, only_schema, (doc, selection)) = {
         let doc = match request.parsed_query() {
             Ok(doc) => doc,
             Err(e) => {
@@ -331,7 +331,14 @@ async fn execute_one(
         }
         let only_schema = op.node.ty == OperationType::Query
             && introspection_only(doc, &op.node.selection_set.node);
-        (op.node.ty, name.or(req.operation_name.clone()), only_schema)
+        // Kept to put the response's fields back in the order asked (see `field_order`).
+        let selection = (doc.clone(), op.node.selection_set.node.clone());
+        (
+            op.node.ty,
+            name.or(req.operation_name.clone()),
+            only_schema,
+            selection,
+        )
     };
     if is_get && kind == OperationType::Mutation {
         return Err(http_reject(mutation_over_get()));
@@ -382,11 +389,10 @@ async fn execute_one(
         .iter()
         .map(|e| error_to_json(e, BAD_USER_INPUT))
         .collect();
+    let mut data = response.data;
+    super::field_order::reorder(&mut data, &doc, &selection);
     let mut body = Map::new();
-    body.insert(
-        "data".into(),
-        response.data.into_json().unwrap_or(Value::Null),
-    );
+    body.insert("data".into(), data.into_json().unwrap_or(Value::Null));
     let status = if errors.is_empty() {
         StatusCode::OK
     } else if codes(&errors).any(|c| c == UNAVAILABLE) {

@@ -45,6 +45,15 @@ pub struct Page<T> {
     pub has_next: bool,
 }
 
+impl<T> Default for Page<T> {
+    fn default() -> Self {
+        Self {
+            items: Vec::new(),
+            has_next: false,
+        }
+    }
+}
+
 impl<T> Page<T> {
     /// Trims the extra row fetched by [`PageRequest::fetch_limit`].
     pub fn from_overfetch(mut items: Vec<T>, request: &PageRequest) -> Self {

@@ -147,6 +147,14 @@ pub async fn of_incidents(db: &Db, ids: &[Uuid]) -> ServiceResult<Vec<postmortem
         .await?)
 }
 
+/// Postmortems by id, for batch loading (reached from objects the caller could see).
+pub async fn by_ids(db: &Db, ids: &[Uuid]) -> ServiceResult<Vec<postmortem::Model>> {
+    Ok(postmortem::Entity::find()
+        .filter(postmortem::Column::Id.is_in(ids.iter().copied()))
+        .all(db.conn())
+        .await?)
+}
+
 /// Moves the version on, refusing a stale `expected` (race-free: one conditional UPDATE).
 async fn bump(
     txn: &DatabaseTransaction,

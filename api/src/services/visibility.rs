@@ -72,6 +72,22 @@ pub(crate) async fn find_visible_locked(
         .ok_or(ServiceError::NotFound("incident"))
 }
 
+/// Those of `ids` that `user` may see. One statement.
+pub async fn visible_by_ids(
+    conn: &impl ConnectionTrait,
+    user: &CurrentUser,
+    ids: &[Uuid],
+) -> ServiceResult<Vec<incident::Model>> {
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    Ok(incident::Entity::find()
+        .filter(incident::Column::Id.is_in(ids.iter().copied()))
+        .filter(visible_to(user))
+        .all(conn)
+        .await?)
+}
+
 /// The channels of those of `ids` that `user` may see: what texts naming another
 /// incident are rendered with. One statement.
 pub async fn visible_channels(

@@ -436,7 +436,7 @@ e2e!(
             .clone();
         let q = "mutation($id: ID!, $bob: ID!, $cat: ID!) {
         a: assignRole(input: { incidentId: $id, role: SCRIBE, userId: $bob }) { incident { roles { role } } }
-        b: assignRole(input: { incidentId: $id, role: COMMS_LEAD, userId: $cat }) { incident { roles { role } timeline { kind } } }
+        b: assignRole(input: { incidentId: $id, role: COMMS_LEAD, userId: $cat }) { incident { roles { role } timeline(first: 100) { nodes { kind } } } }
     }";
         let res = app
             .gql(
@@ -459,7 +459,10 @@ e2e!(
         assert_eq!(roles("a"), ["COMMANDER", "SCRIBE"]);
         assert_eq!(roles("b"), ["COMMANDER", "COMMS_LEAD", "SCRIBE"]);
         assert_eq!(
-            data["b"]["incident"]["timeline"].as_array().unwrap().len(),
+            data["b"]["incident"]["timeline"]["nodes"]
+                .as_array()
+                .unwrap()
+                .len(),
             3,
             "declared + two role changes"
         );

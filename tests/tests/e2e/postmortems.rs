@@ -157,12 +157,12 @@ e2e!(the_whole_postmortem_flow, |app| {
     let log = app
         .gql(
             Some(&ada),
-            "query($id: ID!) { incident(id: $id) { timeline { message } } }",
+            "query($id: ID!) { incident(id: $id) { timeline(first: 100) { nodes { message } } } }",
             json!({ "id": id }),
         )
         .await;
     assert!(
-        log.ok()["incident"]["timeline"][0]["message"]
+        log.ok()["incident"]["timeline"]["nodes"][0]["message"]
             .as_str()
             .unwrap()
             .starts_with("Declared SEV2: Checkout disk full")

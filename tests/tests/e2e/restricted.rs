@@ -8,7 +8,7 @@ use firebreak_tests::{TestApp, e2e};
 
 const EVERYTHING: &str = "query($id: ID!) { incident(id: $id) {
     resolutionSummary duplicateOf { id } recurrenceOf { id }
-    timeline { kind message before after }
+    timeline(first: 100) { nodes { kind message before after } }
     messages { internalInitial internalUpdate internalResolution customerInitial customerResolution }
     postmortem { timeline { text } markdown }
 } }";
@@ -111,7 +111,7 @@ e2e!(links_to_a_restricted_incident_reveal_nothing, |app| {
         let list = app
             .gql(
                 Some(token),
-                "{ incidents(first: 50) { nodes { id channel resolutionSummary timeline { message after } } } }",
+                "{ incidents(first: 50) { nodes { id channel resolutionSummary timeline(first: 100) { nodes { message after } } } } }",
                 json!({}),
             )
             .await;
@@ -133,7 +133,7 @@ e2e!(links_to_a_restricted_incident_reveal_nothing, |app| {
         format!("Duplicate of {secret_channel}")
     );
     assert_eq!(i["duplicateOf"]["id"], secret_id);
-    let entry = i["timeline"]
+    let entry = i["timeline"]["nodes"]
         .as_array()
         .unwrap()
         .iter()
@@ -182,8 +182,7 @@ e2e!(
             .unwrap()
             .to_owned();
         resolve(&app, &mia, &id).await;
-        let q =
-            "query($id: ID!) { incident(id: $id) { postmortem { id } timeline { kind after } } }";
+        let q = "query($id: ID!) { incident(id: $id) { postmortem { id } timeline(first: 100) { nodes { kind after } } } }";
         app.gql(Some(&olga), q, json!({ "id": id }))
             .await
             .expect_code("NOT_FOUND");
@@ -195,7 +194,10 @@ e2e!(
         .ok();
         // The owner now sees the incident and the item; the timeline says why.
         let res = app.gql(Some(&olga), q, json!({ "id": id })).await;
-        let timeline = res.ok()["incident"]["timeline"].as_array().unwrap().clone();
+        let timeline = res.ok()["incident"]["timeline"]["nodes"]
+            .as_array()
+            .unwrap()
+            .clone();
         assert!(
             timeline
                 .iter()

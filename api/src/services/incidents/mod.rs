@@ -18,12 +18,14 @@ use uuid::Uuid;
 mod declaration;
 mod edits;
 mod lifecycle;
+mod pages;
 mod queries;
 
 use crate::services::visibility::{find_visible, find_visible_locked, visible_to};
 pub use declaration::*;
 pub use edits::*;
 pub use lifecycle::*;
+pub use pages::*;
 pub use queries::*;
 
 const TITLE_MAX: usize = 200;

@@ -1,0 +1,457 @@
+//! Incidents over GraphQL: the `Incident` object and its relations (this file), the
+//! list's look-ahead prefetch (`prefetch`), the queries and the mutations. Lists prefetch
+//! the relations the query asks for and prime the request's DataLoaders, so a page costs a
+//! constant number of statements; single objects use the loaders directly.
+
+use crate::graphql::connection::{ListConnection, from_page};
+use crate::graphql::context::{data, request, service_ctx};
+use crate::graphql::input::change;
+use crate::graphql::loaders::{Loaders, PageKey, group, with_empty, with_none};
+use crate::graphql::service::Service;
+use crate::graphql::severity::SeverityPolicyObject;
+use crate::graphql::team::Team;
+use crate::graphql::user::User;
+use crate::services::incidents::{self, Changes, Declare, IncidentFilter};
+use crate::services::pagination::PageRequest;
+use crate::services::{catalog, teams, users};
+use async_graphql::{
+    Context, Enum, ID, InputObject, Json, MaybeUndefined, Object, Result, SimpleObject,
+};
+use chrono::{DateTime, Utc};
+use entity::{
+    IncidentRole, IncidentStatus, Severity, TimelineKind, incident, incident_event, incident_role,
+    incident_update,
+};
+use scheduler::domain::{deadlines, references, templates};
+use std::collections::HashSet;
+use uuid::Uuid;
+
+mod mutations;
+mod prefetch;
+mod queries;
+
+pub use mutations::*;
+pub use queries::*;
+
+pub struct Incident(pub incident::Model);
+
+fn loaders<'a>(ctx: &Context<'a>) -> &'a Loaders {
+    ctx.data_unchecked::<Loaders>()
+}
+
+async fn user_of(ctx: &Context<'_>, id: Uuid) -> Result<Option<User>> {
+    Ok(loaders(ctx).users.load_one(id).await?.map(User))
+}
+
+/// One role and who holds it.
+pub struct RoleAssignment(incident_role::Model);
+
+#[Object]
+impl RoleAssignment {
+    async fn role(&self) -> IncidentRole {
+        self.0.role
+    }
+    async fn user(&self, ctx: &Context<'_>) -> Result<Option<User>> {
+        user_of(ctx, self.0.user_id).await
+    }
+    async fn assigned_at(&self) -> DateTime<Utc> {
+        self.0.assigned_at
+    }
+}
+
+/// One entry of the timeline / decision log.
+pub struct TimelineEvent(incident_event::Model);
+
+#[Object]
+impl TimelineEvent {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn at(&self) -> DateTime<Utc> {
+        self.0.at
+    }
+    async fn kind(&self) -> TimelineKind {
+        self.0.kind
+    }
+    /// What happened. An entry about another incident (a duplicate's original, a
+    /// recurrence's earlier incident) names it only for readers who may see it.
+    async fn message(&self, ctx: &Context<'_>) -> Result<String> {
+        let other = referenced_channel(ctx, self.0.ref_incident_id).await?;
+        Ok(references::timeline_text(
+            self.0.kind,
+            &self.0.message,
+            other.as_deref(),
+        ))
+    }
+    async fn author(&self, ctx: &Context<'_>) -> Result<Option<User>> {
+        match self.0.author_id {
+            Some(id) => user_of(ctx, id).await,
+            None => Ok(None),
+        }
+    }
+    /// The changed values before the change, where it applies.
+    async fn before(&self) -> Option<Json<serde_json::Value>> {
+        self.0.before.clone().map(Json)
+    }
+    /// The values after the change. A referenced incident's id is included only for
+    /// readers who may see it.
+    async fn after(&self, ctx: &Context<'_>) -> Result<Option<Json<serde_json::Value>>> {
+        let mut after = self.0.after.clone();
+        if let (Some(other), Some(key)) =
+            (self.0.ref_incident_id, references::after_key(self.0.kind))
+            && referenced_channel(ctx, Some(other)).await?.is_some()
+        {
+            let map = after.get_or_insert_with(|| serde_json::json!({}));
+            if let Some(obj) = map.as_object_mut() {
+                obj.insert(key.into(), serde_json::Value::String(other.to_string()));
+            }
+        }
+        Ok(after.map(Json))
+    }
+}
+
+/// The channel of a referenced incident, if the caller may see it.
+async fn referenced_channel(ctx: &Context<'_>, id: Option<Uuid>) -> Result<Option<String>> {
+    match id {
+        Some(id) => Ok(loaders(ctx)
+            .visible_incidents
+            .load_one(id)
+            .await?
+            .flatten()
+            .map(|i| i.channel)),
+        None => Ok(None),
+    }
+}
+
+/// What fixed it; for a duplicate, the original it duplicates (named only for readers
+/// who may see it).
+async fn resolution_summary(ctx: &Context<'_>, i: &incident::Model) -> Result<Option<String>> {
+    match (&i.resolution_summary, i.duplicate_of) {
+        (Some(s), _) => Ok(Some(s.clone())),
+        (None, Some(other)) => {
+            let ch = referenced_channel(ctx, Some(other)).await?;
+            Ok(Some(references::duplicate_summary(ch.as_deref())))
+        }
+        (None, None) => Ok(None),
+    }
+}
+
+/// A status update, internal or public.
+pub struct StatusUpdate(incident_update::Model);
+
+#[Object]
+impl StatusUpdate {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn at(&self) -> DateTime<Utc> {
+        self.0.at
+    }
+    async fn status(&self) -> IncidentStatus {
+        self.0.status
+    }
+    async fn message(&self) -> &str {
+        &self.0.message
+    }
+    /// Public updates appear on the status page.
+    async fn public(&self) -> bool {
+        self.0.public
+    }
+    async fn author(&self, ctx: &Context<'_>) -> Result<Option<User>> {
+        user_of(ctx, self.0.author_id).await
+    }
+}
+
+/// Messages rendered from the incident's data with the standard templates.
+#[derive(SimpleObject)]
+pub struct IncidentMessages {
+    /// What, impact, status, Incident Commander, channel, start.
+    pub internal_initial: String,
+    /// Status, actions taken, next steps, next update.
+    pub internal_update: String,
+    /// Duration, what fixed it, postmortem date; once resolved.
+    pub internal_resolution: Option<String>,
+    /// For customer-facing incidents: "We're investigating an issue affecting …".
+    pub customer_initial: Option<String>,
+    /// For customer-facing incidents, once resolved: what, how long, apology.
+    pub customer_resolution: Option<String>,
+}
+
+impl Incident {
+    async fn roles_rows(&self, ctx: &Context<'_>) -> Result<Vec<incident_role::Model>> {
+        Ok(loaders(ctx)
+            .incident_roles
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default())
+    }
+}
+
+#[Object]
+impl Incident {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+    /// The title shown on the status page.
+    async fn public_title(&self) -> Option<&str> {
+        self.0.public_title.as_deref()
+    }
+    async fn description(&self) -> Option<&str> {
+        self.0.description.as_deref()
+    }
+    async fn severity(&self) -> Severity {
+        self.0.severity
+    }
+    /// The worst severity this incident ever had.
+    async fn highest_severity(&self) -> Severity {
+        self.0.highest_severity
+    }
+    async fn status(&self) -> IncidentStatus {
+        self.0.status
+    }
+    /// The generated chat channel, e.g. `#inc-2025-10-13-payment-failure`.
+    async fn channel(&self) -> &str {
+        &self.0.channel
+    }
+    async fn customer_impact(&self) -> bool {
+        self.0.customer_impact
+    }
+    /// Visible only to role holders, the declarer, participants, managers and admins.
+    async fn restricted(&self) -> bool {
+        self.0.restricted
+    }
+    /// Closed as a false alarm (counted apart in metrics).
+    async fn false_alarm(&self) -> bool {
+        self.0.false_alarm
+    }
+    async fn resolution_summary(&self, ctx: &Context<'_>) -> Result<Option<String>> {
+        resolution_summary(ctx, &self.0).await
+    }
+    async fn service(&self, ctx: &Context<'_>) -> Result<Option<Service>> {
+        match self.0.service_id {
+            Some(id) => Ok(loaders(ctx).services.load_one(id).await?.map(Service)),
+            None => Ok(None),
+        }
+    }
+    async fn team(&self, ctx: &Context<'_>) -> Result<Option<Team>> {
+        match self.0.team_id {
+            Some(id) => Ok(loaders(ctx).teams.load_one(id).await?.map(Team)),
+            None => Ok(None),
+        }
+    }
+    async fn declared_by(&self, ctx: &Context<'_>) -> Result<Option<User>> {
+        user_of(ctx, self.0.declared_by).await
+    }
+    /// When impact began.
+    async fn started_at(&self) -> DateTime<Utc> {
+        self.0.started_at
+    }
+    /// When an alert fired or a customer reported it.
+    async fn detected_at(&self) -> DateTime<Utc> {
+        self.0.detected_at
+    }
+    async fn declared_at(&self) -> DateTime<Utc> {
+        self.0.declared_at
+    }
+    async fn acknowledged_at(&self) -> Option<DateTime<Utc>> {
+        self.0.acknowledged_at
+    }
+    async fn mitigated_at(&self) -> Option<DateTime<Utc>> {
+        self.0.mitigated_at
+    }
+    async fn resolved_at(&self) -> Option<DateTime<Utc>> {
+        self.0.resolved_at
+    }
+    async fn last_update_at(&self) -> Option<DateTime<Utc>> {
+        self.0.last_update_at
+    }
+    /// When the next status update is due under the severity's cadence (null: on change).
+    async fn next_update_due_at(&self) -> Option<DateTime<Utc>> {
+        self.0.next_update_due_at
+    }
+    /// Whether the next status update is overdue now.
+    async fn is_update_overdue(&self, ctx: &Context<'_>) -> bool {
+        scheduler::domain::severity::update_overdue(self.0.next_update_due_at, request(ctx).now)
+    }
+    async fn severity_policy(&self, ctx: &Context<'_>) -> Result<SeverityPolicyObject> {
+        super::severity::policy(ctx, self.0.severity).await
+    }
+    async fn roles(&self, ctx: &Context<'_>) -> Result<Vec<RoleAssignment>> {
+        Ok(self
+            .roles_rows(ctx)
+            .await?
+            .into_iter()
+            .map(RoleAssignment)
+            .collect())
+    }
+    async fn commander(&self, ctx: &Context<'_>) -> Result<Option<User>> {
+        let roles = self.roles_rows(ctx).await?;
+        match roles.iter().find(|r| r.role == IncidentRole::Commander) {
+            Some(r) => user_of(ctx, r.user_id).await,
+            None => Ok(None),
+        }
+    }
+    /// The timeline / decision log, a page at a time (oldest first unless asked otherwise).
+    #[graphql(complexity = "first.clamp(0, 100) as usize * child_complexity")]
+    async fn timeline(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 20, desc = "At most 100.")] first: i32,
+        after: Option<String>,
+        #[graphql(default)] order: LogOrder,
+    ) -> Result<ListConnection<TimelineEvent>> {
+        let page = PageRequest::new(Some(first), after.as_deref())?;
+        let order = incidents::Order::from(order);
+        let rows = match page.after {
+            None => loaders(ctx)
+                .timeline_pages
+                .load_one(PageKey {
+                    incident: self.0.id,
+                    first: page.first,
+                    order,
+                })
+                .await?
+                .unwrap_or_default(),
+            Some(_) => incidents::timeline_page(service_ctx(ctx), self.0.id, &page, order).await?,
+        };
+        Ok(from_page(
+            rows,
+            page.after.is_some(),
+            incidents::entry_cursor,
+            TimelineEvent,
+        ))
+    }
+    /// Status updates, a page at a time (oldest first unless asked otherwise).
+    #[graphql(complexity = "first.clamp(0, 100) as usize * child_complexity")]
+    async fn updates(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 20, desc = "At most 100.")] first: i32,
+        after: Option<String>,
+        #[graphql(default)] order: LogOrder,
+    ) -> Result<ListConnection<StatusUpdate>> {
+        let page = PageRequest::new(Some(first), after.as_deref())?;
+        let order = incidents::Order::from(order);
+        let rows = match page.after {
+            None => loaders(ctx)
+                .update_pages
+                .load_one(PageKey {
+                    incident: self.0.id,
+                    first: page.first,
+                    order,
+                })
+                .await?
+                .unwrap_or_default(),
+            Some(_) => incidents::updates_page(service_ctx(ctx), self.0.id, &page, order).await?,
+        };
+        Ok(from_page(
+            rows,
+            page.after.is_some(),
+            incidents::entry_cursor,
+            StatusUpdate,
+        ))
+    }
+    async fn duplicate_of(&self, ctx: &Context<'_>) -> Result<Option<Incident>> {
+        linked(ctx, self.0.duplicate_of).await
+    }
+    /// The earlier incident this one repeats.
+    async fn recurrence_of(&self, ctx: &Context<'_>) -> Result<Option<Incident>> {
+        linked(ctx, self.0.recurrence_of).await
+    }
+    /// The postmortem, once there is one (SEV1/SEV2 get one on resolution).
+    async fn postmortem(&self, ctx: &Context<'_>) -> Result<Option<super::postmortem::Postmortem>> {
+        super::postmortem::of_incident(ctx, self.0.id).await
+    }
+    async fn messages(&self, ctx: &Context<'_>) -> Result<IncidentMessages> {
+        let l = loaders(ctx);
+        let roles = self.roles_rows(ctx).await?;
+        let commander = match roles.iter().find(|r| r.role == IncidentRole::Commander) {
+            Some(r) => l.users.load_one(r.user_id).await?.map(|u| u.name),
+            None => None,
+        };
+        let service = match self.0.service_id {
+            Some(id) => l.services.load_one(id).await?.map(|s| s.name),
+            None => None,
+        };
+        let events = l
+            .incident_events
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default();
+        let updates = l
+            .incident_updates
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default();
+        let i = &self.0;
+        let summary = resolution_summary(ctx, i).await?;
+        // The postmortem's own deadline when there is one; otherwise what it would be.
+        let postmortem_due = match l.postmortems.load_one(i.id).await?.flatten() {
+            Some(pm) => Some(pm.due_at),
+            None => i
+                .resolved_at
+                .filter(|_| {
+                    i.duplicate_of.is_none()
+                        && deadlines::postmortem_required(i.highest_severity, i.false_alarm)
+                })
+                .map(|r| deadlines::postmortem_due(r, deadlines::DEFAULT_POSTMORTEM_HOURS)),
+        };
+        let facts = templates::Facts {
+            title: &i.title,
+            public_title: i.public_title.as_deref(),
+            description: i.description.as_deref(),
+            severity: i.severity,
+            status: i.status,
+            commander: commander.as_deref(),
+            channel: &i.channel,
+            service: service.as_deref(),
+            started_at: i.started_at,
+            resolved_at: i.resolved_at,
+            next_update_due: i.next_update_due_at,
+            actions_taken: {
+                let actions: Vec<&str> = events
+                    .iter()
+                    .filter(|e| e.kind == TimelineKind::ActionTaken)
+                    .map(|e| e.message.as_str())
+                    .collect();
+                actions[actions.len().saturating_sub(3)..].to_vec()
+            },
+            latest_update: updates.last().map(|u| u.message.as_str()),
+            resolution_summary: summary.as_deref(),
+            postmortem_due,
+            customer_impact: i.customer_impact,
+        };
+        let m = templates::render(&facts);
+        Ok(IncidentMessages {
+            internal_initial: m.internal_initial,
+            internal_update: m.internal_update,
+            internal_resolution: m.internal_resolution,
+            customer_initial: m.customer_initial,
+            customer_resolution: m.customer_resolution,
+        })
+    }
+}
+
+/// A linked incident (duplicate's original, recurrence's earlier incident), through the
+/// request's loader (prefetched for lists); one the caller may not see is shown as absent.
+async fn linked(ctx: &Context<'_>, id: Option<Uuid>) -> Result<Option<Incident>> {
+    let Some(id) = id else { return Ok(None) };
+    Ok(loaders(ctx)
+        .visible_incidents
+        .load_one(id)
+        .await?
+        .flatten()
+        .map(Incident))
+}
+
+/// Which end of an incident's log a page starts from.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Default)]
+#[graphql(remote = "crate::services::incidents::Order")]
+pub enum LogOrder {
+    #[default]
+    OldestFirst,
+    NewestFirst,
+}

@@ -1,0 +1,245 @@
+//! Loading, in a fixed number of statements, every relation a page of incidents is asked
+//! for, and priming the request's loaders with it: roles, the first page of timelines and
+//! updates (one windowed statement each), postmortems, policies, then the users, services,
+//! teams and linked incidents all of those name.
+
+use super::*;
+use async_graphql::{SelectionField, Value as GqlValue};
+
+/// `first` and `order` of a timeline/updates selection, when it asks for a first page
+/// (with `after`, it is one incident's later page: loaded on its own).
+fn first_page_shape(field: &SelectionField<'_>) -> Option<(usize, incidents::Order)> {
+    let mut first = 20_usize;
+    let mut order = incidents::Order::OldestFirst;
+    for (name, value) in field.arguments().ok()? {
+        match (name.as_str(), value) {
+            ("first", GqlValue::Number(n)) => first = usize::try_from(n.as_i64()?).ok()?,
+            ("order", GqlValue::Enum(e)) if e.as_str() == "NEWEST_FIRST" => {
+                order = incidents::Order::NewestFirst;
+            }
+            ("after", GqlValue::Null) | ("order", _) => {}
+            ("after", _) => return None,
+            _ => {}
+        }
+    }
+    (1..=crate::services::pagination::MAX_PAGE_SIZE)
+        .contains(&first)
+        .then_some((first, order))
+}
+
+pub(super) async fn prefetch(ctx: &Context<'_>, rows: &[incident::Model]) -> Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let la = ctx.look_ahead();
+    let nodes = [la.field("edges").field("node"), la.field("nodes")];
+    let wants = |name: &str| nodes.iter().any(|n| n.field(name).exists());
+    let shape_of = |name: &str| {
+        nodes
+            .iter()
+            .flat_map(|n| n.field(name).selection_fields())
+            .find_map(|f| first_page_shape(&f))
+    };
+    let messages = wants("messages");
+    let need_roles = messages || wants("roles") || wants("commander");
+    let timeline_shape = shape_of("timeline");
+    let updates_shape = shape_of("updates");
+    let need_postmortems = messages || wants("postmortem");
+    let need_policies = wants("severityPolicy");
+    let need_linked = wants("duplicateOf") || wants("recurrenceOf") || wants("resolutionSummary");
+
+    let db = &data(ctx).db;
+    let conn = db.conn();
+    let l = loaders(ctx);
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+    let (roles, all_events, all_updates, timelines, update_pages, postmortems, policies) = tokio::try_join!(
+        async {
+            if need_roles {
+                incidents::roles_of(db, &ids).await.map(Some)
+            } else {
+                Ok(None)
+            }
+        },
+        // The rendered messages read the whole log (actions taken, latest update).
+        async {
+            if messages {
+                incidents::events_of(db, &ids).await.map(Some)
+            } else {
+                Ok(None)
+            }
+        },
+        async {
+            if messages {
+                incidents::updates_of(db, &ids).await.map(Some)
+            } else {
+                Ok(None)
+            }
+        },
+        async {
+            match timeline_shape {
+                Some((first, order)) => incidents::first_timeline_pages(conn, &ids, first, order)
+                    .await
+                    .map(|p| Some((first, order, p))),
+                None => Ok(None),
+            }
+        },
+        async {
+            match updates_shape {
+                Some((first, order)) => incidents::first_update_pages(conn, &ids, first, order)
+                    .await
+                    .map(|p| Some((first, order, p))),
+                None => Ok(None),
+            }
+        },
+        async {
+            if need_postmortems {
+                crate::services::postmortems::of_incidents(db, &ids)
+                    .await
+                    .map(Some)
+            } else {
+                Ok(None)
+            }
+        },
+        async {
+            if need_policies {
+                crate::services::severity::all(conn).await.map(Some)
+            } else {
+                Ok(None)
+            }
+        },
+    )?;
+
+    // Everyone and everything the page names, one statement each.
+    let mut user_ids: HashSet<Uuid> = rows.iter().map(|r| r.declared_by).collect();
+    let mut linked_ids: HashSet<Uuid> = HashSet::new();
+    if need_linked {
+        linked_ids.extend(rows.iter().filter_map(|r| r.duplicate_of));
+        linked_ids.extend(rows.iter().filter_map(|r| r.recurrence_of));
+    }
+    user_ids.extend(roles.iter().flatten().map(|r| r.user_id));
+    for e in all_events.iter().flatten() {
+        user_ids.extend(e.author_id);
+        linked_ids.extend(e.ref_incident_id);
+    }
+    user_ids.extend(all_updates.iter().flatten().map(|u| u.author_id));
+    if let Some((_, _, pages)) = &timelines {
+        for e in pages.values().flat_map(|p| &p.items) {
+            user_ids.extend(e.author_id);
+            linked_ids.extend(e.ref_incident_id);
+        }
+    }
+    if let Some((_, _, pages)) = &update_pages {
+        user_ids.extend(pages.values().flat_map(|p| &p.items).map(|u| u.author_id));
+    }
+    let user_ids: Vec<Uuid> = user_ids.into_iter().collect();
+    let linked_ids: Vec<Uuid> = linked_ids.into_iter().collect();
+    let service_ids: Vec<Uuid> = rows.iter().filter_map(|r| r.service_id).collect();
+    let team_ids: Vec<Uuid> = rows.iter().filter_map(|r| r.team_id).collect();
+    let need_users = need_roles
+        || messages
+        || timelines.is_some()
+        || update_pages.is_some()
+        || wants("declaredBy");
+    let (users, services, teams, linked) = tokio::try_join!(
+        async {
+            if need_users {
+                users::by_ids(db, &user_ids).await
+            } else {
+                Ok(vec![])
+            }
+        },
+        async {
+            if (messages || wants("service")) && !service_ids.is_empty() {
+                catalog::by_ids(db, &service_ids).await
+            } else {
+                Ok(vec![])
+            }
+        },
+        async {
+            if wants("team") && !team_ids.is_empty() {
+                teams::by_ids(db, &team_ids).await
+            } else {
+                Ok(vec![])
+            }
+        },
+        async {
+            if linked_ids.is_empty() {
+                return Ok(vec![]);
+            }
+            let user = request(ctx).principal.user()?;
+            crate::services::visibility::visible_by_ids(conn, user, &linked_ids).await
+        },
+    )?;
+
+    if let Some(roles) = roles {
+        l.incident_roles
+            .feed_many(with_empty(&ids, group(roles, |r| r.incident_id)))
+            .await;
+    }
+    if let Some(events) = all_events {
+        l.incident_events
+            .feed_many(with_empty(&ids, group(events, |e| e.incident_id)))
+            .await;
+    }
+    if let Some(updates) = all_updates {
+        l.incident_updates
+            .feed_many(with_empty(&ids, group(updates, |u| u.incident_id)))
+            .await;
+    }
+    if let Some((first, order, pages)) = timelines {
+        l.timeline_pages
+            .feed_many(pages.into_iter().map(|(incident, p)| {
+                (
+                    PageKey {
+                        incident,
+                        first,
+                        order,
+                    },
+                    p,
+                )
+            }))
+            .await;
+    }
+    if let Some((first, order, pages)) = update_pages {
+        l.update_pages
+            .feed_many(pages.into_iter().map(|(incident, p)| {
+                (
+                    PageKey {
+                        incident,
+                        first,
+                        order,
+                    },
+                    p,
+                )
+            }))
+            .await;
+    }
+    if let Some(pms) = postmortems {
+        l.postmortems
+            .feed_many(with_none(&ids, pms.into_iter().map(|p| (p.incident_id, p))))
+            .await;
+    }
+    if let Some(policies) = policies {
+        l.policies
+            .feed_many(policies.into_iter().map(|p| (p.severity, p)))
+            .await;
+    }
+    if !linked_ids.is_empty() {
+        l.visible_incidents
+            .feed_many(with_none(
+                &linked_ids,
+                linked.into_iter().map(|i| (i.id, i)),
+            ))
+            .await;
+    }
+    l.users
+        .feed_many(users.into_iter().map(|u| (u.id, u)))
+        .await;
+    l.services
+        .feed_many(services.into_iter().map(|s| (s.id, s)))
+        .await;
+    l.teams
+        .feed_many(teams.into_iter().map(|t| (t.id, t)))
+        .await;
+    Ok(())
+}
