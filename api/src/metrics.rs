@@ -93,7 +93,7 @@ impl Metrics {
 
     fn operation_label(&self, name: Option<&str>) -> String {
         let Some(name) = name else {
-            return "anonymous".into();
+            return "unnamed".into();
         };
         let valid = name.len() <= 64 && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
         if !valid {

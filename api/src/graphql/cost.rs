@@ -15,3 +15,21 @@ pub const METRICS: usize = 2_000;
 
 /// The page size a connection is counted with when `first` is not given.
 pub const DEFAULT_PAGE: usize = crate::services::pagination::DEFAULT_PAGE_SIZE;
+
+/// The most items a capped list (a team's members, managers and services, a user's teams,
+/// a postmortem's action items) returns; more are left out, and the list is counted by it.
+pub const LIST_CAP: usize = 100;
+
+/// The most lines a postmortem's timeline returns (its Markdown keeps all of them).
+pub const TIMELINE_LINES_CAP: usize = 500;
+
+/// Roles per incident: one holder per role, four roles.
+pub const ROLES: usize = 4;
+
+/// Severity policies: one per severity.
+pub const POLICIES: usize = 4;
+
+/// The size a connection is counted with: its `first`, within 0..=100.
+pub fn page(first: Option<i32>) -> usize {
+    first.map_or(DEFAULT_PAGE, |f| f.clamp(0, 100) as usize)
+}

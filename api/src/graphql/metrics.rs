@@ -105,6 +105,7 @@ pub struct MetricsQuery;
 impl MetricsQuery {
     /// Response metrics over a period (at most five years); restricted incidents count only
     /// for those who may see them.
+    #[graphql(complexity = "crate::graphql::cost::METRICS + child_complexity")]
     async fn incident_metrics(
         &self,
         ctx: &Context<'_>,

@@ -79,13 +79,16 @@ pub struct OrganizationQuery;
 #[Object]
 impl OrganizationQuery {
     /// The organization and its settings. Readable by every signed-in user.
+    #[graphql(complexity = "crate::graphql::cost::STATEMENT + child_complexity")]
     async fn organization(&self, ctx: &Context<'_>) -> Result<Organization> {
         service_ctx(ctx).principal.require(Role::Viewer)?;
         Ok(Organization(organization::get(&data(ctx).db).await?))
     }
 
     /// Administrative changes, newest first. Admins only.
-    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
+    #[graphql(
+        complexity = "crate::graphql::cost::STATEMENT + crate::graphql::cost::page(first) * child_complexity"
+    )]
     async fn audit_log(
         &self,
         ctx: &Context<'_>,

@@ -136,10 +136,14 @@ impl Postmortem {
     async fn summary(&self) -> &str {
         &self.row.summary
     }
+    /// The timeline (UTC) from the incident log with this postmortem's corrections (at
+    /// most 500 lines; the Markdown has them all).
+    #[graphql(complexity = "crate::graphql::cost::TIMELINE_LINES_CAP * child_complexity")]
     async fn timeline(&self, ctx: &Context<'_>) -> Result<Vec<PostmortemTimelineLine>> {
         let lines = self.lines(ctx).await?;
         Ok(lines
             .iter()
+            .take(crate::graphql::cost::TIMELINE_LINES_CAP)
             .map(|l| PostmortemTimelineLine {
                 entry_id: ID(l
                     .edit
@@ -181,13 +185,19 @@ impl Postmortem {
     async fn remediation(&self) -> &str {
         &self.row.remediation
     }
+    /// The postmortem's action items, by due date (at most 100).
+    #[graphql(complexity = "crate::graphql::cost::LIST_CAP * child_complexity")]
     async fn action_items(&self, ctx: &Context<'_>) -> Result<Vec<ActionItem>> {
         let rows = loaders(ctx)
             .action_items
             .load_one(self.row.id)
             .await?
             .unwrap_or_default();
-        Ok(rows.into_iter().map(ActionItem).collect())
+        Ok(rows
+            .into_iter()
+            .take(crate::graphql::cost::LIST_CAP)
+            .map(ActionItem)
+            .collect())
     }
     async fn submitted_at(&self) -> Option<DateTime<Utc>> {
         self.row.submitted_at
@@ -378,18 +388,22 @@ pub struct PostmortemQuery;
 
 #[Object]
 impl PostmortemQuery {
+    #[graphql(complexity = "crate::graphql::cost::STATEMENT + child_complexity")]
     async fn postmortem(&self, ctx: &Context<'_>, id: ID) -> Result<Postmortem> {
         Ok(Postmortem::new(
             postmortems::get(service_ctx(ctx), &id).await?,
         ))
     }
 
+    #[graphql(complexity = "crate::graphql::cost::STATEMENT + child_complexity")]
     async fn action_item(&self, ctx: &Context<'_>, id: ID) -> Result<ActionItem> {
         Ok(ActionItem(action_items::get(service_ctx(ctx), &id).await?))
     }
 
     /// Action items across postmortems, in creation order.
-    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
+    #[graphql(
+        complexity = "crate::graphql::cost::STATEMENT + crate::graphql::cost::page(first) * child_complexity"
+    )]
     async fn action_items(
         &self,
         ctx: &Context<'_>,
@@ -418,7 +432,9 @@ impl PostmortemQuery {
     }
 
     /// The caller's action items, in creation order.
-    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
+    #[graphql(
+        complexity = "crate::graphql::cost::STATEMENT + crate::graphql::cost::page(first) * child_complexity"
+    )]
     async fn my_action_items(
         &self,
         ctx: &Context<'_>,

@@ -45,12 +45,15 @@ pub struct ServiceQuery;
 
 #[Object]
 impl ServiceQuery {
+    #[graphql(complexity = "crate::graphql::cost::STATEMENT + child_complexity")]
     async fn service(&self, ctx: &Context<'_>, id: ID) -> Result<Service> {
         Ok(Service(catalog::get(service_ctx(ctx), &id).await?))
     }
 
     /// Services in creation order, optionally of one team.
-    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
+    #[graphql(
+        complexity = "crate::graphql::cost::STATEMENT + crate::graphql::cost::page(first) * child_complexity"
+    )]
     async fn services(
         &self,
         ctx: &Context<'_>,

@@ -59,6 +59,9 @@ pub struct SeverityQuery;
 #[Object]
 impl SeverityQuery {
     /// The policy of each severity, SEV1 first.
+    #[graphql(
+        complexity = "crate::graphql::cost::STATEMENT + crate::graphql::cost::POLICIES * child_complexity"
+    )]
     async fn severity_policies(&self, ctx: &Context<'_>) -> Result<Vec<SeverityPolicyObject>> {
         let s = service_ctx(ctx);
         s.principal.require(Role::Viewer)?;

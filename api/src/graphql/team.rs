@@ -32,6 +32,8 @@ impl Team {
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
+    /// The team's members (at most 100).
+    #[graphql(complexity = "crate::graphql::cost::LIST_CAP * child_complexity")]
     async fn members(&self, ctx: &Context<'_>) -> Result<Vec<TeamMember>> {
         let loaders = ctx.data_unchecked::<Loaders>();
         let rows = loaders
@@ -39,6 +41,10 @@ impl Team {
             .load_one(self.0.id)
             .await?
             .unwrap_or_default();
+        let rows: Vec<_> = rows
+            .into_iter()
+            .take(crate::graphql::cost::LIST_CAP)
+            .collect();
         let users = loaders
             .users
             .load_many(rows.iter().map(|m| m.user_id))
@@ -54,7 +60,8 @@ impl Team {
             })
             .collect())
     }
-    /// The managers who may change this team's membership.
+    /// The managers who may change this team's membership (at most 100).
+    #[graphql(complexity = "crate::graphql::cost::LIST_CAP * child_complexity")]
     async fn managers(&self, ctx: &Context<'_>) -> Result<Vec<User>> {
         let loaders = ctx.data_unchecked::<Loaders>();
         let rows = loaders
@@ -62,6 +69,10 @@ impl Team {
             .load_one(self.0.id)
             .await?
             .unwrap_or_default();
+        let rows: Vec<_> = rows
+            .into_iter()
+            .take(crate::graphql::cost::LIST_CAP)
+            .collect();
         let users = loaders
             .users
             .load_many(rows.iter().map(|m| m.user_id))
@@ -71,7 +82,8 @@ impl Team {
             .filter_map(|m| users.get(&m.user_id).cloned().map(User))
             .collect())
     }
-    /// The services this team owns.
+    /// The services this team owns (at most 100).
+    #[graphql(complexity = "crate::graphql::cost::LIST_CAP * child_complexity")]
     async fn services(&self, ctx: &Context<'_>) -> Result<Vec<Service>> {
         let loaders = ctx.data_unchecked::<Loaders>();
         let rows = loaders
@@ -79,7 +91,11 @@ impl Team {
             .load_one(self.0.id)
             .await?
             .unwrap_or_default();
-        Ok(rows.into_iter().map(Service).collect())
+        Ok(rows
+            .into_iter()
+            .take(crate::graphql::cost::LIST_CAP)
+            .map(Service)
+            .collect())
     }
 }
 
@@ -95,12 +111,15 @@ pub struct TeamQuery;
 
 #[Object]
 impl TeamQuery {
+    #[graphql(complexity = "crate::graphql::cost::STATEMENT + child_complexity")]
     async fn team(&self, ctx: &Context<'_>, id: ID) -> Result<Team> {
         Ok(Team(teams::get(service_ctx(ctx), &id).await?))
     }
 
     /// Teams in creation order.
-    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
+    #[graphql(
+        complexity = "crate::graphql::cost::STATEMENT + crate::graphql::cost::page(first) * child_complexity"
+    )]
     async fn teams(
         &self,
         ctx: &Context<'_>,

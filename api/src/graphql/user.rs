@@ -47,7 +47,8 @@ impl User {
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
-    /// The teams this user belongs to, with their role in each.
+    /// The teams this user belongs to, with their role in each (at most 100).
+    #[graphql(complexity = "crate::graphql::cost::LIST_CAP * child_complexity")]
     async fn teams(&self, ctx: &Context<'_>) -> Result<Vec<TeamMembership>> {
         let loaders = ctx.data_unchecked::<Loaders>();
         let memberships = loaders
@@ -55,6 +56,10 @@ impl User {
             .load_one(self.0.id)
             .await?
             .unwrap_or_default();
+        let memberships: Vec<_> = memberships
+            .into_iter()
+            .take(crate::graphql::cost::LIST_CAP)
+            .collect();
         let ids: Vec<_> = memberships.iter().map(|m| m.team_id).collect();
         let teams = loaders.teams.load_many(ids).await?;
         Ok(memberships
@@ -87,18 +92,22 @@ pub struct UserQuery;
 #[Object]
 impl UserQuery {
     /// The signed-in user.
+    #[graphql(complexity = "crate::graphql::cost::STATEMENT + child_complexity")]
     async fn viewer(&self, ctx: &Context<'_>) -> Result<User> {
         let s = service_ctx(ctx);
         let me = s.principal.user()?;
         Ok(User(users::get(s, &me.id.to_string()).await?))
     }
 
+    #[graphql(complexity = "crate::graphql::cost::STATEMENT + child_complexity")]
     async fn user(&self, ctx: &Context<'_>, id: ID) -> Result<User> {
         Ok(User(users::get(service_ctx(ctx), &id).await?))
     }
 
     /// Users in creation order.
-    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
+    #[graphql(
+        complexity = "crate::graphql::cost::STATEMENT + crate::graphql::cost::page(first) * child_complexity"
+    )]
     async fn users(
         &self,
         ctx: &Context<'_>,

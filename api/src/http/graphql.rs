@@ -184,6 +184,9 @@ fn check_content_type(headers: &HeaderMap) -> Result<(), Reject> {
     }
 }
 
+/// The operation label of every anonymous request in the metrics.
+pub const ANONYMOUS_OPERATION: &str = "unauthenticated";
+
 /// The outcome of one operation.
 struct Outcome {
     status: StatusCode,
@@ -366,8 +369,14 @@ async fn execute_one(
     let statements = crate::db::statements::current()
         .map(|c| c.load(Ordering::Relaxed))
         .unwrap_or(0);
+    // Operation names label the metrics; an anonymous caller may not choose labels (it
+    // could fill the label space), so all anonymous requests share one.
+    let label = match principal {
+        Principal::Anonymous => Some(ANONYMOUS_OPERATION),
+        Principal::User(_) => op_name.as_deref(),
+    };
     state.metrics.record_operation(
-        op_name.as_deref(),
+        label,
         kind_label,
         started.elapsed().as_secs_f64(),
         statements,

@@ -346,7 +346,7 @@ e2e!(depth_and_complexity_limits_are_422, |app| {
         )
         .await;
     assert_eq!(res.status, 200, "{}", res.body);
-    let tight = TestApp::spawn_with(app.backend, |c| c.graphql.max_complexity = 50)
+    let tight = TestApp::spawn_with(app.backend, |c| c.graphql.max_complexity = 150)
         .await
         .unwrap();
     let token = tight.token(Role::Viewer).await;

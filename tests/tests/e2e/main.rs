@@ -4,6 +4,7 @@
 
 mod auth;
 mod clients;
+mod cost;
 mod http_spec;
 mod incidents;
 mod input;

@@ -279,6 +279,7 @@ impl Incident {
     async fn severity_policy(&self, ctx: &Context<'_>) -> Result<SeverityPolicyObject> {
         super::severity::policy(ctx, self.0.severity).await
     }
+    #[graphql(complexity = "crate::graphql::cost::ROLES * child_complexity")]
     async fn roles(&self, ctx: &Context<'_>) -> Result<Vec<RoleAssignment>> {
         Ok(self
             .roles_rows(ctx)

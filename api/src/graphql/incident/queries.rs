@@ -21,13 +21,16 @@ pub struct IncidentQuery;
 
 #[Object]
 impl IncidentQuery {
+    #[graphql(complexity = "crate::graphql::cost::STATEMENT + child_complexity")]
     async fn incident(&self, ctx: &Context<'_>, id: ID) -> Result<Incident> {
         Ok(Incident(incidents::get(service_ctx(ctx), &id).await?))
     }
 
     /// Incidents the caller may see, newest declared first (ties broken by id); at most
     /// 100 a page.
-    #[graphql(complexity = "first.unwrap_or(20).max(0) as usize * child_complexity")]
+    #[graphql(
+        complexity = "crate::graphql::cost::STATEMENT + crate::graphql::cost::page(first) * child_complexity"
+    )]
     async fn incidents(
         &self,
         ctx: &Context<'_>,
