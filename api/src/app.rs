@@ -6,7 +6,8 @@ use crate::auth::secret;
 use crate::auth::token::TokenService;
 use crate::config::Config;
 use crate::db::{self, Db};
-use crate::graphql::{self, AppSchema};
+use crate::graphql;
+pub use crate::http::AppState;
 use crate::metrics::Metrics;
 use crate::services::organization;
 use crate::services::status_page::StatusPageCache;
@@ -14,20 +15,6 @@ use anyhow::{Context, bail};
 use scheduler::clock::SharedClock;
 use secrecy::{ExposeSecret, SecretString};
 use std::sync::Arc;
-
-/// Everything a request handler needs; cheap to clone.
-#[derive(Clone)]
-pub struct AppState {
-    pub db: Db,
-    pub clock: SharedClock,
-    pub tokens: Arc<TokenService>,
-    pub metrics: Arc<Metrics>,
-    pub schema: AppSchema,
-    /// The same schema with a deeper nesting allowance, for operations that only
-    /// introspect (the standard introspection query nests `ofType` deeply).
-    pub introspection_schema: AppSchema,
-    pub config: Arc<Config>,
-}
 
 /// The HMAC secret: the configured one; on SQLite without one, the generated file beside
 /// the database; on PostgreSQL none (then public keys must be configured).

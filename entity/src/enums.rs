@@ -19,9 +19,12 @@ use serde::{Deserialize, Serialize};
     async_graphql::Enum,
     Serialize,
     Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
 )]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
 #[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase", ascii_case_insensitive)]
 #[graphql(name = "Role")]
 pub enum Role {
     /// Reads everything that is not restricted.
@@ -40,27 +43,7 @@ pub enum Role {
 
 impl Role {
     pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Viewer => "viewer",
-            Role::Responder => "responder",
-            Role::Manager => "manager",
-            Role::Admin => "admin",
-        }
-    }
-}
-
-impl std::str::FromStr for Role {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.to_ascii_lowercase().as_str() {
-            "viewer" => Ok(Role::Viewer),
-            "responder" => Ok(Role::Responder),
-            "manager" => Ok(Role::Manager),
-            "admin" => Ok(Role::Admin),
-            other => Err(format!(
-                "unknown role `{other}` (expected viewer, responder, manager or admin)"
-            )),
-        }
+        self.into()
     }
 }
 
@@ -103,9 +86,11 @@ pub enum TeamRole {
     async_graphql::Enum,
     Serialize,
     Deserialize,
+    strum::IntoStaticStr,
 )]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[strum(serialize_all = "UPPERCASE")]
 pub enum Severity {
     /// Critical: total outage, data loss, security breach, payments down.
     #[sea_orm(string_value = "sev1")]
@@ -128,12 +113,7 @@ pub enum Severity {
 impl Severity {
     /// The name people use: `SEV1` … `SEV4` (the same as in GraphQL).
     pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Sev1 => "SEV1",
-            Severity::Sev2 => "SEV2",
-            Severity::Sev3 => "SEV3",
-            Severity::Sev4 => "SEV4",
-        }
+        self.into()
     }
 
     /// True when `self` is worse than `other` (SEV1 is the worst).
@@ -155,9 +135,11 @@ impl Severity {
     async_graphql::Enum,
     Serialize,
     Deserialize,
+    strum::IntoStaticStr,
 )]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[strum(serialize_all = "lowercase")]
 pub enum IncidentStatus {
     /// Impact known, cause not yet.
     #[sea_orm(string_value = "investigating")]
@@ -175,12 +157,7 @@ pub enum IncidentStatus {
 
 impl IncidentStatus {
     pub fn as_str(self) -> &'static str {
-        match self {
-            IncidentStatus::Investigating => "investigating",
-            IncidentStatus::Identified => "identified",
-            IncidentStatus::Monitoring => "monitoring",
-            IncidentStatus::Resolved => "resolved",
-        }
+        self.into()
     }
 }
 
@@ -199,9 +176,11 @@ impl IncidentStatus {
     async_graphql::Enum,
     Serialize,
     Deserialize,
+    strum::IntoStaticStr,
 )]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[strum(serialize_all = "snake_case")]
 pub enum IncidentRole {
     /// Coordinates and decides; not the one fixing, unless called out.
     #[sea_orm(string_value = "commander")]
@@ -219,12 +198,7 @@ pub enum IncidentRole {
 
 impl IncidentRole {
     pub fn as_str(self) -> &'static str {
-        match self {
-            IncidentRole::Commander => "commander",
-            IncidentRole::TechLead => "tech_lead",
-            IncidentRole::CommsLead => "comms_lead",
-            IncidentRole::Scribe => "scribe",
-        }
+        self.into()
     }
 }
 
@@ -431,5 +405,20 @@ pub enum ActionItemStatus {
 impl ActionItemStatus {
     pub fn is_closed(self) -> bool {
         matches!(self, ActionItemStatus::Done | ActionItemStatus::WontDo)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_derived_and_round_trip() {
+        assert_eq!(Role::Manager.as_str(), "manager");
+        assert_eq!("ADMIN".parse::<Role>(), Ok(Role::Admin));
+        assert!("root".parse::<Role>().is_err());
+        assert_eq!(Severity::Sev2.as_str(), "SEV2");
+        assert_eq!(IncidentStatus::Monitoring.as_str(), "monitoring");
+        assert_eq!(IncidentRole::TechLead.as_str(), "tech_lead");
     }
 }

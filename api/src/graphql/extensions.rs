@@ -44,6 +44,9 @@ impl Extension for PhaseTrackerExt {
     }
 }
 
+/// The schema's mutation root type name (a test checks it against the schema).
+pub const MUTATION_TYPE: &str = "Mutation";
+
 /// Clears the request's loaders before each root mutation field (see
 /// [`Loaders::clear_all`]).
 pub struct FreshPerMutation;
@@ -65,7 +68,7 @@ impl Extension for FreshPerMutationExt {
         next: NextResolve<'_>,
     ) -> ServerResult<Option<Value>> {
         if info.path_node.parent.is_none()
-            && info.parent_type == <super::MutationRoot as async_graphql::OutputType>::type_name()
+            && info.parent_type == MUTATION_TYPE
             && let Some(loaders) = ctx.data_opt::<Loaders>()
         {
             loaders.clear_all();

@@ -109,6 +109,22 @@ impl Loaders {
     }
 }
 
+/// A user object through the request's loader.
+pub async fn user_object(
+    ctx: &async_graphql::Context<'_>,
+    id: Option<Uuid>,
+) -> async_graphql::Result<Option<crate::graphql::objects::User>> {
+    match id {
+        Some(id) => Ok(ctx
+            .data_unchecked::<Loaders>()
+            .users
+            .load_one(id)
+            .await?
+            .map(crate::graphql::objects::User)),
+        None => Ok(None),
+    }
+}
+
 /// Loads rows of one entity by primary key.
 pub struct ById<M> {
     db: Db,

@@ -1,6 +1,7 @@
 //! The GraphQL API: types, resolvers and the schema. Resolvers are thin: they turn
 //! arguments into a service call and the service's typed error into `extensions.code`.
 
+pub mod action_item;
 pub mod connection;
 pub mod context;
 pub mod cost;
@@ -10,6 +11,7 @@ pub mod incident;
 pub mod input;
 pub mod loaders;
 pub mod metrics;
+pub mod objects;
 pub mod organization;
 pub mod postmortem;
 pub mod service;
@@ -32,6 +34,7 @@ pub struct QueryRoot(
     severity::SeverityQuery,
     status_page::StatusPageQuery,
     postmortem::PostmortemQuery,
+    action_item::ActionItemQuery,
     metrics::MetricsQuery,
 );
 
@@ -45,6 +48,7 @@ pub struct MutationRoot(
     incident::IncidentMutation,
     severity::SeverityMutation,
     postmortem::PostmortemMutation,
+    action_item::ActionItemMutation,
 );
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
@@ -95,4 +99,13 @@ fn build_with_depth(config: &GraphqlConfig, depth: usize, data: context::SchemaD
 /// The SDL the server serves; `schema.graphql` must equal it.
 pub fn sdl() -> String {
     builder().finish().sdl()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_fresh_loader_extension_knows_the_mutation_type() {
+        let sdl = super::sdl();
+        assert!(sdl.contains(&format!("type {} {{", super::extensions::MUTATION_TYPE)));
+    }
 }

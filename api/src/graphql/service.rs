@@ -4,15 +4,14 @@ use super::connection::{ListConnection, from_page};
 use super::context::service_ctx;
 use super::input::change;
 use super::loaders::Loaders;
-use super::team::Team;
+use super::objects::Team;
 use crate::services::catalog::{self, NewService, ServiceChanges};
 use crate::services::pagination::PageRequest;
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
-use entity::service;
 
 /// Something that can break, owned by a team.
-pub struct Service(pub service::Model);
+pub use super::objects::Service;
 
 #[Object]
 impl Service {

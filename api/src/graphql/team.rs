@@ -4,16 +4,14 @@ use super::connection::{ListConnection, from_page};
 use super::context::service_ctx;
 use super::input::change;
 use super::loaders::Loaders;
-use super::service::Service;
-use super::user::User;
+use super::objects::{Service, User};
 use crate::services::pagination::PageRequest;
 use crate::services::teams::{self, NewTeam, TeamChanges};
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::{TeamRole, team};
 
-#[derive(Clone)]
-pub struct Team(pub team::Model);
+pub use super::objects::Team;
 
 #[Object]
 impl Team {

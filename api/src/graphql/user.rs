@@ -4,15 +4,15 @@ use super::connection::{ListConnection, from_page};
 use super::context::service_ctx;
 use super::input::change;
 use super::loaders::Loaders;
-use super::team::Team;
+use super::objects::Team;
 use crate::services::pagination::PageRequest;
 use crate::services::users::{self, NewUser, UserChanges, UserFilter};
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
-use entity::{Role, TeamRole, user};
+use entity::{Role, TeamRole};
 
 /// A person who uses Firebreak.
-pub struct User(pub user::Model);
+pub use super::objects::User;
 
 #[Object]
 impl User {

@@ -11,7 +11,7 @@
 
 use super::negotiate::{self, MediaType};
 use super::problem::problem;
-use crate::app::AppState;
+use super::state::AppState;
 use crate::auth::{AuthError, Principal};
 use crate::error::ServiceError;
 use crate::graphql::context::RequestData;

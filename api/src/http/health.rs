@@ -1,6 +1,6 @@
 //! Liveness, readiness and metrics.
 
-use crate::app::AppState;
+use super::state::AppState;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};

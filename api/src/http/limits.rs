@@ -2,7 +2,7 @@
 //! an oversized `Authorization` header.
 
 use super::problem::problem;
-use crate::app::AppState;
+use super::state::AppState;
 use axum::extract::{Request, State};
 use axum::http::{StatusCode, header};
 use axum::middleware::Next;

@@ -6,10 +6,12 @@ pub mod graphiql;
 pub mod graphql;
 pub mod health;
 pub mod limits;
+pub(crate) mod state;
+
+pub use state::AppState;
 pub mod negotiate;
 pub mod problem;
 
-use crate::app::AppState;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, Request};

@@ -25,17 +25,20 @@ async fn active_owner(conn: &impl ConnectionTrait, id: &str) -> ServiceResult<Uu
     super::users::active_user_id(conn, parse_id(id, "user")?).await
 }
 
-fn tracker_url(url: &str) -> ServiceResult<String> {
-    let url = text::single_line("trackerUrl", url, 2000)?;
-    if !(url.starts_with("https://") || url.starts_with("http://"))
-        || url.contains(char::is_whitespace)
-    {
+/// An absolute http(s) URL with a host, checked by a URL parser (so `https://` alone,
+/// `javascript:` and other schemes are refused), stored as given.
+fn tracker_url(raw: &str) -> ServiceResult<String> {
+    let raw = text::single_line("trackerUrl", raw, 2000)?;
+    let ok = url::Url::parse(&raw).is_ok_and(|u| {
+        matches!(u.scheme(), "http" | "https") && u.host_str().is_some_and(|h| !h.is_empty())
+    });
+    if !ok {
         return Err(ServiceError::invalid(
             Reason::InvalidUrl,
-            "trackerUrl must be an http(s) URL",
+            "trackerUrl must be an absolute http(s) URL",
         ));
     }
-    Ok(url)
+    Ok(raw)
 }
 
 /// The postmortem, if the caller may see its incident.
@@ -412,4 +415,24 @@ pub async fn list(
     }
     let rows = q.all(ctx.db.conn()).await?;
     Ok(Page::from_overfetch(rows, page))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tracker_urls_are_parsed() {
+        assert!(tracker_url("https://tracker.example/OPS-1").is_ok());
+        assert!(tracker_url("http://jira.internal:8080/browse/X-2?x=1").is_ok());
+        for bad in [
+            "https://",
+            "javascript:alert(1)",
+            "ftp://x.example/a",
+            "tracker/OPS-1",
+            "https:// x",
+        ] {
+            assert!(tracker_url(bad).is_err(), "{bad}");
+        }
+    }
 }

@@ -31,8 +31,7 @@ pub async fn create_if_required(
     i: &incident::Model,
     now: DateTime<Utc>,
 ) -> ServiceResult<()> {
-    if i.duplicate_of.is_some()
-        || !deadlines::postmortem_required(i.highest_severity, i.false_alarm)
+    if !deadlines::postmortem_required(i.highest_severity, i.false_alarm, i.duplicate_of.is_some())
     {
         return Ok(());
     }

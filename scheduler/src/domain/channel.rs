@@ -6,13 +6,16 @@ use chrono::{DateTime, Utc};
 /// Longest slug kept from a title.
 pub const MAX_SLUG: usize = 80;
 
-/// `[a-z0-9-]` only: letters and digits lower-cased, every other run of characters one
-/// dash, no dash at either end, at most [`MAX_SLUG`] characters (cut at a dash when
-/// possible, so words stay whole). A title with nothing usable gives `incident`.
+/// `[a-z0-9-]` only: the title transliterated to ASCII first (deunicode: "Ünïcode" is
+/// "unicode", "Zürich" is "zurich", "Москва" is "moskva"), so a slug keeps the sense of
+/// accented and non-Latin titles; then letters and digits lower-cased, every other run of
+/// characters one dash, no dash at either end, at most [`MAX_SLUG`] characters (cut at a
+/// dash when possible, so words stay whole). A title with nothing usable gives `incident`.
 pub fn slug(title: &str) -> String {
-    let mut out = String::with_capacity(title.len().min(MAX_SLUG));
+    let ascii = deunicode::deunicode(title);
+    let mut out = String::with_capacity(ascii.len().min(MAX_SLUG));
     let mut pending_dash = false;
-    for c in title.chars() {
+    for c in ascii.chars() {
         if c.is_ascii_alphanumeric() {
             if pending_dash && !out.is_empty() {
                 out.push('-');
@@ -73,7 +76,12 @@ mod tests {
     fn slugs() {
         assert_eq!(slug("Payment failure"), "payment-failure");
         assert_eq!(slug("  API: 500s on /login!! "), "api-500s-on-login");
-        assert_eq!(slug("Ünïcode — only"), "n-code-only");
+        assert_eq!(slug("Ünïcode — only"), "unicode-only");
+        assert_eq!(
+            slug("Zürich Zahlungen ausgefallen"),
+            "zurich-zahlungen-ausgefallen"
+        );
+        assert_eq!(slug("Москва: ошибка"), "moskva-oshibka");
         assert_eq!(slug("!!!"), "incident");
         assert_eq!(slug(""), "incident");
         let long = "word ".repeat(40);

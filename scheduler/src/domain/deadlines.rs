@@ -8,9 +8,9 @@ use entity::Severity;
 pub const DEFAULT_POSTMORTEM_HOURS: i64 = 48;
 
 /// Postmortems are required for SEV1 and SEV2 (judged by the highest severity reached),
-/// never for false alarms.
-pub fn postmortem_required(highest: Severity, false_alarm: bool) -> bool {
-    !false_alarm && matches!(highest, Severity::Sev1 | Severity::Sev2)
+/// never for false alarms or duplicates (the original's postmortem covers them).
+pub fn postmortem_required(highest: Severity, false_alarm: bool, duplicate: bool) -> bool {
+    !false_alarm && !duplicate && matches!(highest, Severity::Sev1 | Severity::Sev2)
 }
 
 pub fn postmortem_due(resolved_at: DateTime<Utc>, hours: i64) -> DateTime<Utc> {
@@ -24,10 +24,11 @@ mod tests {
 
     #[test]
     fn required_for_sev1_and_sev2_only() {
-        assert!(postmortem_required(Severity::Sev1, false));
-        assert!(postmortem_required(Severity::Sev2, false));
-        assert!(!postmortem_required(Severity::Sev3, false));
-        assert!(!postmortem_required(Severity::Sev1, true));
+        assert!(postmortem_required(Severity::Sev1, false, false));
+        assert!(postmortem_required(Severity::Sev2, false, false));
+        assert!(!postmortem_required(Severity::Sev3, false, false));
+        assert!(!postmortem_required(Severity::Sev1, true, false));
+        assert!(!postmortem_required(Severity::Sev1, false, true));
     }
 
     #[test]

@@ -7,10 +7,7 @@ use crate::graphql::connection::{ListConnection, from_page};
 use crate::graphql::context::{data, request, service_ctx};
 use crate::graphql::input::change;
 use crate::graphql::loaders::{Loaders, PageKey, group, with_empty, with_none};
-use crate::graphql::service::Service;
 use crate::graphql::severity::SeverityPolicyObject;
-use crate::graphql::team::Team;
-use crate::graphql::user::User;
 use crate::services::incidents::{self, Changes, Declare, IncidentFilter};
 use crate::services::pagination::PageRequest;
 use crate::services::{catalog, teams, users};
@@ -22,7 +19,7 @@ use entity::{
     IncidentRole, IncidentStatus, Severity, TimelineKind, incident, incident_event, incident_role,
     incident_update,
 };
-use scheduler::domain::{deadlines, references, templates};
+use scheduler::domain::{references, templates};
 use std::collections::HashSet;
 use uuid::Uuid;
 
@@ -33,7 +30,8 @@ mod queries;
 pub use mutations::*;
 pub use queries::*;
 
-pub struct Incident(pub incident::Model);
+pub use crate::graphql::objects::Incident;
+use crate::graphql::objects::{Postmortem, Service, Team, User};
 
 fn loaders<'a>(ctx: &Context<'a>) -> &'a Loaders {
     ctx.data_unchecked::<Loaders>()
@@ -363,26 +361,31 @@ impl Incident {
         linked(ctx, self.0.recurrence_of).await
     }
     /// The postmortem, once there is one (SEV1/SEV2 get one on resolution).
-    async fn postmortem(&self, ctx: &Context<'_>) -> Result<Option<super::postmortem::Postmortem>> {
-        super::postmortem::of_incident(ctx, self.0.id).await
+    async fn postmortem(&self, ctx: &Context<'_>) -> Result<Option<Postmortem>> {
+        Ok(loaders(ctx)
+            .postmortems
+            .load_one(self.0.id)
+            .await?
+            .flatten()
+            .map(Postmortem::new))
     }
     async fn messages(&self, ctx: &Context<'_>) -> Result<IncidentMessages> {
-        let l = loaders(ctx);
+        let cache = loaders(ctx);
         let roles = self.roles_rows(ctx).await?;
         let commander = match roles.iter().find(|r| r.role == IncidentRole::Commander) {
-            Some(r) => l.users.load_one(r.user_id).await?.map(|u| u.name),
+            Some(r) => cache.users.load_one(r.user_id).await?.map(|u| u.name),
             None => None,
         };
         let service = match self.0.service_id {
-            Some(id) => l.services.load_one(id).await?.map(|s| s.name),
+            Some(id) => cache.services.load_one(id).await?.map(|s| s.name),
             None => None,
         };
-        let events = l
+        let events = cache
             .incident_events
             .load_one(self.0.id)
             .await?
             .unwrap_or_default();
-        let updates = l
+        let updates = cache
             .incident_updates
             .load_one(self.0.id)
             .await?
@@ -390,16 +393,14 @@ impl Incident {
         let i = &self.0;
         let summary = resolution_summary(ctx, i).await?;
         // The postmortem's own deadline when there is one; otherwise what it would be.
-        let postmortem_due = match l.postmortems.load_one(i.id).await?.flatten() {
-            Some(pm) => Some(pm.due_at),
-            None => i
-                .resolved_at
-                .filter(|_| {
-                    i.duplicate_of.is_none()
-                        && deadlines::postmortem_required(i.highest_severity, i.false_alarm)
-                })
-                .map(|r| deadlines::postmortem_due(r, deadlines::DEFAULT_POSTMORTEM_HOURS)),
-        };
+        // The postmortem's own deadline (fixed when it was created, from the organization's
+        // setting); an incident that owes one gets it in the resolving transaction.
+        let postmortem_due = cache
+            .postmortems
+            .load_one(i.id)
+            .await?
+            .flatten()
+            .map(|pm| pm.due_at);
         let facts = templates::Facts {
             title: &i.title,
             public_title: i.public_title.as_deref(),

@@ -31,8 +31,11 @@ pub(super) async fn prefetch(ctx: &Context<'_>, rows: &[incident::Model]) -> Res
     if rows.is_empty() {
         return Ok(());
     }
-    let la = ctx.look_ahead();
-    let nodes = [la.field("edges").field("node"), la.field("nodes")];
+    let look_ahead = ctx.look_ahead();
+    let nodes = [
+        look_ahead.field("edges").field("node"),
+        look_ahead.field("nodes"),
+    ];
     let wants = |name: &str| nodes.iter().any(|n| n.field(name).exists());
     let shape_of = |name: &str| {
         nodes
@@ -50,7 +53,7 @@ pub(super) async fn prefetch(ctx: &Context<'_>, rows: &[incident::Model]) -> Res
 
     let db = &data(ctx).db;
     let conn = db.conn();
-    let l = loaders(ctx);
+    let cache = loaders(ctx);
     let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
     let (roles, all_events, all_updates, timelines, update_pages, postmortems, policies) = tokio::try_join!(
         async {
@@ -172,22 +175,26 @@ pub(super) async fn prefetch(ctx: &Context<'_>, rows: &[incident::Model]) -> Res
     )?;
 
     if let Some(roles) = roles {
-        l.incident_roles
+        cache
+            .incident_roles
             .feed_many(with_empty(&ids, group(roles, |r| r.incident_id)))
             .await;
     }
     if let Some(events) = all_events {
-        l.incident_events
+        cache
+            .incident_events
             .feed_many(with_empty(&ids, group(events, |e| e.incident_id)))
             .await;
     }
     if let Some(updates) = all_updates {
-        l.incident_updates
+        cache
+            .incident_updates
             .feed_many(with_empty(&ids, group(updates, |u| u.incident_id)))
             .await;
     }
     if let Some((first, order, pages)) = timelines {
-        l.timeline_pages
+        cache
+            .timeline_pages
             .feed_many(pages.into_iter().map(|(incident, p)| {
                 (
                     PageKey {
@@ -201,7 +208,8 @@ pub(super) async fn prefetch(ctx: &Context<'_>, rows: &[incident::Model]) -> Res
             .await;
     }
     if let Some((first, order, pages)) = update_pages {
-        l.update_pages
+        cache
+            .update_pages
             .feed_many(pages.into_iter().map(|(incident, p)| {
                 (
                     PageKey {
@@ -215,30 +223,36 @@ pub(super) async fn prefetch(ctx: &Context<'_>, rows: &[incident::Model]) -> Res
             .await;
     }
     if let Some(pms) = postmortems {
-        l.postmortems
+        cache
+            .postmortems
             .feed_many(with_none(&ids, pms.into_iter().map(|p| (p.incident_id, p))))
             .await;
     }
     if let Some(policies) = policies {
-        l.policies
+        cache
+            .policies
             .feed_many(policies.into_iter().map(|p| (p.severity, p)))
             .await;
     }
     if !linked_ids.is_empty() {
-        l.visible_incidents
+        cache
+            .visible_incidents
             .feed_many(with_none(
                 &linked_ids,
                 linked.into_iter().map(|i| (i.id, i)),
             ))
             .await;
     }
-    l.users
+    cache
+        .users
         .feed_many(users.into_iter().map(|u| (u.id, u)))
         .await;
-    l.services
+    cache
+        .services
         .feed_many(services.into_iter().map(|s| (s.id, s)))
         .await;
-    l.teams
+    cache
+        .teams
         .feed_many(teams.into_iter().map(|t| (t.id, t)))
         .await;
     Ok(())
