@@ -38,8 +38,8 @@ pub struct Loaders {
     pub action_items: CachedLoader<ActionItemsOfPostmortem>,
     pub visible_incidents: CachedLoader<VisibleIncidents>,
     pub postmortems_by_id: CachedLoader<ById<postmortem::Model>>,
-    pub timeline_pages: CachedLoader<TimelinePages>,
-    pub update_pages: CachedLoader<UpdatePages>,
+    pub timeline_pages: CachedLoader<FirstPages<incident_event::Entity>>,
+    pub update_pages: CachedLoader<FirstPages<incident_update::Entity>>,
 }
 
 impl Loaders {
@@ -78,9 +78,9 @@ impl Loaders {
                 },
                 &counter,
             ),
-            timeline_pages: dl(TimelinePages(db.clone()), &counter),
+            timeline_pages: dl(FirstPages::new(db), &counter),
             postmortems_by_id: dl(ById::new(db), &counter),
-            update_pages: dl(UpdatePages(db.clone()), &counter),
+            update_pages: dl(FirstPages::new(db), &counter),
         }
     }
 }
@@ -364,37 +364,22 @@ fn shapes(keys: &[PageKey]) -> HashMap<(usize, incidents::Order), Vec<Uuid>> {
     by
 }
 
-pub struct TimelinePages(Db);
-impl Loader<PageKey> for TimelinePages {
-    type Value = Page<incident_event::Model>;
-    type Error = async_graphql::Error;
-    async fn load(&self, keys: &[PageKey]) -> Result<HashMap<PageKey, Self::Value>, Self::Error> {
-        let mut out = HashMap::new();
-        for ((first, order), ids) in shapes(keys) {
-            let pages = incidents::first_timeline_pages(self.0.conn(), &ids, first, order).await?;
-            out.extend(pages.into_iter().map(|(incident, p)| {
-                (
-                    PageKey {
-                        incident,
-                        first,
-                        order,
-                    },
-                    p,
-                )
-            }));
-        }
-        Ok(out)
+/// The first pages of an incident log (timeline or updates), by page shape.
+pub struct FirstPages<L>(Db, std::marker::PhantomData<fn() -> L>);
+
+impl<L> FirstPages<L> {
+    fn new(db: &Db) -> Self {
+        Self(db.clone(), std::marker::PhantomData)
     }
 }
 
-pub struct UpdatePages(Db);
-impl Loader<PageKey> for UpdatePages {
-    type Value = Page<incident_update::Model>;
+impl<L: incidents::IncidentLog + 'static> Loader<PageKey> for FirstPages<L> {
+    type Value = Page<L::Model>;
     type Error = async_graphql::Error;
     async fn load(&self, keys: &[PageKey]) -> Result<HashMap<PageKey, Self::Value>, Self::Error> {
         let mut out = HashMap::new();
         for ((first, order), ids) in shapes(keys) {
-            let pages = incidents::first_update_pages(self.0.conn(), &ids, first, order).await?;
+            let pages = incidents::first_pages::<L>(self.0.conn(), &ids, first, order).await?;
             out.extend(pages.into_iter().map(|(incident, p)| {
                 (
                     PageKey {

@@ -80,6 +80,26 @@ pub fn decode_cursor(cursor: &str) -> ServiceResult<String> {
         })
 }
 
+/// The keyset key of a list ordered by an instant, ties broken by id: `<rfc3339>|<uuid>`.
+pub fn time_key(at: chrono::DateTime<chrono::Utc>, id: uuid::Uuid) -> String {
+    format!("{}|{id}", at.to_rfc3339())
+}
+
+/// Reads a [`time_key`] back; anything else is not a cursor from this API.
+pub fn parse_time_key(decoded: &str) -> ServiceResult<(chrono::DateTime<chrono::Utc>, uuid::Uuid)> {
+    let bad = || {
+        ServiceError::invalid(
+            Reason::InvalidCursor,
+            "`after` is not a cursor from this API",
+        )
+    };
+    let (at, id) = decoded.split_once('|').ok_or_else(bad)?;
+    let at = chrono::DateTime::parse_from_rfc3339(at)
+        .map_err(|_| bad())?
+        .with_timezone(&chrono::Utc);
+    Ok((at, uuid::Uuid::parse_str(id).map_err(|_| bad())?))
+}
+
 /// The id in a decoded cursor of a list ordered by id. Anything else is not a cursor
 /// from this API: `BAD_USER_INPUT`, never `NOT_FOUND`.
 pub fn cursor_id(decoded: &str) -> ServiceResult<uuid::Uuid> {

@@ -6,22 +6,8 @@ use entity::Role;
 use firebreak_tests::serde_json::{Value, json};
 use firebreak_tests::{Gql, TestApp, e2e};
 
-async fn call(
-    app: &TestApp,
-    token: &str,
-    mutation: &str,
-    input_type: &str,
-    input: Value,
-    select: &str,
-) -> Gql {
-    let q = format!("mutation($in: {input_type}!) {{ {mutation}(input: $in) {{ {select} }} }}");
-    app.gql(Some(token), &q, json!({ "in": input })).await
-}
-
 async fn declare(app: &TestApp, token: &str, title: &str, severity: &str) -> String {
-    let res = call(
-        app,
-        token,
+    let res = app.call(token,
         "declareIncident",
         "DeclareIncidentInput",
         json!({ "title": title, "severity": severity, "customerImpact": true, "publicTitle": format!("Public {title}") }),
@@ -35,8 +21,7 @@ async fn declare(app: &TestApp, token: &str, title: &str, severity: &str) -> Str
 }
 
 async fn resolve(app: &TestApp, token: &str, id: &str) -> Gql {
-    call(
-        app,
+    app.call(
         token,
         "resolveIncident",
         "ResolveIncidentInput",
@@ -67,8 +52,7 @@ e2e!(the_whole_postmortem_flow, |app| {
     let (_, viewer) = app.named_user("vera", Role::Viewer).await;
     let (_, mia) = app.named_user("mia", Role::Manager).await;
     let id = declare(&app, &ada, "Checkout disk full", "SEV2").await;
-    call(
-        &app,
+    app.call(
         &ada,
         "assignRole",
         "AssignRoleInput",
@@ -78,8 +62,7 @@ e2e!(the_whole_postmortem_flow, |app| {
     .await
     .ok();
     app.advance_clock(Duration::minutes(3));
-    call(
-        &app,
+    app.call(
         &bob,
         "acknowledgeIncident",
         "IncidentIdInput",
@@ -104,18 +87,17 @@ e2e!(the_whole_postmortem_flow, |app| {
 
     // Fill it; a stale version is refused.
     let up = |v: i64, summary: &str| json!({ "postmortemId": pm_id, "expectedVersion": v, "summary": summary, "rootCause": "Log rotation was off", "usersAffected": "30% of buyers", "remediation": "Disk alerts and log rotation" });
-    let res = call(
-        &app,
-        &ada,
-        "updatePostmortem",
-        "UpdatePostmortemInput",
-        up(1, "Checkout failed for 45 minutes."),
-        "postmortem { version }",
-    )
-    .await;
+    let res = app
+        .call(
+            &ada,
+            "updatePostmortem",
+            "UpdatePostmortemInput",
+            up(1, "Checkout failed for 45 minutes."),
+            "postmortem { version }",
+        )
+        .await;
     assert_eq!(res.ok()["updatePostmortem"]["postmortem"]["version"], 2);
-    call(
-        &app,
+    app.call(
         &bob,
         "updatePostmortem",
         "UpdatePostmortemInput",
@@ -129,8 +111,7 @@ e2e!(the_whole_postmortem_flow, |app| {
         postmortem(&app, &viewer, &id).await["summary"],
         "Checkout failed for 45 minutes."
     );
-    call(
-        &app,
+    app.call(
         &viewer,
         "updatePostmortem",
         "UpdatePostmortemInput",
@@ -144,10 +125,10 @@ e2e!(the_whole_postmortem_flow, |app| {
     let pm = postmortem(&app, &ada, &id).await;
     let declared_line = pm["timeline"][0]["entryId"].clone();
     let v = pm["version"].as_i64().unwrap();
-    call(&app, &ada, "editPostmortemTimelineEntry", "EditPostmortemTimelineEntryInput", json!({ "postmortemId": pm_id, "expectedVersion": v, "entryId": declared_line, "text": "Declared SEV2 after disk alarms" }), "postmortem { version }").await.ok();
+    app.call(&ada, "editPostmortemTimelineEntry", "EditPostmortemTimelineEntryInput", json!({ "postmortemId": pm_id, "expectedVersion": v, "entryId": declared_line, "text": "Declared SEV2 after disk alarms" }), "postmortem { version }").await.ok();
     let second = pm["timeline"][1]["entryId"].clone();
-    call(&app, &ada, "editPostmortemTimelineEntry", "EditPostmortemTimelineEntryInput", json!({ "postmortemId": pm_id, "expectedVersion": v + 1, "entryId": second, "hidden": true }), "postmortem { version }").await.ok();
-    call(&app, &ada, "addPostmortemTimelineEntry", "AddPostmortemTimelineEntryInput", json!({ "postmortemId": pm_id, "expectedVersion": v + 2, "at": "2026-11-23T08:50:00Z", "text": "Disk usage crossed 95%" }), "postmortem { version }").await.ok();
+    app.call(&ada, "editPostmortemTimelineEntry", "EditPostmortemTimelineEntryInput", json!({ "postmortemId": pm_id, "expectedVersion": v + 1, "entryId": second, "hidden": true }), "postmortem { version }").await.ok();
+    app.call(&ada, "addPostmortemTimelineEntry", "AddPostmortemTimelineEntryInput", json!({ "postmortemId": pm_id, "expectedVersion": v + 2, "at": "2026-11-23T08:50:00Z", "text": "Disk usage crossed 95%" }), "postmortem { version }").await.ok();
     let pm = postmortem(&app, &ada, &id).await;
     assert_eq!(pm["timeline"][0]["text"], "Disk usage crossed 95%");
     assert_eq!(pm["timeline"][0]["fromIncidentLog"], false);
@@ -170,40 +151,39 @@ e2e!(the_whole_postmortem_flow, |app| {
 
     // Action items: one owner and a due date each.
     let create = |title: &str, priority: &str| json!({ "postmortemId": pm_id, "title": title, "ownerId": bob_id, "dueAt": "2026-11-30T17:00:00Z", "priority": priority, "trackerUrl": "https://tracker.example/OPS-1", "trackerKey": "OPS-1" });
-    let a1 = call(
-        &app,
-        &ada,
-        "createActionItem",
-        "CreateActionItemInput",
-        create("Alert on disk usage", "P1"),
-        "actionItem { id version status }",
-    )
-    .await;
+    let a1 = app
+        .call(
+            &ada,
+            "createActionItem",
+            "CreateActionItemInput",
+            create("Alert on disk usage", "P1"),
+            "actionItem { id version status }",
+        )
+        .await;
     let a1 = a1.ok()["createActionItem"]["actionItem"].clone();
-    let a2 = call(
-        &app,
-        &ada,
-        "createActionItem",
-        "CreateActionItemInput",
-        create("Enable log rotation", "P2"),
-        "actionItem { id version }",
-    )
-    .await;
+    let a2 = app
+        .call(
+            &ada,
+            "createActionItem",
+            "CreateActionItemInput",
+            create("Enable log rotation", "P2"),
+            "actionItem { id version }",
+        )
+        .await;
     let a2 = a2.ok()["createActionItem"]["actionItem"].clone();
-    let ownerless = call(&app, &ada, "createActionItem", "CreateActionItemInput", json!({ "postmortemId": pm_id, "title": "x", "dueAt": "2026-11-30T17:00:00Z", "priority": "P3" }), "actionItem { id }").await;
+    let ownerless = app.call(&ada, "createActionItem", "CreateActionItemInput", json!({ "postmortemId": pm_id, "title": "x", "dueAt": "2026-11-30T17:00:00Z", "priority": "P3" }), "actionItem { id }").await;
     assert_eq!(ownerless.status, 422, "owner-less items are refused");
-    let dateless = call(
-        &app,
-        &ada,
-        "createActionItem",
-        "CreateActionItemInput",
-        json!({ "postmortemId": pm_id, "title": "x", "ownerId": bob_id, "priority": "P3" }),
-        "actionItem { id }",
-    )
-    .await;
+    let dateless = app
+        .call(
+            &ada,
+            "createActionItem",
+            "CreateActionItemInput",
+            json!({ "postmortemId": pm_id, "title": "x", "ownerId": bob_id, "priority": "P3" }),
+            "actionItem { id }",
+        )
+        .await;
     assert_eq!(dateless.status, 422, "date-less items are refused");
-    call(
-        &app,
+    app.call(
         &ada,
         "updateActionItem",
         "UpdateActionItemInput",
@@ -228,8 +208,7 @@ e2e!(the_whole_postmortem_flow, |app| {
     );
 
     app.advance_clock(Duration::hours(2));
-    call(
-        &app,
+    app.call(
         &bob,
         "completeActionItem",
         "CompleteActionItemInput",
@@ -238,8 +217,7 @@ e2e!(the_whole_postmortem_flow, |app| {
     )
     .await
     .ok();
-    call(
-        &app,
+    app.call(
         &bob,
         "completeActionItem",
         "CompleteActionItemInput",
@@ -249,7 +227,7 @@ e2e!(the_whole_postmortem_flow, |app| {
     .await
     .expect_code("CONFLICT");
     assert!(postmortem(&app, &ada, &id).await["loopClosedAt"].is_null());
-    call(&app, &bob, "updateActionItem", "UpdateActionItemInput", json!({ "actionItemId": a2["id"], "expectedVersion": 1, "status": "WONT_DO", "wontDoReason": "Replaced by the disk alert" }), "actionItem { status }").await.ok();
+    app.call(&bob, "updateActionItem", "UpdateActionItemInput", json!({ "actionItemId": a2["id"], "expectedVersion": 1, "status": "WONT_DO", "wontDoReason": "Replaced by the disk alert" }), "actionItem { status }").await.ok();
     let pm = postmortem(&app, &ada, &id).await;
     assert_eq!(pm["loopClosedAt"], "2026-11-23T11:45:00+00:00");
 
@@ -268,23 +246,22 @@ e2e!(the_whole_postmortem_flow, |app| {
     let vis =
         |v: i64| json!({ "postmortemId": pm_id, "expectedVersion": v, "visibility": "PUBLIC" });
     for who in [&ada, &bob] {
-        let res = call(
-            &app,
-            who,
-            "setPostmortemVisibility",
-            "SetPostmortemVisibilityInput",
-            vis(v),
-            "postmortem { visibility }",
-        )
-        .await;
+        let res = app
+            .call(
+                who,
+                "setPostmortemVisibility",
+                "SetPostmortemVisibilityInput",
+                vis(v),
+                "postmortem { visibility }",
+            )
+            .await;
         res.expect_code("FORBIDDEN");
         assert_eq!(
             res.body["errors"][0]["extensions"]["reason"],
             "PUBLIC_NEEDS_MANAGER"
         );
     }
-    call(
-        &app,
+    app.call(
         &mia,
         "setPostmortemVisibility",
         "SetPostmortemVisibilityInput",
@@ -301,8 +278,7 @@ e2e!(the_whole_postmortem_flow, |app| {
         let pm_id = pm_id.clone();
         let app = &app;
         async move {
-            call(
-                app,
+            app.call(
                 &who,
                 "publishPostmortem",
                 "PostmortemVersionInput",
@@ -318,8 +294,7 @@ e2e!(the_whole_postmortem_flow, |app| {
         res.body["errors"][0]["extensions"]["reason"],
         "POSTMORTEM_TRANSITION"
     );
-    call(
-        &app,
+    app.call(
         &ada,
         "submitPostmortemForReview",
         "PostmortemVersionInput",
@@ -349,9 +324,9 @@ e2e!(the_whole_postmortem_flow, |app| {
     assert_eq!(published["publishedBy"]["login"], "mia");
     // Final: fields, timeline and visibility.
     for res in [
-        call(&app, &ada, "updatePostmortem", "UpdatePostmortemInput", up(v + 2, "late edit"), "postmortem { version }").await,
-        call(&app, &ada, "addPostmortemTimelineEntry", "AddPostmortemTimelineEntryInput", json!({ "postmortemId": pm_id, "expectedVersion": v + 2, "at": "2026-11-23T09:00:00Z", "text": "late line" }), "postmortem { version }").await,
-        call(&app, &mia, "setPostmortemVisibility", "SetPostmortemVisibilityInput", json!({ "postmortemId": pm_id, "expectedVersion": v + 2, "visibility": "INTERNAL" }), "postmortem { version }").await,
+        app.call(&ada, "updatePostmortem", "UpdatePostmortemInput", up(v + 2, "late edit"), "postmortem { version }").await,
+        app.call(&ada, "addPostmortemTimelineEntry", "AddPostmortemTimelineEntryInput", json!({ "postmortemId": pm_id, "expectedVersion": v + 2, "at": "2026-11-23T09:00:00Z", "text": "late line" }), "postmortem { version }").await,
+        app.call(&mia, "setPostmortemVisibility", "SetPostmortemVisibilityInput", json!({ "postmortemId": pm_id, "expectedVersion": v + 2, "visibility": "INTERNAL" }), "postmortem { version }").await,
     ] {
         res.expect_code("CONFLICT");
         assert_eq!(res.body["errors"][0]["extensions"]["reason"], "POSTMORTEM_PUBLISHED");
@@ -388,8 +363,7 @@ e2e!(the_whole_postmortem_flow, |app| {
     );
 
     // Reopened and re-resolved: same postmortem, same deadline.
-    call(
-        &app,
+    app.call(
         &ada,
         "reopenIncident",
         "ReopenIncidentInput",
@@ -444,8 +418,7 @@ e2e!(postmortems_on_request_and_their_rules, |app| {
     let (_, manager) = app.named_user("mia", Role::Manager).await;
     let minor = declare(&app, &ada, "Slow search", "SEV3").await;
     let start = |id: &str| json!({ "incidentId": id });
-    call(
-        &app,
+    app.call(
         &ada,
         "startPostmortem",
         "StartPostmortemInput",
@@ -459,21 +432,20 @@ e2e!(postmortems_on_request_and_their_rules, |app| {
         postmortem(&app, &ada, &minor).await.is_null(),
         "SEV3: optional"
     );
-    let res = call(
-        &app,
-        &ada,
-        "startPostmortem",
-        "StartPostmortemInput",
-        start(&minor),
-        "postmortem { id dueAt }",
-    )
-    .await;
+    let res = app
+        .call(
+            &ada,
+            "startPostmortem",
+            "StartPostmortemInput",
+            start(&minor),
+            "postmortem { id dueAt }",
+        )
+        .await;
     assert_eq!(
         res.ok()["startPostmortem"]["postmortem"]["dueAt"],
         "2026-11-25T09:00:00+00:00"
     );
-    call(
-        &app,
+    app.call(
         &ada,
         "startPostmortem",
         "StartPostmortemInput",
@@ -485,8 +457,7 @@ e2e!(postmortems_on_request_and_their_rules, |app| {
 
     // False alarms get none; the deadline follows the organization setting.
     let alarm = declare(&app, &ada, "Pager storm", "SEV1").await;
-    call(
-        &app,
+    app.call(
         &ada,
         "resolveIncident",
         "ResolveIncidentInput",
@@ -523,7 +494,7 @@ e2e!(postmortems_on_request_and_their_rules, |app| {
         res.ok()["actionItems"]["edges"].as_array().unwrap().len(),
         0
     );
-    let res = call(&app, &manager, "setPostmortemVisibility", "SetPostmortemVisibilityInput", json!({ "postmortemId": pm["id"], "expectedVersion": pm["version"], "visibility": "PUBLIC" }), "postmortem { visibility }").await;
+    let res = app.call(&manager, "setPostmortemVisibility", "SetPostmortemVisibilityInput", json!({ "postmortemId": pm["id"], "expectedVersion": pm["version"], "visibility": "PUBLIC" }), "postmortem { visibility }").await;
     assert_eq!(
         res.ok()["setPostmortemVisibility"]["postmortem"]["visibility"],
         "PUBLIC"

@@ -6,7 +6,7 @@
 use crate::graphql::connection::{ListConnection, from_page};
 use crate::graphql::context::{data, request, service_ctx};
 use crate::graphql::input::change;
-use crate::graphql::loaders::{Loaders, PageKey, group, with_empty, with_none};
+use crate::graphql::loaders::{FirstPages, Loaders, PageKey, group, with_empty, with_none};
 use crate::graphql::severity::SeverityPolicyObject;
 use crate::services::incidents::{self, Changes, Declare, IncidentFilter};
 use crate::services::pagination::PageRequest;
@@ -302,26 +302,8 @@ impl Incident {
         after: Option<String>,
         #[graphql(default)] order: LogOrder,
     ) -> Result<ListConnection<TimelineEvent>> {
-        let page = PageRequest::new(Some(first), after.as_deref())?;
-        let order = incidents::Order::from(order);
-        let rows = match page.after {
-            None => loaders(ctx)
-                .timeline_pages
-                .load_one(PageKey {
-                    incident: self.0.id,
-                    first: page.first,
-                    order,
-                })
-                .await?
-                .unwrap_or_default(),
-            Some(_) => incidents::timeline_page(service_ctx(ctx), self.0.id, &page, order).await?,
-        };
-        Ok(from_page(
-            rows,
-            page.after.is_some(),
-            incidents::entry_cursor,
-            TimelineEvent,
-        ))
+        let cache = &loaders(ctx).timeline_pages;
+        log_connection(ctx, cache, self.0.id, first, after, order, TimelineEvent).await
     }
     /// Status updates, a page at a time (oldest first unless asked otherwise).
     #[graphql(complexity = "first.clamp(0, 100) as usize * child_complexity")]
@@ -332,26 +314,8 @@ impl Incident {
         after: Option<String>,
         #[graphql(default)] order: LogOrder,
     ) -> Result<ListConnection<StatusUpdate>> {
-        let page = PageRequest::new(Some(first), after.as_deref())?;
-        let order = incidents::Order::from(order);
-        let rows = match page.after {
-            None => loaders(ctx)
-                .update_pages
-                .load_one(PageKey {
-                    incident: self.0.id,
-                    first: page.first,
-                    order,
-                })
-                .await?
-                .unwrap_or_default(),
-            Some(_) => incidents::updates_page(service_ctx(ctx), self.0.id, &page, order).await?,
-        };
-        Ok(from_page(
-            rows,
-            page.after.is_some(),
-            incidents::entry_cursor,
-            StatusUpdate,
-        ))
+        let cache = &loaders(ctx).update_pages;
+        log_connection(ctx, cache, self.0.id, first, after, order, StatusUpdate).await
     }
     async fn duplicate_of(&self, ctx: &Context<'_>) -> Result<Option<Incident>> {
         linked(ctx, self.0.duplicate_of).await
@@ -435,6 +399,45 @@ impl Incident {
             customer_resolution: m.customer_resolution,
         })
     }
+}
+
+/// A page of an incident's log as a connection: a first page through the request's loader
+/// (prefetched for lists), a later one from the service.
+async fn log_connection<L, N>(
+    ctx: &Context<'_>,
+    cache: &async_graphql::dataloader::DataLoader<
+        FirstPages<L>,
+        async_graphql::dataloader::HashMapCache,
+    >,
+    incident: Uuid,
+    first: i32,
+    after: Option<String>,
+    order: LogOrder,
+    node: impl Fn(L::Model) -> N,
+) -> Result<ListConnection<N>>
+where
+    L: incidents::IncidentLog + 'static,
+    N: async_graphql::OutputType,
+{
+    let page = PageRequest::new(Some(first), after.as_deref())?;
+    let order = incidents::Order::from(order);
+    let rows = match page.after {
+        None => cache
+            .load_one(PageKey {
+                incident,
+                first: page.first,
+                order,
+            })
+            .await?
+            .unwrap_or_default(),
+        Some(_) => incidents::log_page::<L>(service_ctx(ctx), incident, &page, order).await?,
+    };
+    Ok(from_page(
+        rows,
+        page.after.is_some(),
+        incidents::entry_cursor::<L>,
+        node,
+    ))
 }
 
 /// A linked incident (duplicate's original, recurrence's earlier incident), through the

@@ -80,17 +80,21 @@ pub(super) async fn prefetch(ctx: &Context<'_>, rows: &[incident::Model]) -> Res
         },
         async {
             match timeline_shape {
-                Some((first, order)) => incidents::first_timeline_pages(conn, &ids, first, order)
-                    .await
-                    .map(|p| Some((first, order, p))),
+                Some((first, order)) => {
+                    incidents::first_pages::<incident_event::Entity>(conn, &ids, first, order)
+                        .await
+                        .map(|p| Some((first, order, p)))
+                }
                 None => Ok(None),
             }
         },
         async {
             match updates_shape {
-                Some((first, order)) => incidents::first_update_pages(conn, &ids, first, order)
-                    .await
-                    .map(|p| Some((first, order, p))),
+                Some((first, order)) => {
+                    incidents::first_pages::<incident_update::Entity>(conn, &ids, first, order)
+                        .await
+                        .map(|p| Some((first, order, p)))
+                }
                 None => Ok(None),
             }
         },

@@ -1,13 +1,12 @@
 //! Reading incidents: one by id, keyset pages with filters, and their relations in batches.
 
 use crate::db::Db;
-use crate::services::pagination::{Page, PageRequest};
-use crate::services::{Ctx, ServiceError, ServiceResult, parse_id};
+use crate::services::pagination::{Page, PageRequest, parse_time_key, time_key};
+use crate::services::{Ctx, ServiceResult, parse_id};
 use chrono::{DateTime, Utc};
 use entity::{
     IncidentStatus, Role, Severity, incident, incident_event, incident_role, incident_update,
 };
-use scheduler::domain::reason::Reason;
 use scheduler::domain::{instant, text};
 use sea_orm::sea_query::{Expr, LikeExpr};
 use sea_orm::{
@@ -41,22 +40,7 @@ pub struct IncidentFilter {
 
 /// The keyset key of an incident in lists: (declaredAt, id).
 pub fn incident_cursor(i: &incident::Model) -> String {
-    format!("{}|{}", i.declared_at.to_rfc3339(), i.id)
-}
-
-fn parse_cursor(raw: &str) -> ServiceResult<(DateTime<Utc>, Uuid)> {
-    let bad = || {
-        ServiceError::invalid(
-            Reason::InvalidCursor,
-            "`after` is not a cursor from this API",
-        )
-    };
-    let (at, id) = raw.split_once('|').ok_or_else(bad)?;
-    let at = DateTime::parse_from_rfc3339(at)
-        .map_err(|_| bad())?
-        .with_timezone(&Utc);
-    let id = Uuid::parse_str(id).map_err(|_| bad())?;
-    Ok((at, id))
+    time_key(i.declared_at, i.id)
 }
 
 /// Newest declared first, ties broken by id; only what the caller may see.
@@ -80,7 +64,7 @@ pub async fn list(
         .order_by_desc(incident::COLUMN.id)
         .limit(page.fetch_limit());
     if let Some(after) = &page.after {
-        let (at, id) = parse_cursor(after)?;
+        let (at, id) = parse_time_key(after)?;
         query = query.filter(
             Condition::any()
                 .add(incident::Column::DeclaredAt.lt(at))
