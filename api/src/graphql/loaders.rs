@@ -355,6 +355,26 @@ pub struct PageKey {
     pub order: incidents::Order,
 }
 
+impl PageKey {
+    /// First pages of one shape, keyed for the loader.
+    pub fn key_pages<T>(
+        first: usize,
+        order: incidents::Order,
+        pages: HashMap<Uuid, Page<T>>,
+    ) -> impl Iterator<Item = (PageKey, Page<T>)> {
+        pages.into_iter().map(move |(incident, page)| {
+            (
+                PageKey {
+                    incident,
+                    first,
+                    order,
+                },
+                page,
+            )
+        })
+    }
+}
+
 /// Groups keys by page shape: one windowed statement per shape.
 fn shapes(keys: &[PageKey]) -> HashMap<(usize, incidents::Order), Vec<Uuid>> {
     let mut by: HashMap<(usize, incidents::Order), Vec<Uuid>> = HashMap::new();
@@ -380,16 +400,7 @@ impl<L: incidents::IncidentLog + 'static> Loader<PageKey> for FirstPages<L> {
         let mut out = HashMap::new();
         for ((first, order), ids) in shapes(keys) {
             let pages = incidents::first_pages::<L>(self.0.conn(), &ids, first, order).await?;
-            out.extend(pages.into_iter().map(|(incident, p)| {
-                (
-                    PageKey {
-                        incident,
-                        first,
-                        order,
-                    },
-                    p,
-                )
-            }));
+            out.extend(PageKey::key_pages(first, order, pages));
         }
         Ok(out)
     }

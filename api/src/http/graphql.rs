@@ -552,11 +552,14 @@ async fn handle_inner(state: &AppState, req: Request) -> Response {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|n| n > limit) {
-        return drain_then_too_large(Body::new(body).into_data_stream(), 0, limit).await;
+        return super::body::drain_then_too_large(Body::new(body).into_data_stream(), 0, limit)
+            .await;
     }
-    let bytes = match read_limited(Body::new(body), limit).await {
+    let bytes = match super::body::read_limited(Body::new(body), limit).await {
         Ok(b) => b,
-        Err(TooLarge { rest, seen }) => return drain_then_too_large(rest, seen, limit).await,
+        Err(super::body::TooLarge { rest, seen }) => {
+            return super::body::drain_then_too_large(rest, seen, limit).await;
+        }
     };
     let value: Value = match serde_json::from_slice(&bytes) {
         Ok(v) => v,
@@ -579,67 +582,6 @@ async fn handle_inner(state: &AppState, req: Request) -> Response {
             finish(state, outcome, media)
         }
     }
-}
-
-/// How much of an oversized body is read and thrown away, as a multiple of the limit,
-/// before the 413 is sent. A client that streams its body (a browser, Node's fetch) only
-/// reads the response once it has sent everything; answering at once and closing the
-/// connection under it shows that client a reset connection instead of the 413.
-const DRAIN_FACTOR: usize = 8;
-/// … and for how long at most.
-const DRAIN_TIME: std::time::Duration = std::time::Duration::from_secs(5);
-
-struct TooLarge {
-    rest: axum::body::BodyDataStream,
-    seen: usize,
-}
-
-/// Reads the body up to `limit` bytes; past that, hands back the unread rest.
-async fn read_limited(body: Body, limit: usize) -> Result<bytes::Bytes, TooLarge> {
-    use futures::StreamExt;
-    let mut stream = body.into_data_stream();
-    let mut buf = bytes::BytesMut::new();
-    while let Some(chunk) = stream.next().await {
-        let Ok(chunk) = chunk else {
-            // A broken upload: nothing to answer but the refusal.
-            return Err(TooLarge {
-                rest: stream,
-                seen: usize::MAX,
-            });
-        };
-        if buf.len() + chunk.len() > limit {
-            let seen = buf.len() + chunk.len();
-            return Err(TooLarge { rest: stream, seen });
-        }
-        buf.extend_from_slice(&chunk);
-    }
-    Ok(buf.freeze())
-}
-
-/// Reads and discards a bounded amount of the rest of an oversized body (see
-/// [`DRAIN_FACTOR`]), then answers 413 and closes the connection.
-async fn drain_then_too_large(
-    mut rest: axum::body::BodyDataStream,
-    mut seen: usize,
-    limit: usize,
-) -> Response {
-    use futures::StreamExt;
-    let cap = limit.saturating_mul(DRAIN_FACTOR);
-    let deadline = tokio::time::Instant::now() + DRAIN_TIME;
-    while seen < cap {
-        match tokio::time::timeout_at(deadline, rest.next()).await {
-            Ok(Some(Ok(chunk))) => seen = seen.saturating_add(chunk.len()),
-            _ => break,
-        }
-    }
-    let mut res = problem(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        "BAD_REQUEST",
-        "the request body is too large",
-    );
-    res.headers_mut()
-        .insert(header::CONNECTION, HeaderValue::from_static("close"));
-    res
 }
 
 fn count_errors(state: &AppState, body: &Value) {

@@ -1,6 +1,7 @@
 //! The HTTP surface: the GraphQL endpoint, health, readiness and metrics, behind request
 //! ids, tracing, timeouts and header-size limits.
 
+mod body;
 mod field_order;
 pub mod graphiql;
 pub mod graphql;

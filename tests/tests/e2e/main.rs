@@ -15,3 +15,4 @@ mod postmortems;
 mod races;
 mod restricted;
 mod schema;
+mod statements;

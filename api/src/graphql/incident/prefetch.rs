@@ -199,31 +199,13 @@ pub(super) async fn prefetch(ctx: &Context<'_>, rows: &[incident::Model]) -> Res
     if let Some((first, order, pages)) = timelines {
         cache
             .timeline_pages
-            .feed_many(pages.into_iter().map(|(incident, p)| {
-                (
-                    PageKey {
-                        incident,
-                        first,
-                        order,
-                    },
-                    p,
-                )
-            }))
+            .feed_many(PageKey::key_pages(first, order, pages))
             .await;
     }
     if let Some((first, order, pages)) = update_pages {
         cache
             .update_pages
-            .feed_many(pages.into_iter().map(|(incident, p)| {
-                (
-                    PageKey {
-                        incident,
-                        first,
-                        order,
-                    },
-                    p,
-                )
-            }))
+            .feed_many(PageKey::key_pages(first, order, pages))
             .await;
     }
     if let Some(pms) = postmortems {
