@@ -408,6 +408,56 @@ impl ActionItemStatus {
     }
 }
 
+/// How an incident came to light. The seeds call the customer report the worst way to find
+/// out: metrics show how often it happens.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Default,
+    EnumIter,
+    DeriveActiveEnum,
+    async_graphql::Enum,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::None)")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[strum(serialize_all = "snake_case")]
+pub enum DetectionSource {
+    /// An alert fired (monitoring; alert integrations set this).
+    #[sea_orm(string_value = "alert")]
+    Alert,
+    /// A customer told us.
+    #[sea_orm(string_value = "customer_report")]
+    CustomerReport,
+    /// Someone inside the company noticed.
+    #[sea_orm(string_value = "internal_report")]
+    InternalReport,
+    /// Another team told us.
+    #[sea_orm(string_value = "other_team")]
+    OtherTeam,
+    /// Not recorded.
+    #[default]
+    #[sea_orm(string_value = "unknown")]
+    Unknown,
+}
+
+impl DetectionSource {
+    /// Every source, in the order reports list them.
+    pub const ALL: [DetectionSource; 5] = [
+        DetectionSource::Alert,
+        DetectionSource::CustomerReport,
+        DetectionSource::InternalReport,
+        DetectionSource::OtherTeam,
+        DetectionSource::Unknown,
+    ];
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

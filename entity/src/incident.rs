@@ -1,5 +1,5 @@
 //! An incident: what happened, how bad, who leads, and every timestamp the metrics need.
-use crate::enums::{IncidentStatus, Severity};
+use crate::enums::{DetectionSource, IncidentStatus, Severity};
 use sea_orm::entity::prelude::*;
 
 #[sea_orm::model]
@@ -23,6 +23,8 @@ pub struct Model {
     pub service_id: Option<Uuid>,
     pub team_id: Option<Uuid>,
     pub customer_impact: bool,
+    /// How the incident came to light.
+    pub detection_source: DetectionSource,
     pub restricted: bool,
     pub false_alarm: bool,
     pub duplicate_of: Option<Uuid>,

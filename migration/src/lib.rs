@@ -10,6 +10,7 @@ mod m20261123_000001_organization;
 mod m20261123_000002_incidents;
 mod m20261123_000003_postmortems;
 mod m20261124_000004_hardening;
+mod m20261124_000005_phases;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000002_incidents::Migration),
             Box::new(m20261123_000003_postmortems::Migration),
             Box::new(m20261124_000004_hardening::Migration),
+            Box::new(m20261124_000005_phases::Migration),
         ]
     }
 }

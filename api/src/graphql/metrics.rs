@@ -4,7 +4,7 @@ use super::context::service_ctx;
 use crate::services::metrics::{self, MetricsFilter};
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
-use entity::Severity;
+use entity::{DetectionSource, Severity};
 use scheduler::domain::metrics::Summary;
 
 #[derive(InputObject)]
@@ -40,6 +40,13 @@ impl From<Summary> for DurationStats {
     }
 }
 
+/// Incidents counted in the period that came to light one way.
+#[derive(SimpleObject)]
+pub struct DetectionCount {
+    pub source: DetectionSource,
+    pub count: i32,
+}
+
 #[derive(SimpleObject)]
 pub struct SeverityCount {
     pub severity: Severity,
@@ -73,6 +80,9 @@ pub struct IncidentMetrics {
     /// Incidents started in the period, false alarms and duplicates excluded.
     pub total: i32,
     pub by_severity: Vec<SeverityCount>,
+    /// Counted incidents by how they came to light (every source listed, zeros included):
+    /// how often customers told us before monitoring did.
+    pub by_detection_source: Vec<DetectionCount>,
     /// Incidents started in the period and closed as false alarms (counted apart).
     pub false_alarms: i32,
     /// Mean time to detect: started → detected.
@@ -129,6 +139,14 @@ impl MetricsQuery {
                 .into_iter()
                 .map(|(severity, n)| SeverityCount {
                     severity,
+                    count: int(n),
+                })
+                .collect(),
+            by_detection_source: r
+                .by_detection_source
+                .into_iter()
+                .map(|(source, n)| DetectionCount {
+                    source,
                     count: int(n),
                 })
                 .collect(),

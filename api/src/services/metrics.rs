@@ -5,7 +5,9 @@ use super::visibility::postmortems_of_incidents_where as of_incidents_where;
 use super::visibility::{visible_channels, visible_to};
 use super::{Ctx, ServiceError, ServiceResult, parse_id};
 use chrono::{DateTime, Duration, Utc};
-use entity::{ActionItemStatus, Role, Severity, action_item, incident, postmortem};
+use entity::{
+    ActionItemStatus, DetectionSource, Role, Severity, action_item, incident, postmortem,
+};
 use scheduler::domain::instant;
 use scheduler::domain::metrics::{
     self, ActionItemSample, IncidentSample, PostmortemSample, Report,
@@ -37,6 +39,7 @@ type IncidentRow = (
     bool,
     Option<Uuid>,
     Option<Uuid>,
+    DetectionSource,
 );
 
 pub async fn incident_metrics(ctx: Ctx<'_>, f: &MetricsFilter) -> ServiceResult<Report> {
@@ -92,6 +95,7 @@ pub async fn incident_metrics(ctx: Ctx<'_>, f: &MetricsFilter) -> ServiceResult<
                 incident::Column::FalseAlarm,
                 incident::Column::DuplicateOf,
                 incident::Column::RecurrenceOf,
+                incident::Column::DetectionSource,
             ])
             .filter(in_period.clone())
             .into_tuple::<IncidentRow>()
@@ -136,6 +140,7 @@ pub async fn incident_metrics(ctx: Ctx<'_>, f: &MetricsFilter) -> ServiceResult<
                 false_alarm,
                 dup,
                 rec,
+                detection,
             )| IncidentSample {
                 severity,
                 started,
@@ -146,6 +151,7 @@ pub async fn incident_metrics(ctx: Ctx<'_>, f: &MetricsFilter) -> ServiceResult<
                 false_alarm,
                 duplicate: dup.is_some(),
                 recurrence: rec.is_some_and(|r| visible_earlier.contains_key(&r)),
+                detection,
             },
         )
         .collect();

@@ -44,6 +44,12 @@ pub enum RuleError {
     StartedAfterDetected,
     #[error("startedAt may lie at most 90 days before the declaration")]
     StartedTooEarly,
+    #[error("{0} cannot be in the future")]
+    PhaseInFuture(&'static str),
+    #[error("{0} cannot be before {1}")]
+    PhaseOutOfOrder(&'static str, &'static str),
+    #[error("{0} can only be corrected once it happened")]
+    PhaseNotReached(&'static str),
 }
 
 impl RuleError {
@@ -63,6 +69,9 @@ impl RuleError {
             RuleError::DetectedAfterDeclared => Reason::DetectedAfterDeclared,
             RuleError::StartedAfterDetected => Reason::StartedAfterDetected,
             RuleError::StartedTooEarly => Reason::StartedTooEarly,
+            RuleError::PhaseInFuture(_) => Reason::PhaseInFuture,
+            RuleError::PhaseOutOfOrder(..) => Reason::PhaseOutOfOrder,
+            RuleError::PhaseNotReached(_) => Reason::PhaseNotReached,
         }
     }
 
@@ -197,6 +206,45 @@ pub fn check_times(
     Ok(())
 }
 
+/// Every recorded instant of an incident, in the order its phases follow one another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Phases {
+    pub started: DateTime<Utc>,
+    pub detected: DateTime<Utc>,
+    pub declared: DateTime<Utc>,
+    pub acknowledged: Option<DateTime<Utc>>,
+    pub mitigated: Option<DateTime<Utc>>,
+    pub resolved: Option<DateTime<Utc>>,
+}
+
+/// The instants are consistent: start, detection and declaration as [`check_times`] says;
+/// acknowledged, mitigated and resolved (given when a button is pressed late, or corrected
+/// afterwards) never in the future, never before detection, and never before the phase
+/// they follow (mitigated after acknowledged, resolved after both).
+pub fn check_phases(p: &Phases, now: DateTime<Utc>) -> Result<(), RuleError> {
+    check_times(p.started, p.detected, p.declared, now)?;
+    let later = [
+        ("acknowledgedAt", p.acknowledged),
+        ("mitigatedAt", p.mitigated),
+        ("resolvedAt", p.resolved),
+    ];
+    for (i, (name, at)) in later.iter().enumerate() {
+        let Some(at) = *at else { continue };
+        if at > now {
+            return Err(RuleError::PhaseInFuture(name));
+        }
+        if at < p.detected {
+            return Err(RuleError::PhaseOutOfOrder(name, "detectedAt"));
+        }
+        for (before, earlier) in &later[..i] {
+            if earlier.is_some_and(|e| at < e) {
+                return Err(RuleError::PhaseOutOfOrder(name, before));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// An earlier incident for recurrence or duplicate links.
 pub fn check_link(
     this: uuid::Uuid,
@@ -296,6 +344,63 @@ mod tests {
         );
         let holders = [(IncidentRole::TechLead, bob)];
         assert!(check_role_assignment(IncidentRole::Commander, bob, &holders, false).is_err());
+    }
+
+    #[test]
+    fn phases_follow_one_another() {
+        let t =
+            |m: i64| Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 0).unwrap() + Duration::minutes(m);
+        let base = Phases {
+            started: t(0),
+            detected: t(5),
+            declared: t(10),
+            acknowledged: Some(t(8)),
+            mitigated: Some(t(30)),
+            resolved: Some(t(60)),
+        };
+        let now = t(90);
+        assert_eq!(check_phases(&base, now), Ok(()));
+        let future = Phases {
+            resolved: Some(t(91)),
+            ..base
+        };
+        assert_eq!(
+            check_phases(&future, now),
+            Err(RuleError::PhaseInFuture("resolvedAt"))
+        );
+        let early = Phases {
+            acknowledged: Some(t(4)),
+            ..base
+        };
+        assert_eq!(
+            check_phases(&early, now),
+            Err(RuleError::PhaseOutOfOrder("acknowledgedAt", "detectedAt"))
+        );
+        let swapped = Phases {
+            mitigated: Some(t(20)),
+            resolved: Some(t(15)),
+            ..base
+        };
+        assert_eq!(
+            check_phases(&swapped, now),
+            Err(RuleError::PhaseOutOfOrder("resolvedAt", "mitigatedAt"))
+        );
+        let before_ack = Phases {
+            acknowledged: Some(t(40)),
+            ..base
+        };
+        assert_eq!(
+            check_phases(&before_ack, now),
+            Err(RuleError::PhaseOutOfOrder("mitigatedAt", "acknowledgedAt"))
+        );
+        // Phases not reached yet are simply absent.
+        let open = Phases {
+            acknowledged: None,
+            mitigated: None,
+            resolved: None,
+            ..base
+        };
+        assert_eq!(check_phases(&open, now), Ok(()));
     }
 
     #[test]

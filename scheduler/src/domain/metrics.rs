@@ -10,7 +10,7 @@
 //!   over the items due in the period.
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc, Weekday};
-use entity::Severity;
+use entity::{DetectionSource, Severity};
 
 #[derive(Debug, Clone)]
 pub struct IncidentSample {
@@ -23,6 +23,7 @@ pub struct IncidentSample {
     pub false_alarm: bool,
     pub duplicate: bool,
     pub recurrence: bool,
+    pub detection: DetectionSource,
 }
 
 #[derive(Debug, Clone)]
@@ -91,6 +92,8 @@ pub struct Week {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Report {
     pub by_severity: Vec<(Severity, usize)>,
+    /// Counted incidents by how they came to light, every source listed.
+    pub by_detection_source: Vec<(DetectionSource, usize)>,
     pub total: usize,
     pub false_alarms: usize,
     pub mttd: Option<Summary>,
@@ -192,6 +195,10 @@ pub fn report(
         .count();
     Report {
         by_severity,
+        by_detection_source: DetectionSource::ALL
+            .into_iter()
+            .map(|d| (d, counted.iter().filter(|i| i.detection == d).count()))
+            .collect(),
         total,
         false_alarms,
         mttd,
@@ -235,6 +242,7 @@ mod tests {
             false_alarm: false,
             duplicate: false,
             recurrence: false,
+            detection: DetectionSource::Alert,
         }
     }
 

@@ -64,6 +64,12 @@ pub enum Reason {
     DetectedAfterDeclared,
     /// startedAt lies further before the declaration than allowed.
     StartedTooEarly,
+    /// acknowledgedAt, mitigatedAt or resolvedAt lies in the future.
+    PhaseInFuture,
+    /// A phase's instant lies before the phase it follows (or before detection).
+    PhaseOutOfOrder,
+    /// A phase's instant is corrected before the phase happened.
+    PhaseNotReached,
     /// Public updates are for customer-facing, unrestricted incidents.
     PublicUpdateNotAllowed,
     /// Only decisions, actions and notes are logged by hand.

@@ -11,6 +11,7 @@ mod input;
 mod operations;
 mod organization;
 mod outage;
+mod phases;
 mod postmortems;
 mod races;
 mod restricted;

@@ -81,7 +81,7 @@ e2e!(
             )
             .await
             .unwrap();
-            firebreak::services::incidents::resolve(ctx, &row.id.to_string(), "fixed", false)
+            firebreak::services::incidents::resolve(ctx, &row.id.to_string(), "fixed", false, None)
                 .await
                 .unwrap();
             let pm = firebreak::services::postmortems::of_incidents(app.db(), &[row.id])

@@ -16,8 +16,8 @@ use async_graphql::{
 };
 use chrono::{DateTime, Utc};
 use entity::{
-    IncidentRole, IncidentStatus, Severity, TimelineKind, incident, incident_event, incident_role,
-    incident_update,
+    DetectionSource, IncidentRole, IncidentStatus, Severity, TimelineKind, incident,
+    incident_event, incident_role, incident_update,
 };
 use scheduler::domain::{references, templates};
 use std::collections::HashSet;
@@ -216,6 +216,11 @@ impl Incident {
     }
     async fn customer_impact(&self) -> bool {
         self.0.customer_impact
+    }
+    /// How the incident came to light (alert, customer report, internal report, another
+    /// team; UNKNOWN when not recorded).
+    async fn detection_source(&self) -> DetectionSource {
+        self.0.detection_source
     }
     /// Visible only to role holders, the declarer, participants, managers and admins.
     async fn restricted(&self) -> bool {

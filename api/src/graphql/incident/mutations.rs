@@ -26,6 +26,9 @@ pub struct DeclareIncidentInput {
     pub commander_id: Option<ID>,
     /// The same key from the same caller within 24 h returns the first incident.
     pub idempotency_key: Option<String>,
+    /// How it came to light (alert, customer report, …); UNKNOWN when not said.
+    #[graphql(default)]
+    pub detection_source: DetectionSource,
 }
 
 #[derive(InputObject)]
@@ -41,11 +44,28 @@ pub struct UpdateIncidentInput {
     pub started_at: Option<DateTime<Utc>>,
     /// A correction, logged in the timeline.
     pub detected_at: Option<DateTime<Utc>>,
+    pub detection_source: Option<DetectionSource>,
 }
 
 #[derive(InputObject)]
 pub struct IncidentIdInput {
     pub incident_id: ID,
+    /// When it happened, if earlier than now (the button is pressed late): never in the
+    /// future, never before the phase it follows. Used by acknowledgeIncident and
+    /// markMitigated.
+    pub at: Option<DateTime<Utc>>,
+}
+
+/// Corrections of when things happened, afterwards (also once resolved); each changed
+/// instant is logged with before and after.
+#[derive(InputObject)]
+pub struct CorrectIncidentTimesInput {
+    pub incident_id: ID,
+    pub started_at: Option<DateTime<Utc>>,
+    pub detected_at: Option<DateTime<Utc>>,
+    pub acknowledged_at: Option<DateTime<Utc>>,
+    pub mitigated_at: Option<DateTime<Utc>>,
+    pub resolved_at: Option<DateTime<Utc>>,
 }
 
 #[derive(InputObject)]
@@ -97,6 +117,9 @@ pub struct ResolveIncidentInput {
     pub summary: String,
     #[graphql(default = false)]
     pub false_alarm: bool,
+    /// When service was restored, if earlier than now; never in the future, never before
+    /// detection, acknowledgement or mitigation.
+    pub resolved_at: Option<DateTime<Utc>>,
 }
 
 #[derive(InputObject)]
@@ -167,6 +190,7 @@ impl IncidentMutation {
                 restricted: input.restricted,
                 commander_id: input.commander_id.map(|i| i.0),
                 idempotency_key: input.idempotency_key,
+                detection_source: input.detection_source,
             },
         )
         .await?;
@@ -187,6 +211,7 @@ impl IncidentMutation {
             customer_impact: input.customer_impact,
             started_at: input.started_at,
             detected_at: input.detected_at,
+            detection_source: input.detection_source,
         };
         Ok(payload(
             incidents::update(service_ctx(ctx), &input.incident_id, changes).await?,
@@ -200,7 +225,7 @@ impl IncidentMutation {
         input: IncidentIdInput,
     ) -> Result<IncidentPayload> {
         Ok(payload(
-            incidents::acknowledge(service_ctx(ctx), &input.incident_id).await?,
+            incidents::acknowledge(service_ctx(ctx), &input.incident_id, input.at).await?,
         ))
     }
 
@@ -277,7 +302,7 @@ impl IncidentMutation {
         input: IncidentIdInput,
     ) -> Result<IncidentPayload> {
         Ok(payload(
-            incidents::mark_mitigated(service_ctx(ctx), &input.incident_id).await?,
+            incidents::mark_mitigated(service_ctx(ctx), &input.incident_id, input.at).await?,
         ))
     }
 
@@ -293,6 +318,29 @@ impl IncidentMutation {
                 &input.incident_id,
                 &input.summary,
                 input.false_alarm,
+                input.resolved_at,
+            )
+            .await?,
+        ))
+    }
+
+    /// Corrects when things happened (any state, resolved included); logged.
+    async fn correct_incident_times(
+        &self,
+        ctx: &Context<'_>,
+        input: CorrectIncidentTimesInput,
+    ) -> Result<IncidentPayload> {
+        Ok(payload(
+            incidents::correct_times(
+                service_ctx(ctx),
+                &input.incident_id,
+                incidents::TimeCorrections {
+                    started_at: input.started_at,
+                    detected_at: input.detected_at,
+                    acknowledged_at: input.acknowledged_at,
+                    mitigated_at: input.mitigated_at,
+                    resolved_at: input.resolved_at,
+                },
             )
             .await?,
         ))

@@ -6,8 +6,8 @@ use crate::services::users::active_user_id;
 use crate::services::{Ctx, ServiceError, ServiceResult, catalog, parse_id, severity};
 use chrono::{DateTime, Duration, Utc};
 use entity::{
-    IncidentRole, IncidentStatus, Role, Severity, TimelineKind, incident, incident_idempotency,
-    incident_role,
+    DetectionSource, IncidentRole, IncidentStatus, Role, Severity, TimelineKind, incident,
+    incident_idempotency, incident_role,
 };
 use scheduler::domain::incident::{self as rules};
 use scheduler::domain::reason::Reason;
@@ -39,6 +39,8 @@ pub struct Declare {
     pub restricted: bool,
     pub commander_id: Option<String>,
     pub idempotency_key: Option<String>,
+    /// How it came to light; UNKNOWN when not said.
+    pub detection_source: DetectionSource,
 }
 
 /// The validated input, ready to write.
@@ -53,6 +55,7 @@ struct Valid {
     detected_at: DateTime<Utc>,
     commander_id: Option<Uuid>,
     key: Option<String>,
+    detection_source: DetectionSource,
 }
 
 enum Attempt {
@@ -104,6 +107,7 @@ pub async fn declare(ctx: Ctx<'_>, input: Declare) -> ServiceResult<incident::Mo
             .as_deref()
             .map(|k| text::single_line("idempotencyKey", k, 200))
             .transpose()?,
+        detection_source: input.detection_source,
     };
     for _ in 0..5 {
         match declare_once(ctx, user, &valid, input.customer_impact, input.restricted).await? {
@@ -175,6 +179,7 @@ async fn declare_once(
         service_id: Set(v.service_id),
         team_id: Set(team_id),
         customer_impact: Set(customer_impact),
+        detection_source: Set(v.detection_source),
         restricted: Set(restricted),
         false_alarm: Set(false),
         duplicate_of: Set(None),

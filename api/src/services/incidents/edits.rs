@@ -4,7 +4,10 @@
 use crate::services::users::active_user_id;
 use crate::services::{Ctx, ServiceError, ServiceResult, catalog, parse_id};
 use chrono::{DateTime, Utc};
-use entity::{IncidentRole, TimelineKind, incident, incident_participant, incident_role, service};
+use entity::{
+    DetectionSource, IncidentRole, TimelineKind, incident, incident_participant, incident_role,
+    service,
+};
 use scheduler::domain::incident::{self as rules};
 use scheduler::domain::reason::Reason;
 use scheduler::domain::{instant, text};
@@ -31,6 +34,7 @@ pub struct Changes {
     pub customer_impact: Option<bool>,
     pub started_at: Option<DateTime<Utc>>,
     pub detected_at: Option<DateTime<Utc>>,
+    pub detection_source: Option<DetectionSource>,
 }
 
 /// Changes fields; each changed field gets its own timeline entry with before and after.
@@ -104,6 +108,12 @@ pub async fn update(ctx: Ctx<'_>, id: &str, c: Changes) -> ServiceResult<inciden
     if team != row.team_id {
         changed.push(("team", id_json(row.team_id), id_json(team)));
         am.team_id = Set(team);
+    }
+    if let Some(src) = c.detection_source
+        && src != row.detection_source
+    {
+        changed.push(("detectionSource", json!(row.detection_source), json!(src)));
+        am.detection_source = Set(src);
     }
     if let Some(ci) = c.customer_impact
         && ci != row.customer_impact

@@ -5,18 +5,48 @@ use crate::services::{Ctx, ServiceError, ServiceResult, parse_id, severity};
 use chrono::{DateTime, Utc};
 use entity::{IncidentStatus, Severity, TimelineKind, incident, incident_update};
 use scheduler::domain::incident::{self as rules, RuleError};
+use scheduler::domain::instant;
 use scheduler::domain::reason::Reason;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, IntoActiveModel};
-use serde_json::json;
+use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::*;
 
-pub async fn acknowledge(ctx: Ctx<'_>, id: &str) -> ServiceResult<incident::Model> {
+/// The instants of `row`, with `change` applied: what [`rules::check_phases`] judges.
+fn phases(row: &incident::Model, change: impl FnOnce(&mut rules::Phases)) -> rules::Phases {
+    let mut p = rules::Phases {
+        started: row.started_at,
+        detected: row.detected_at,
+        declared: row.declared_at,
+        acknowledged: row.acknowledged_at,
+        mitigated: row.mitigated_at,
+        resolved: row.resolved_at,
+    };
+    change(&mut p);
+    p
+}
+
+/// When a phase happened: `at` when given (the button was pressed late), else now.
+fn phase_instant(
+    field: &'static str,
+    at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> ServiceResult<DateTime<Utc>> {
+    Ok(instant::check_opt(field, at)?.unwrap_or(now))
+}
+
+pub async fn acknowledge(
+    ctx: Ctx<'_>,
+    id: &str,
+    at: Option<DateTime<Utc>>,
+) -> ServiceResult<incident::Model> {
+    let at = phase_instant("acknowledgedAt", at, ctx.now)?;
     let (user, txn, row) = begin_change(ctx, id).await?;
     state(&row).acknowledge()?;
+    rules::check_phases(&phases(&row, |p| p.acknowledged = Some(at)), ctx.now)?;
     let mut am = row.clone().into_active_model();
-    am.acknowledged_at = Set(Some(ctx.now));
+    am.acknowledged_at = Set(Some(at));
     am.updated_at = Set(ctx.now);
     let updated = am.update(&txn).await?;
     log(
@@ -27,7 +57,7 @@ pub async fn acknowledge(ctx: Ctx<'_>, id: &str) -> ServiceResult<incident::Mode
         TimelineKind::Acknowledged,
         "Acknowledged",
         None,
-        None,
+        Some(json!({ "acknowledgedAt": at })),
     )
     .await?;
     txn.commit().await?;
@@ -144,11 +174,17 @@ pub async fn post_update(
     Ok((updated, update))
 }
 
-pub async fn mark_mitigated(ctx: Ctx<'_>, id: &str) -> ServiceResult<incident::Model> {
+pub async fn mark_mitigated(
+    ctx: Ctx<'_>,
+    id: &str,
+    at: Option<DateTime<Utc>>,
+) -> ServiceResult<incident::Model> {
+    let at = phase_instant("mitigatedAt", at, ctx.now)?;
     let (user, txn, row) = begin_change(ctx, id).await?;
     state(&row).mark_mitigated()?;
+    rules::check_phases(&phases(&row, |p| p.mitigated = Some(at)), ctx.now)?;
     let mut am = row.clone().into_active_model();
-    am.mitigated_at = Set(Some(ctx.now));
+    am.mitigated_at = Set(Some(at));
     am.status = Set(IncidentStatus::Monitoring);
     am.updated_at = Set(ctx.now);
     let updated = am.update(&txn).await?;
@@ -160,7 +196,7 @@ pub async fn mark_mitigated(ctx: Ctx<'_>, id: &str) -> ServiceResult<incident::M
         TimelineKind::Mitigated,
         "Mitigated: monitoring for recurrence",
         Some(json!({ "status": row.status })),
-        Some(json!({ "status": IncidentStatus::Monitoring })),
+        Some(json!({ "status": IncidentStatus::Monitoring, "mitigatedAt": at })),
     )
     .await?;
     txn.commit().await?;
@@ -172,13 +208,17 @@ pub async fn resolve(
     id: &str,
     summary: &str,
     false_alarm: bool,
+    at: Option<DateTime<Utc>>,
 ) -> ServiceResult<incident::Model> {
     let summary = required_text("summary", summary)?;
+    let at = phase_instant("resolvedAt", at, ctx.now)?;
     let (user, txn, row) = begin_change(ctx, id).await?;
     state(&row).resolve()?;
+    rules::check_phases(&phases(&row, |p| p.resolved = Some(at)), ctx.now)?;
     let updated = close(
         &txn,
         ctx.now,
+        at,
         user.id,
         row,
         Some(summary),
@@ -193,9 +233,11 @@ pub async fn resolve(
 
 /// Resolves: with a summary, or as a duplicate of another incident (whose summary is
 /// rendered at read time: see [`references`]).
+#[allow(clippy::too_many_arguments)]
 async fn close(
     txn: &impl ConnectionTrait,
     now: DateTime<Utc>,
+    resolved_at: DateTime<Utc>,
     author: Uuid,
     row: incident::Model,
     summary: Option<String>,
@@ -204,7 +246,7 @@ async fn close(
 ) -> ServiceResult<incident::Model> {
     let mut am = row.clone().into_active_model();
     am.status = Set(IncidentStatus::Resolved);
-    am.resolved_at = Set(Some(now));
+    am.resolved_at = Set(Some(resolved_at));
     am.resolution_summary = Set(summary.clone());
     am.false_alarm = Set(false_alarm);
     am.next_update_due_at = Set(None);
@@ -213,7 +255,7 @@ async fn close(
     }
     am.updated_at = Set(now);
     let updated = am.update(txn).await?;
-    let after = json!({ "status": IncidentStatus::Resolved, "falseAlarm": false_alarm });
+    let after = json!({ "status": IncidentStatus::Resolved, "falseAlarm": false_alarm, "resolvedAt": resolved_at });
     match duplicate_of {
         Some(other) => {
             log_reference(
@@ -292,7 +334,17 @@ pub async fn mark_duplicate(ctx: Ctx<'_>, id: &str, of: &str) -> ServiceResult<i
     if original.duplicate_of.is_some() {
         return Err(RuleError::DuplicateOfDuplicate.into());
     }
-    let updated = close(&txn, ctx.now, user.id, row, None, false, Some(original.id)).await?;
+    let updated = close(
+        &txn,
+        ctx.now,
+        ctx.now,
+        user.id,
+        row,
+        None,
+        false,
+        Some(original.id),
+    )
+    .await?;
     txn.commit().await?;
     Ok(updated)
 }
@@ -322,6 +374,94 @@ pub async fn link_recurrence(
         None,
     )
     .await?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+/// Corrections of when things happened, afterwards (in any state, resolved included): each
+/// changed instant is a timeline entry with before and after; the whole set must stay
+/// consistent. An instant is corrected only once its phase happened.
+#[derive(Debug, Default)]
+pub struct TimeCorrections {
+    pub started_at: Option<DateTime<Utc>>,
+    pub detected_at: Option<DateTime<Utc>>,
+    pub acknowledged_at: Option<DateTime<Utc>>,
+    pub mitigated_at: Option<DateTime<Utc>>,
+    pub resolved_at: Option<DateTime<Utc>>,
+}
+
+pub async fn correct_times(
+    ctx: Ctx<'_>,
+    id: &str,
+    c: TimeCorrections,
+) -> ServiceResult<incident::Model> {
+    let started = instant::check_opt("startedAt", c.started_at)?;
+    let detected = instant::check_opt("detectedAt", c.detected_at)?;
+    let acknowledged = instant::check_opt("acknowledgedAt", c.acknowledged_at)?;
+    let mitigated = instant::check_opt("mitigatedAt", c.mitigated_at)?;
+    let resolved = instant::check_opt("resolvedAt", c.resolved_at)?;
+    let (user, txn, row) = begin_change(ctx, id).await?;
+    for (name, given, current) in [
+        ("acknowledgedAt", acknowledged, row.acknowledged_at),
+        ("mitigatedAt", mitigated, row.mitigated_at),
+        ("resolvedAt", resolved, row.resolved_at),
+    ] {
+        if given.is_some() && current.is_none() {
+            return Err(RuleError::PhaseNotReached(name).into());
+        }
+    }
+    let next = phases(&row, |p| {
+        p.started = started.unwrap_or(p.started);
+        p.detected = detected.unwrap_or(p.detected);
+        p.acknowledged = acknowledged.or(p.acknowledged);
+        p.mitigated = mitigated.or(p.mitigated);
+        p.resolved = resolved.or(p.resolved);
+    });
+    rules::check_phases(&next, ctx.now)?;
+    let before = phases(&row, |_| {});
+    let changes: Vec<(&str, Value, Value)> = [
+        ("startedAt", json!(before.started), json!(next.started)),
+        ("detectedAt", json!(before.detected), json!(next.detected)),
+        (
+            "acknowledgedAt",
+            json!(before.acknowledged),
+            json!(next.acknowledged),
+        ),
+        (
+            "mitigatedAt",
+            json!(before.mitigated),
+            json!(next.mitigated),
+        ),
+        ("resolvedAt", json!(before.resolved), json!(next.resolved)),
+    ]
+    .into_iter()
+    .filter(|(_, b, a)| b != a)
+    .collect();
+    if changes.is_empty() {
+        txn.commit().await?;
+        return Ok(row);
+    }
+    let mut am = row.clone().into_active_model();
+    am.started_at = Set(next.started);
+    am.detected_at = Set(next.detected);
+    am.acknowledged_at = Set(next.acknowledged);
+    am.mitigated_at = Set(next.mitigated);
+    am.resolved_at = Set(next.resolved);
+    am.updated_at = Set(ctx.now);
+    let updated = am.update(&txn).await?;
+    for (field, b, a) in changes {
+        log(
+            &txn,
+            row.id,
+            ctx.now,
+            Some(user.id),
+            TimelineKind::FieldChanged,
+            format!("Corrected {field}"),
+            Some(json!({ field: b })),
+            Some(json!({ field: a })),
+        )
+        .await?;
+    }
     txn.commit().await?;
     Ok(updated)
 }

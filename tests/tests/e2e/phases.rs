@@ -1,0 +1,191 @@
+//! Time as it happened: acknowledged, mitigated and resolved may be given when the button is
+//! pressed late (never in the future, never before the phase they follow), corrected
+//! afterwards with a logged before/after, and how an incident came to light is recorded and
+//! counted in the metrics.
+
+use chrono::Duration;
+use entity::Role;
+use firebreak_tests::serde_json::json;
+use firebreak_tests::{TestApp, e2e};
+
+async fn incident(app: &TestApp, token: &str, extra: firebreak_tests::serde_json::Value) -> String {
+    let mut input = json!({ "title": "Login errors", "severity": "SEV2" });
+    input
+        .as_object_mut()
+        .unwrap()
+        .extend(extra.as_object().unwrap().clone());
+    app.declare(token, input).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+const TIMES: &str = "query($id: ID!) { incident(id: $id) { acknowledgedAt mitigatedAt resolvedAt detectionSource postmortem { dueAt } timeline(first: 50) { nodes { kind message before after } } } }";
+
+e2e!(late_buttons_record_when_things_happened, |app| {
+    let t = app.token(Role::Responder).await;
+    // Declared at 09:00 about an alert at 08:50.
+    let id = incident(&app, &t, json!({ "detectedAt": "2026-11-23T08:50:00Z", "startedAt": "2026-11-23T08:45:00Z", "detectionSource": "ALERT" })).await;
+    app.advance_clock(Duration::minutes(60)); // 10:00
+    let ack = |at: &str| {
+        app.call(
+            &t,
+            "acknowledgeIncident",
+            "IncidentIdInput",
+            json!({ "incidentId": id, "at": at }),
+            "incident { acknowledgedAt }",
+        )
+    };
+    ack("2026-11-23T10:05:00Z")
+        .await
+        .expect_reason("BAD_USER_INPUT", "PHASE_IN_FUTURE");
+    ack("2026-11-23T08:40:00Z")
+        .await
+        .expect_reason("BAD_USER_INPUT", "PHASE_OUT_OF_ORDER");
+    ack("2026-11-23T08:55:00Z").await.ok();
+    app.call(
+        &t,
+        "markMitigated",
+        "IncidentIdInput",
+        json!({ "incidentId": id, "at": "2026-11-23T08:52:00Z" }),
+        "incident { id }",
+    )
+    .await
+    .expect_reason("BAD_USER_INPUT", "PHASE_OUT_OF_ORDER");
+    app.call(
+        &t,
+        "markMitigated",
+        "IncidentIdInput",
+        json!({ "incidentId": id, "at": "2026-11-23T09:30:00Z" }),
+        "incident { id }",
+    )
+    .await
+    .ok();
+    let resolve = |at: &str| {
+        app.call(
+            &t,
+            "resolveIncident",
+            "ResolveIncidentInput",
+            json!({ "incidentId": id, "summary": "Rolled back", "resolvedAt": at }),
+            "incident { id }",
+        )
+    };
+    resolve("2026-11-23T09:20:00Z")
+        .await
+        .expect_reason("BAD_USER_INPUT", "PHASE_OUT_OF_ORDER");
+    resolve("2026-11-23T09:45:00Z").await.ok();
+    let i = app.gql(Some(&t), TIMES, json!({ "id": id })).await.ok()["incident"].clone();
+    assert_eq!(i["acknowledgedAt"], "2026-11-23T08:55:00+00:00");
+    assert_eq!(i["mitigatedAt"], "2026-11-23T09:30:00+00:00");
+    assert_eq!(i["resolvedAt"], "2026-11-23T09:45:00+00:00");
+    assert_eq!(i["detectionSource"], "ALERT");
+    // The postmortem is due 48 h after the resolution as it happened, not as it was recorded.
+    assert_eq!(i["postmortem"]["dueAt"], "2026-11-25T09:45:00+00:00");
+
+    // Corrected afterwards (resolved as it is): logged with before and after.
+    app.call(&t, "correctIncidentTimes", "CorrectIncidentTimesInput", json!({ "incidentId": id, "mitigatedAt": "2026-11-23T09:10:00Z", "resolvedAt": "2026-11-23T09:40:00Z" }), "incident { id }")
+        .await
+        .ok();
+    app.call(
+        &t,
+        "correctIncidentTimes",
+        "CorrectIncidentTimesInput",
+        json!({ "incidentId": id, "resolvedAt": "2026-11-23T09:05:00Z" }),
+        "incident { id }",
+    )
+    .await
+    .expect_reason("BAD_USER_INPUT", "PHASE_OUT_OF_ORDER");
+    let i = app.gql(Some(&t), TIMES, json!({ "id": id })).await.ok()["incident"].clone();
+    assert_eq!(i["mitigatedAt"], "2026-11-23T09:10:00+00:00");
+    assert_eq!(i["resolvedAt"], "2026-11-23T09:40:00+00:00");
+    let corrections: Vec<_> = i["timeline"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["message"].as_str().unwrap().starts_with("Corrected"))
+        .cloned()
+        .collect();
+    assert_eq!(corrections.len(), 2, "{corrections:?}");
+    assert_eq!(corrections[0]["message"], "Corrected mitigatedAt");
+    assert_eq!(
+        corrections[0]["before"]["mitigatedAt"],
+        "2026-11-23T09:30:00Z"
+    );
+    assert_eq!(
+        corrections[0]["after"]["mitigatedAt"],
+        "2026-11-23T09:10:00Z"
+    );
+
+    // An instant of a phase that has not happened cannot be corrected.
+    let open = incident(&app, &t, json!({})).await;
+    app.call(
+        &t,
+        "correctIncidentTimes",
+        "CorrectIncidentTimesInput",
+        json!({ "incidentId": open, "resolvedAt": "2026-11-23T09:59:00Z" }),
+        "incident { id }",
+    )
+    .await
+    .expect_reason("BAD_USER_INPUT", "PHASE_NOT_REACHED");
+});
+
+e2e!(metrics_count_how_incidents_came_to_light, |app| {
+    let t = app.token(Role::Responder).await;
+    // Hand-counted: two customer reports, one alert, one unknown; a false alarm (from an
+    // alert) and a duplicate (internal) are not counted.
+    for src in ["CUSTOMER_REPORT", "CUSTOMER_REPORT", "ALERT"] {
+        incident(&app, &t, json!({ "detectionSource": src })).await;
+    }
+    let unknown = incident(&app, &t, json!({})).await;
+    let alarm = incident(&app, &t, json!({ "detectionSource": "ALERT" })).await;
+    app.call(
+        &t,
+        "resolveIncident",
+        "ResolveIncidentInput",
+        json!({ "incidentId": alarm, "summary": "noise", "falseAlarm": true }),
+        "incident { id }",
+    )
+    .await
+    .ok();
+    app.advance_clock(Duration::minutes(1));
+    let dup = incident(&app, &t, json!({ "detectionSource": "INTERNAL_REPORT" })).await;
+    app.call(
+        &t,
+        "markDuplicate",
+        "MarkDuplicateInput",
+        json!({ "incidentId": dup, "ofIncidentId": unknown }),
+        "incident { id }",
+    )
+    .await
+    .ok();
+    // Recorded later: the unknown one was another team's call after all (logged).
+    app.call(
+        &t,
+        "updateIncident",
+        "UpdateIncidentInput",
+        json!({ "incidentId": unknown, "detectionSource": "OTHER_TEAM" }),
+        "incident { detectionSource }",
+    )
+    .await
+    .ok();
+    let q = "query($f: IncidentMetricsFilter!) { incidentMetrics(filter: $f) { total byDetectionSource { source count } } }";
+    let res = app
+        .gql(
+            Some(&t),
+            q,
+            json!({ "f": { "from": "2026-11-23T00:00:00Z", "to": "2026-11-24T00:00:00Z" } }),
+        )
+        .await;
+    let m = res.ok()["incidentMetrics"].clone();
+    assert_eq!(m["total"], 4);
+    assert_eq!(
+        m["byDetectionSource"],
+        json!([
+            { "source": "ALERT", "count": 1 },
+            { "source": "CUSTOMER_REPORT", "count": 2 },
+            { "source": "INTERNAL_REPORT", "count": 0 },
+            { "source": "OTHER_TEAM", "count": 1 },
+            { "source": "UNKNOWN", "count": 0 }
+        ])
+    );
+});
