@@ -16,6 +16,8 @@ pub struct Model {
     /// None: updates on change only.
     pub update_every_minutes: Option<i32>,
     pub customer_comms: CustomerComms,
+    /// JSON array of incident roles this severity expects; None: the product default.
+    pub expected_roles: Option<Json>,
     pub updated_at: DateTimeUtc,
 }
 

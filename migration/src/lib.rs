@@ -11,6 +11,7 @@ mod m20261123_000002_incidents;
 mod m20261123_000003_postmortems;
 mod m20261124_000004_hardening;
 mod m20261124_000005_phases;
+mod m20261124_000006_expected_roles;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000003_postmortems::Migration),
             Box::new(m20261124_000004_hardening::Migration),
             Box::new(m20261124_000005_phases::Migration),
+            Box::new(m20261124_000006_expected_roles::Migration),
         ]
     }
 }

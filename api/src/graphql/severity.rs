@@ -6,7 +6,7 @@ use super::loaders::Loaders;
 use crate::error::ServiceError;
 use crate::services::severity::{self as policies, PolicyChange};
 use async_graphql::{Context, InputObject, MaybeUndefined, Object, Result, SimpleObject};
-use entity::{CustomerComms, PageTarget, Role, Severity};
+use entity::{CustomerComms, IncidentRole, PageTarget, Role, Severity};
 use scheduler::domain::severity::SeverityPolicy;
 
 /// What a severity means in practice.
@@ -23,6 +23,9 @@ pub struct SeverityPolicyObject {
     /// Minutes between status updates; null: on change only.
     pub update_every_minutes: Option<i32>,
     pub customer_comms: CustomerComms,
+    /// The roles an incident of this severity should have filled (the Incident Commander
+    /// always); an incident lists those still unfilled.
+    pub expected_roles: Vec<IncidentRole>,
 }
 
 impl From<SeverityPolicy> for SeverityPolicyObject {
@@ -38,6 +41,7 @@ impl From<SeverityPolicy> for SeverityPolicyObject {
                 .update_every
                 .map(|d| scheduler::domain::instant::graphql_int(d.num_minutes())),
             customer_comms: p.customer_comms,
+            expected_roles: p.expected_roles,
         }
     }
 }
@@ -83,6 +87,8 @@ pub struct UpdateSeverityPolicyInput {
     /// null: updates on change only.
     pub update_every_minutes: MaybeUndefined<i32>,
     pub customer_comms: Option<CustomerComms>,
+    /// The roles this severity expects; the Incident Commander is always among them.
+    pub expected_roles: Option<Vec<IncidentRole>>,
 }
 
 #[derive(SimpleObject)]
@@ -109,6 +115,7 @@ impl SeverityMutation {
                 business_hours_only: input.business_hours_only,
                 pages: input.pages,
                 update_every_minutes: change(input.update_every_minutes, |v| v),
+                expected_roles: input.expected_roles,
                 customer_comms: input.customer_comms,
             },
         )

@@ -3,7 +3,9 @@
 use super::audit::{self, Change};
 use super::{Ctx, ServiceError, ServiceResult};
 use chrono::Duration;
-use entity::{CustomerComms, PageTarget, Role, Severity, organization, severity_policy};
+use entity::{
+    CustomerComms, IncidentRole, PageTarget, Role, Severity, organization, severity_policy,
+};
 use scheduler::domain::reason::Reason;
 use scheduler::domain::severity::{SeverityPolicy, default_policy};
 use sea_orm::sea_query::OnConflict;
@@ -23,6 +25,10 @@ fn from_row(row: severity_policy::Model) -> SeverityPolicy {
             .update_every_minutes
             .map(|m| Duration::minutes(m.into())),
         customer_comms: row.customer_comms,
+        expected_roles: row
+            .expected_roles
+            .and_then(|v| serde_json::from_value(v).ok())
+            .unwrap_or_else(|| scheduler::domain::severity::default_expected_roles(row.severity)),
     }
 }
 
@@ -62,6 +68,7 @@ pub struct PolicyChange {
     /// `Some(None)`: updates on change only.
     pub update_every_minutes: Option<Option<i32>>,
     pub customer_comms: Option<CustomerComms>,
+    pub expected_roles: Option<Vec<IncidentRole>>,
 }
 
 fn snapshot(p: &SeverityPolicy) -> serde_json::Value {
@@ -71,6 +78,7 @@ fn snapshot(p: &SeverityPolicy) -> serde_json::Value {
         "pages": p.pages,
         "updateEveryMinutes": p.update_every.map(|d| d.num_minutes()),
         "customerComms": p.customer_comms,
+        "expectedRoles": p.expected_roles,
     })
 }
 
@@ -115,6 +123,9 @@ pub async fn update(ctx: Ctx<'_>, change: PolicyChange) -> ServiceResult<Severit
     if let Some(v) = change.customer_comms {
         next.customer_comms = v;
     }
+    if let Some(v) = change.expected_roles {
+        next.expected_roles = scheduler::domain::severity::normalize_expected_roles(v);
+    }
     let to_i32 = |d: Duration| i32::try_from(d.num_minutes()).unwrap_or(i32::MAX);
     let row = severity_policy::ActiveModel {
         severity: Set(change.severity),
@@ -123,6 +134,7 @@ pub async fn update(ctx: Ctx<'_>, change: PolicyChange) -> ServiceResult<Severit
         pages: Set(json!(next.pages)),
         update_every_minutes: Set(next.update_every.map(to_i32)),
         customer_comms: Set(next.customer_comms),
+        expected_roles: Set(Some(json!(next.expected_roles))),
         updated_at: Set(ctx.now),
     };
     severity_policy::Entity::insert(row)
@@ -134,6 +146,7 @@ pub async fn update(ctx: Ctx<'_>, change: PolicyChange) -> ServiceResult<Severit
                     severity_policy::Column::Pages,
                     severity_policy::Column::UpdateEveryMinutes,
                     severity_policy::Column::CustomerComms,
+                    severity_policy::Column::ExpectedRoles,
                     severity_policy::Column::UpdatedAt,
                 ])
                 .to_owned(),

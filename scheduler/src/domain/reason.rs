@@ -70,6 +70,10 @@ pub enum Reason {
     PhaseOutOfOrder,
     /// A phase's instant is corrected before the phase happened.
     PhaseNotReached,
+    /// The Incident Commander is reassigned, never removed.
+    CommanderRequired,
+    /// Nobody holds that role on the incident.
+    RoleNotHeld,
     /// Public updates are for customer-facing, unrestricted incidents.
     PublicUpdateNotAllowed,
     /// Only decisions, actions and notes are logged by hand.

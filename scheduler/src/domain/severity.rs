@@ -3,7 +3,7 @@
 //! reference; an organization may override them (stored beside its settings).
 
 use chrono::{DateTime, Duration, Utc};
-pub use entity::{CustomerComms, PageTarget, Severity};
+pub use entity::{CustomerComms, IncidentRole, PageTarget, Severity};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SeverityPolicy {
@@ -16,6 +16,38 @@ pub struct SeverityPolicy {
     /// Status updates cadence; `None` means "on change" or none.
     pub update_every: Option<Duration>,
     pub customer_comms: CustomerComms,
+    /// The roles an incident of this severity should have filled (the Incident Commander
+    /// always): an incident lists those still unfilled.
+    pub expected_roles: Vec<IncidentRole>,
+}
+
+/// The product's default roles for a severity: everyone for SEV1, no scribe for SEV2, a
+/// commander and a technical lead for SEV3, a commander (an owner) for a SEV4 ticket.
+pub fn default_expected_roles(severity: Severity) -> Vec<IncidentRole> {
+    use IncidentRole::*;
+    match severity {
+        Severity::Sev1 => vec![Commander, TechLead, CommsLead, Scribe],
+        Severity::Sev2 => vec![Commander, TechLead, CommsLead],
+        Severity::Sev3 => vec![Commander, TechLead],
+        Severity::Sev4 => vec![Commander],
+    }
+}
+
+/// Expected roles as configured: the Commander always, each role once, in role order.
+pub fn normalize_expected_roles(mut roles: Vec<IncidentRole>) -> Vec<IncidentRole> {
+    roles.push(IncidentRole::Commander);
+    roles.sort();
+    roles.dedup();
+    roles
+}
+
+/// The expected roles nobody holds yet, in role order.
+pub fn unfilled_roles(expected: &[IncidentRole], held: &[IncidentRole]) -> Vec<IncidentRole> {
+    expected
+        .iter()
+        .copied()
+        .filter(|r| !held.contains(r))
+        .collect()
 }
 
 /// The product's default policy for a severity.
@@ -29,6 +61,7 @@ pub fn default_policy(severity: Severity) -> SeverityPolicy {
             pages: vec![OnCall, EngineeringLead, VpEngineering],
             update_every: Some(Duration::minutes(15)),
             customer_comms: CustomerComms::StatusPageAndNotification,
+            expected_roles: default_expected_roles(severity),
         },
         Severity::Sev2 => SeverityPolicy {
             severity,
@@ -37,6 +70,7 @@ pub fn default_policy(severity: Severity) -> SeverityPolicy {
             pages: vec![OnCall, TeamLead],
             update_every: Some(Duration::minutes(30)),
             customer_comms: CustomerComms::Notified,
+            expected_roles: default_expected_roles(severity),
         },
         Severity::Sev3 => SeverityPolicy {
             severity,
@@ -45,6 +79,7 @@ pub fn default_policy(severity: Severity) -> SeverityPolicy {
             pages: vec![OnCall],
             update_every: None,
             customer_comms: CustomerComms::None,
+            expected_roles: default_expected_roles(severity),
         },
         Severity::Sev4 => SeverityPolicy {
             severity,
@@ -53,6 +88,7 @@ pub fn default_policy(severity: Severity) -> SeverityPolicy {
             pages: vec![],
             update_every: None,
             customer_comms: CustomerComms::None,
+            expected_roles: default_expected_roles(severity),
         },
     }
 }
@@ -110,5 +146,26 @@ mod tests {
     fn sev1_is_worse_than_sev2() {
         assert!(Severity::Sev1.is_worse_than(Severity::Sev2));
         assert!(!Severity::Sev4.is_worse_than(Severity::Sev3));
+    }
+}
+
+#[cfg(test)]
+mod role_tests {
+    use super::*;
+
+    #[test]
+    fn expected_and_unfilled_roles() {
+        assert_eq!(default_policy(Severity::Sev2).expected_roles.len(), 3);
+        assert_eq!(
+            normalize_expected_roles(vec![IncidentRole::Scribe, IncidentRole::Scribe]),
+            vec![IncidentRole::Commander, IncidentRole::Scribe]
+        );
+        assert_eq!(
+            unfilled_roles(
+                &default_expected_roles(Severity::Sev1),
+                &[IncidentRole::Commander, IncidentRole::Scribe]
+            ),
+            vec![IncidentRole::TechLead, IncidentRole::CommsLead]
+        );
     }
 }

@@ -15,5 +15,6 @@ mod phases;
 mod postmortems;
 mod races;
 mod restricted;
+mod roles;
 mod schema;
 mod statements;

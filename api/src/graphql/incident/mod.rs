@@ -279,6 +279,22 @@ impl Incident {
     async fn is_update_overdue(&self, ctx: &Context<'_>) -> bool {
         scheduler::domain::severity::update_overdue(self.0.next_update_due_at, request(ctx).now)
     }
+    /// The roles this incident's severity expects (its policy's `expectedRoles`).
+    async fn expected_roles(&self, ctx: &Context<'_>) -> Result<Vec<IncidentRole>> {
+        Ok(crate::graphql::severity::policy(ctx, self.0.severity)
+            .await?
+            .expected_roles)
+    }
+    /// The expected roles nobody holds yet: what the Incident Commander still has to assign.
+    async fn unfilled_roles(&self, ctx: &Context<'_>) -> Result<Vec<IncidentRole>> {
+        let expected = crate::graphql::severity::policy(ctx, self.0.severity)
+            .await?
+            .expected_roles;
+        let held: Vec<IncidentRole> = self.roles_rows(ctx).await?.iter().map(|r| r.role).collect();
+        Ok(scheduler::domain::severity::unfilled_roles(
+            &expected, &held,
+        ))
+    }
     async fn severity_policy(&self, ctx: &Context<'_>) -> Result<SeverityPolicyObject> {
         super::severity::policy(ctx, self.0.severity).await
     }

@@ -86,6 +86,13 @@ pub struct AssignRoleInput {
 }
 
 #[derive(InputObject)]
+pub struct RemoveRoleInput {
+    pub incident_id: ID,
+    /// Any role but COMMANDER (the Incident Commander is reassigned, never removed).
+    pub role: IncidentRole,
+}
+
+#[derive(InputObject)]
 pub struct PostUpdateInput {
     pub incident_id: ID,
     pub message: String,
@@ -259,6 +266,17 @@ impl IncidentMutation {
                 input.acknowledge_commander_is_tech_lead,
             )
             .await?,
+        ))
+    }
+
+    /// Removes a role's holder; logged.
+    async fn remove_role(
+        &self,
+        ctx: &Context<'_>,
+        input: RemoveRoleInput,
+    ) -> Result<IncidentPayload> {
+        Ok(payload(
+            incidents::remove_role(service_ctx(ctx), &input.incident_id, input.role).await?,
         ))
     }
 

@@ -44,11 +44,11 @@ pub(super) async fn prefetch(ctx: &Context<'_>, rows: &[incident::Model]) -> Res
             .find_map(|f| first_page_shape(&f))
     };
     let messages = wants("messages");
-    let need_roles = messages || wants("roles") || wants("commander");
+    let need_roles = messages || wants("roles") || wants("commander") || wants("unfilledRoles");
     let timeline_shape = shape_of("timeline");
     let updates_shape = shape_of("updates");
     let need_postmortems = messages || wants("postmortem");
-    let need_policies = wants("severityPolicy");
+    let need_policies = wants("severityPolicy") || wants("expectedRoles") || wants("unfilledRoles");
     let need_linked = wants("duplicateOf") || wants("recurrenceOf") || wants("resolutionSummary");
 
     let db = &data(ctx).db;

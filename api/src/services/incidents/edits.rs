@@ -334,3 +334,47 @@ pub(crate) async fn ensure_participant(
         Err(e) => Err(e.into()),
     }
 }
+
+/// Removes a role's holder (logged). The Incident Commander is reassigned, never removed:
+/// someone always coordinates.
+pub async fn remove_role(
+    ctx: Ctx<'_>,
+    id: &str,
+    role: IncidentRole,
+) -> ServiceResult<incident::Model> {
+    let (user, txn, row) = begin_change(ctx, id).await?;
+    state(&row).can_change()?;
+    if role == IncidentRole::Commander {
+        return Err(ServiceError::invalid(
+            Reason::CommanderRequired,
+            "the Incident Commander is reassigned, never removed",
+        ));
+    }
+    let held = incident_role::Entity::find_by_id((row.id, role))
+        .one(&txn)
+        .await?
+        .ok_or_else(|| {
+            ServiceError::conflict(
+                Reason::RoleNotHeld,
+                format!("nobody holds {}", role.as_str()),
+            )
+        })?;
+    let previous = held.user_id;
+    sea_orm::ModelTrait::delete(held, &txn).await?;
+    log(
+        &txn,
+        row.id,
+        ctx.now,
+        Some(user.id),
+        TimelineKind::RoleChange,
+        format!("Removed {}", role.as_str()),
+        Some(json!({ "role": role, "user": previous.to_string() })),
+        Some(json!({ "role": role, "user": null })),
+    )
+    .await?;
+    let mut am = row.into_active_model();
+    am.updated_at = Set(ctx.now);
+    let updated = am.update(&txn).await?;
+    txn.commit().await?;
+    Ok(updated)
+}
