@@ -31,6 +31,7 @@ pub struct Loaders {
     pub memberships: CachedLoader<MembershipsOfUser>,
     pub team_services: CachedLoader<ServicesOfTeam>,
     pub incident_roles: CachedLoader<RolesOfIncident>,
+    pub participants: CachedLoader<ParticipantsOfIncident>,
     pub incident_events: CachedLoader<EventsOfIncident>,
     pub incident_updates: CachedLoader<UpdatesOfIncident>,
     pub policies: CachedLoader<Policies>,
@@ -66,6 +67,7 @@ impl Loaders {
             memberships: dl(MembershipsOfUser(db.clone()), &counter),
             team_services: dl(ServicesOfTeam(db.clone()), &counter),
             incident_roles: dl(RolesOfIncident(db.clone()), &counter),
+            participants: dl(ParticipantsOfIncident(db.clone()), &counter),
             incident_events: dl(EventsOfIncident(db.clone()), &counter),
             incident_updates: dl(UpdatesOfIncident(db.clone()), &counter),
             policies: dl(Policies(db.clone()), &counter),
@@ -97,6 +99,7 @@ impl Loaders {
         self.memberships.clear::<Uuid>();
         self.team_services.clear::<Uuid>();
         self.incident_roles.clear::<Uuid>();
+        self.participants.clear::<Uuid>();
         self.incident_events.clear::<Uuid>();
         self.incident_updates.clear::<Uuid>();
         self.policies.clear::<entity::Severity>();
@@ -237,6 +240,20 @@ impl Loader<Uuid> for RolesOfIncident {
         Ok(with_empty(
             keys,
             group(incidents::roles_of(&self.0, keys).await?, |r| r.incident_id),
+        ))
+    }
+}
+
+pub struct ParticipantsOfIncident(Db);
+impl Loader<Uuid> for ParticipantsOfIncident {
+    type Value = Vec<entity::incident_participant::Model>;
+    type Error = async_graphql::Error;
+    async fn load(&self, keys: &[Uuid]) -> LoadResult<Self::Value> {
+        Ok(with_empty(
+            keys,
+            group(incidents::participants_of(&self.0, keys).await?, |p| {
+                p.incident_id
+            }),
         ))
     }
 }

@@ -205,6 +205,35 @@ impl Postmortem {
             .users
             .load_many(items.iter().map(|a| a.owner_id))
             .await?;
+        let roles = loaders(ctx)
+            .incident_roles
+            .load_one(i.id)
+            .await?
+            .unwrap_or_default();
+        let participants = loaders(ctx)
+            .participants
+            .load_one(i.id)
+            .await?
+            .unwrap_or_default();
+        let people = loaders(ctx)
+            .users
+            .load_many(
+                roles
+                    .iter()
+                    .map(|r| r.user_id)
+                    .chain(participants.iter().map(|p| p.user_id)),
+            )
+            .await?;
+        let name = |id: &uuid::Uuid| people.get(id).map_or("unknown", |u| u.name.as_str());
+        let mut role_lines: Vec<(entity::IncidentRole, &str)> =
+            roles.iter().map(|r| (r.role, name(&r.user_id))).collect();
+        role_lines.sort_by_key(|(role, _)| *role);
+        let holders: Vec<uuid::Uuid> = roles.iter().map(|r| r.user_id).collect();
+        let others: Vec<&str> = participants
+            .iter()
+            .filter(|p| !holders.contains(&p.user_id))
+            .map(|p| name(&p.user_id))
+            .collect();
         let item_lines: Vec<rules::ActionItemLine<'_>> = items
             .iter()
             .map(|a| rules::ActionItemLine {
@@ -220,6 +249,8 @@ impl Postmortem {
         Ok(rules::markdown(&rules::Document {
             title: &i.title,
             severity: i.highest_severity.as_str(),
+            roles: &role_lines,
+            participants: &others,
             started: i.started_at,
             resolved: i.resolved_at,
             status: self.row.status,

@@ -1,9 +1,10 @@
 //! Postmortem rules: on-time, overdue, public suggestion, closing the loop, the timeline
 //! merge and the Markdown rendering. Blameless by construction: the document is about
-//! systems; names appear only as action-item owners.
+//! systems; names appear only as the people involved (role holders, participants) and as
+//! action-item owners, never as causes.
 
 use chrono::{DateTime, Duration, Utc};
-use entity::{ActionItemStatus, PostmortemStatus, Priority};
+use entity::{ActionItemStatus, IncidentRole, PostmortemStatus, Priority};
 
 /// Downtime from which a public postmortem is suggested.
 pub const PUBLIC_SUGGESTED_FROM: Duration = Duration::minutes(30);
@@ -106,6 +107,10 @@ pub fn merge_timeline(log: &[(uuid::Uuid, DateTime<Utc>, String)], edits: &[Edit
 pub struct Document<'a> {
     pub title: &'a str,
     pub severity: &'a str,
+    /// Who held which role (role, name), in role order.
+    pub roles: &'a [(IncidentRole, &'a str)],
+    /// Others who took part (added as participants), by name.
+    pub participants: &'a [&'a str],
     pub started: DateTime<Utc>,
     pub resolved: Option<DateTime<Utc>>,
     pub status: PostmortemStatus,
@@ -126,6 +131,44 @@ pub struct ActionItemLine<'a> {
     pub due: DateTime<Utc>,
     pub priority: Priority,
     pub status: ActionItemStatus,
+}
+
+/// A postmortem's status in words.
+pub fn status_words(s: PostmortemStatus) -> &'static str {
+    match s {
+        PostmortemStatus::Draft => "Draft",
+        PostmortemStatus::InReview => "In review",
+        PostmortemStatus::Published => "Published",
+    }
+}
+
+/// An action item's status in words.
+pub fn item_status_words(s: ActionItemStatus) -> &'static str {
+    match s {
+        ActionItemStatus::Open => "Open",
+        ActionItemStatus::InProgress => "In progress",
+        ActionItemStatus::Done => "Done",
+        ActionItemStatus::WontDo => "Won't do",
+    }
+}
+
+/// A priority as people write it.
+pub fn priority_words(p: Priority) -> &'static str {
+    match p {
+        Priority::P1 => "P1",
+        Priority::P2 => "P2",
+        Priority::P3 => "P3",
+    }
+}
+
+/// An incident role's name.
+pub fn role_words(r: IncidentRole) -> &'static str {
+    match r {
+        IncidentRole::Commander => "Incident Commander",
+        IncidentRole::TechLead => "Technical Lead",
+        IncidentRole::CommsLead => "Communications Lead",
+        IncidentRole::Scribe => "Scribe",
+    }
 }
 
 /// Keeps table cells on one line and their pipes literal.
@@ -150,9 +193,21 @@ pub fn markdown(d: &Document<'_>) -> String {
         .map(crate::domain::templates::human_duration)
         .unwrap_or_else(|| "ongoing".into());
     out.push_str(&format!(
-        "Severity: {} · Status: {:?} · Duration: {}\n",
-        d.severity, d.status, duration
+        "**Date:** {} | **Duration:** {} | **Severity:** {} | **Status:** {}\n",
+        d.started.format("%Y-%m-%d"),
+        duration,
+        d.severity,
+        status_words(d.status)
     ));
+    let mut people: Vec<String> = d
+        .roles
+        .iter()
+        .map(|(role, name)| format!("- {}: {}", role_words(*role), name))
+        .collect();
+    if !d.participants.is_empty() {
+        people.push(format!("- Also involved: {}", d.participants.join(", ")));
+    }
+    section(&mut out, "People involved", &people.join("\n"));
     section(&mut out, "Summary", d.summary);
     out.push_str("\n## Timeline (UTC)\n\n| Time | Event |\n|---|---|\n");
     for line in d.timeline.iter().filter(|l| !l.hidden) {
@@ -188,12 +243,12 @@ pub fn markdown(d: &Document<'_>) -> String {
         out.push_str("| Action | Owner | Due | Priority | Status |\n|---|---|---|---|---|\n");
         for a in d.action_items {
             out.push_str(&format!(
-                "| {} | {} | {} | {:?} | {:?} |\n",
+                "| {} | {} | {} | {} | {} |\n",
                 cell(a.title),
                 cell(a.owner),
                 a.due.format("%Y-%m-%d"),
-                a.priority,
-                a.status
+                priority_words(a.priority),
+                item_status_words(a.status)
             ));
         }
     }
@@ -315,6 +370,8 @@ mod tests {
         let md = markdown(&Document {
             title: "Checkout down",
             severity: "SEV1",
+            roles: &[(IncidentRole::Commander, "Ada"), (IncidentRole::TechLead, "Bo")],
+            participants: &["Cy"],
             started: t(10, 0),
             resolved: Some(t(11, 25)),
             status: PostmortemStatus::Draft,
@@ -328,7 +385,16 @@ mod tests {
             went_poorly: "",
             action_items: &items,
         });
+        assert!(
+            md.contains("**Date:** 2026-11-23 | **Duration:** 1 h 25 min | **Severity:** SEV1 | **Status:** Draft"),
+            "{md}"
+        );
+        assert!(
+            md.contains("- Incident Commander: Ada\n- Technical Lead: Bo\n- Also involved: Cy"),
+            "{md}"
+        );
         let order = [
+            "## People involved",
             "## Summary",
             "## Timeline (UTC)",
             "## Impact",

@@ -349,6 +349,14 @@ e2e!(the_whole_postmortem_flow, |app| {
         .to_owned();
     assert!(md.starts_with("# Postmortem: Checkout disk full"));
     assert!(
+        md.contains("**Date:** 2026-11-23 | **Duration:** 45 min | **Severity:** SEV2 | **Status:** Published"),
+        "{md}"
+    );
+    assert!(
+        md.contains("## People involved\n\n- Incident Commander: ada\n- Communications Lead: bob\n"),
+        "{md}"
+    );
+    assert!(
         md.contains("## Timeline (UTC)")
             && md.contains("| 2026-11-23 08:50 | Disk usage crossed 95% |"),
         "{md}"
@@ -358,7 +366,7 @@ e2e!(the_whole_postmortem_flow, |app| {
         "{md}"
     );
     assert!(
-        md.contains("| Enable log rotation | bob | 2026-11-30 | P2 | WontDo |"),
+        md.contains("| Enable log rotation | bob | 2026-11-30 | P2 | Won't do |"),
         "{md}"
     );
 

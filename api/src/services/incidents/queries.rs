@@ -117,6 +117,19 @@ pub async fn roles_of(db: &Db, ids: &[Uuid]) -> ServiceResult<Vec<incident_role:
         .await?)
 }
 
+/// The people added to the given incidents, for batch loading.
+pub async fn participants_of(
+    db: &Db,
+    ids: &[Uuid],
+) -> ServiceResult<Vec<entity::incident_participant::Model>> {
+    use entity::incident_participant;
+    Ok(incident_participant::Entity::find()
+        .filter(incident_participant::Column::IncidentId.is_in(ids.iter().copied()))
+        .order_by_asc(incident_participant::COLUMN.added_at)
+        .all(db.conn())
+        .await?)
+}
+
 /// Timelines of the given incidents, oldest entry first.
 pub async fn events_of(db: &Db, ids: &[Uuid]) -> ServiceResult<Vec<incident_event::Model>> {
     Ok(incident_event::Entity::find()
