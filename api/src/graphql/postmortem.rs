@@ -1,14 +1,16 @@
 //! Postmortems over GraphQL: the object, `postmortem(id)`, and the mutations that write,
 //! review and publish them. Action items are in `action_item`.
 
-use super::context::{request, service_ctx};
+use super::connection::{ListConnection, from_page};
+use super::context::{data, request, service_ctx};
 use super::loaders::{Loaders, user_object};
 use super::objects::{ActionItem, Incident, Postmortem, User};
 use crate::services::ServiceError;
+use crate::services::pagination::PageRequest;
 use crate::services::postmortems::{self, Fields};
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
-use entity::{PostmortemStatus, Visibility, postmortem};
+use entity::{PostmortemStatus, Severity, Visibility, postmortem};
 use scheduler::domain::postmortem as rules;
 use scheduler::domain::templates::human_duration;
 
@@ -278,6 +280,76 @@ impl PostmortemQuery {
             postmortems::get(service_ctx(ctx), &id).await?,
         ))
     }
+
+    /// The library of past postmortems the caller may see, newest first; filtered by
+    /// status, team, service, the incident's highest severity, when the incident started,
+    /// and text in its title. At most 100 a page.
+    #[graphql(
+        complexity = "crate::graphql::cost::STATEMENT + crate::graphql::cost::page(first) * child_complexity"
+    )]
+    async fn postmortems(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<PostmortemFilterInput>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<ListConnection<Postmortem>> {
+        let page = PageRequest::new(first, after.as_deref())?;
+        let f = filter.unwrap_or_default();
+        let result = postmortems::list(
+            service_ctx(ctx),
+            &postmortems::ListFilter {
+                statuses: f.statuses.unwrap_or_default(),
+                team_id: f.team_id.map(|i| i.0),
+                service_id: f.service_id.map(|i| i.0),
+                severities: f.severities.unwrap_or_default(),
+                from: f.from,
+                to: f.to,
+                text: f.text,
+            },
+            &page,
+        )
+        .await?;
+        // Their incidents in one statement, for the fields that read them.
+        let incident_ids: Vec<uuid::Uuid> = result.items.iter().map(|p| p.incident_id).collect();
+        if !incident_ids.is_empty() {
+            let user = request(ctx).principal.user()?;
+            let found = crate::services::visibility::visible_by_ids(
+                data(ctx).db.conn(),
+                user,
+                &incident_ids,
+            )
+            .await?;
+            loaders(ctx)
+                .visible_incidents
+                .feed_many(crate::graphql::loaders::with_none(
+                    &incident_ids,
+                    found.into_iter().map(|i| (i.id, i)),
+                ))
+                .await;
+        }
+        Ok(from_page(
+            result,
+            page.after.is_some(),
+            |p| p.id.to_string(),
+            Postmortem::new,
+        ))
+    }
+}
+
+#[derive(InputObject, Default)]
+pub struct PostmortemFilterInput {
+    pub statuses: Option<Vec<PostmortemStatus>>,
+    pub team_id: Option<ID>,
+    pub service_id: Option<ID>,
+    /// The incident's highest severity (the one its postmortem was owed by).
+    pub severities: Option<Vec<Severity>>,
+    /// The incident started at or after this instant.
+    pub from: Option<DateTime<Utc>>,
+    /// The incident started before this instant.
+    pub to: Option<DateTime<Utc>>,
+    /// Text in the incident's title, case-insensitive.
+    pub text: Option<String>,
 }
 
 #[derive(InputObject)]

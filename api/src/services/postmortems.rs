@@ -521,3 +521,81 @@ pub async fn refresh_loop(
     }
     Ok(())
 }
+
+/// What the library of postmortems is filtered by.
+#[derive(Debug, Default)]
+pub struct ListFilter {
+    pub statuses: Vec<PostmortemStatus>,
+    pub team_id: Option<String>,
+    pub service_id: Option<String>,
+    /// The incident's highest severity.
+    pub severities: Vec<entity::Severity>,
+    /// The incident started at or after.
+    pub from: Option<DateTime<Utc>>,
+    /// The incident started before.
+    pub to: Option<DateTime<Utc>>,
+    /// Text in the incident's title (case-insensitive, folded like incident search).
+    pub text: Option<String>,
+}
+
+/// Postmortems of incidents the caller may see, newest first (by creation), filtered.
+pub async fn list(
+    ctx: Ctx<'_>,
+    f: &ListFilter,
+    page: &crate::services::pagination::PageRequest,
+) -> ServiceResult<crate::services::pagination::Page<postmortem::Model>> {
+    use sea_orm::sea_query::LikeExpr;
+    use sea_orm::{Condition, QuerySelect};
+    let user = ctx.principal.require(Role::Viewer)?;
+    let from = instant::check_opt("from", f.from)?;
+    let to = instant::check_opt("to", f.to)?;
+    let search = f.text.as_deref().map(text::search).transpose()?.flatten();
+    let mut incidents = Condition::all().add(super::visibility::visible_to(user));
+    if let Some(team) = &f.team_id {
+        incidents = incidents.add(incident::Column::TeamId.eq(parse_id(team, "team")?));
+    }
+    if let Some(svc) = &f.service_id {
+        incidents = incidents.add(incident::Column::ServiceId.eq(parse_id(svc, "service")?));
+    }
+    if !f.severities.is_empty() {
+        incidents =
+            incidents.add(incident::Column::HighestSeverity.is_in(f.severities.iter().copied()));
+    }
+    if let Some(from) = from {
+        incidents = incidents.add(incident::Column::StartedAt.gte(from));
+    }
+    if let Some(to) = to {
+        incidents = incidents.add(incident::Column::StartedAt.lt(to));
+    }
+    if let Some(folded) = search {
+        let escaped = folded
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        incidents = incidents.add(
+            Expr::col(incident::Column::TitleFolded)
+                .like(LikeExpr::new(format!("%{escaped}%")).escape('\\')),
+        );
+    }
+    let mut q = postmortem::Entity::find()
+        .filter(
+            postmortem::Column::Id
+                .in_subquery(super::visibility::postmortems_of_incidents_where(incidents)),
+        )
+        .order_by_desc(postmortem::COLUMN.id)
+        .limit(page.fetch_limit());
+    if !f.statuses.is_empty() {
+        q = q.filter(postmortem::Column::Status.is_in(f.statuses.iter().copied()));
+    }
+    if let Some(after) = &page.after {
+        q = q.filter(
+            postmortem::COLUMN
+                .id
+                .lt(crate::services::pagination::cursor_id(after)?),
+        );
+    }
+    let rows = q.all(ctx.db.conn()).await?;
+    Ok(crate::services::pagination::Page::from_overfetch(
+        rows, page,
+    ))
+}

@@ -370,7 +370,10 @@ mod tests {
         let md = markdown(&Document {
             title: "Checkout down",
             severity: "SEV1",
-            roles: &[(IncidentRole::Commander, "Ada"), (IncidentRole::TechLead, "Bo")],
+            roles: &[
+                (IncidentRole::Commander, "Ada"),
+                (IncidentRole::TechLead, "Bo"),
+            ],
             participants: &["Cy"],
             started: t(10, 0),
             resolved: Some(t(11, 25)),

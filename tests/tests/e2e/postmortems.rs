@@ -353,7 +353,9 @@ e2e!(the_whole_postmortem_flow, |app| {
         "{md}"
     );
     assert!(
-        md.contains("## People involved\n\n- Incident Commander: ada\n- Communications Lead: bob\n"),
+        md.contains(
+            "## People involved\n\n- Incident Commander: ada\n- Communications Lead: bob\n"
+        ),
         "{md}"
     );
     assert!(
@@ -518,4 +520,105 @@ e2e!(postmortems_on_request_and_their_rules, |app| {
             .len(),
         0
     );
+});
+
+e2e!(the_postmortem_library_lists_and_searches, |app| {
+    let (_, ada) = app.named_user("ada", Role::Responder).await;
+    let (_, mia) = app.named_user("mia", Role::Manager).await;
+    let (_, vic) = app.named_user("vic", Role::Viewer).await;
+    let admin = app.token(Role::Admin).await;
+    let team = app
+        .call(
+            &admin,
+            "createTeam",
+            "CreateTeamInput",
+            json!({ "name": "Payments" }),
+            "team { id }",
+        )
+        .await
+        .ok()["createTeam"]["team"]["id"]
+        .clone();
+    let mut ids = Vec::new();
+    for (title, severity, in_team) in [
+        ("Checkout down", "SEV1", true),
+        ("Zürich payouts delayed", "SEV2", true),
+        ("Search slow", "SEV2", false),
+    ] {
+        let mut input = json!({ "title": title, "severity": severity });
+        if in_team {
+            input["teamId"] = team.clone();
+        }
+        let id = app.declare(&ada, input).await["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        resolve(&app, &ada, &id).await.ok();
+        ids.push(id);
+        app.advance_clock(Duration::minutes(10));
+    }
+    // A restricted one: in the library only for those who may see it.
+    let secret = app
+        .declare(
+            &mia,
+            json!({ "title": "Token leak", "severity": "SEV1", "restricted": true }),
+        )
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    resolve(&app, &mia, &secret).await.ok();
+    let q = "query($f: PostmortemFilterInput, $first: Int, $after: String) { postmortems(filter: $f, first: $first, after: $after) { nodes { status incident { title } } pageInfo { hasNextPage endCursor } } }";
+    let titles = |res: firebreak_tests::Gql| -> Vec<String> {
+        res.ok()["postmortems"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["incident"]["title"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(
+        titles(app.gql(Some(&vic), q, json!({})).await),
+        ["Search slow", "Zürich payouts delayed", "Checkout down"]
+    );
+    assert_eq!(
+        app.gql(Some(&mia), q, json!({})).await.ok()["postmortems"]["nodes"]
+            .as_array()
+            .unwrap()
+            .len(),
+        4
+    );
+    assert_eq!(
+        titles(
+            app.gql(
+                Some(&vic),
+                q,
+                json!({ "f": { "teamId": team, "severities": ["SEV2"] } })
+            )
+            .await
+        ),
+        ["Zürich payouts delayed"]
+    );
+    assert_eq!(
+        titles(
+            app.gql(Some(&vic), q, json!({ "f": { "text": "ZÜRICH" } }))
+                .await
+        ),
+        ["Zürich payouts delayed"]
+    );
+    assert_eq!(
+        titles(app.gql(Some(&vic), q, json!({ "f": { "from": "2026-11-23T09:05:00Z", "to": "2026-11-23T09:25:00Z", "statuses": ["DRAFT"] } })).await),
+        ["Search slow", "Zürich payouts delayed"]
+    );
+    let res = app.gql(Some(&vic), q, json!({ "first": 2 })).await;
+    let cursor = res.ok()["postmortems"]["pageInfo"]["endCursor"].clone();
+    assert_eq!(
+        titles(
+            app.gql(Some(&vic), q, json!({ "first": 2, "after": cursor }))
+                .await
+        ),
+        ["Checkout down"]
+    );
+    app.gql(Some(&vic), q, json!({ "after": "garbage" }))
+        .await
+        .expect_reason("BAD_USER_INPUT", "INVALID_CURSOR");
 });
