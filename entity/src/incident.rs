@@ -38,6 +38,9 @@ pub struct Model {
     pub mitigated_at: Option<DateTimeUtc>,
     pub resolved_at: Option<DateTimeUtc>,
     pub last_update_at: Option<DateTimeUtc>,
+    /// When customers were last told (a public update); customer communication is owed
+    /// while the policy asks for it and this is unset.
+    pub last_public_update_at: Option<DateTimeUtc>,
     pub next_update_due_at: Option<DateTimeUtc>,
     pub updated_at: DateTimeUtc,
 }

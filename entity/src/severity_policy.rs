@@ -18,6 +18,8 @@ pub struct Model {
     pub customer_comms: CustomerComms,
     /// JSON array of incident roles this severity expects; None: the product default.
     pub expected_roles: Option<Json>,
+    /// Whether this severity owes a postmortem; None: the product default (SEV1, SEV2).
+    pub postmortem_required: Option<bool>,
     pub updated_at: DateTimeUtc,
 }
 

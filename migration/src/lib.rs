@@ -12,6 +12,7 @@ mod m20261123_000003_postmortems;
 mod m20261124_000004_hardening;
 mod m20261124_000005_phases;
 mod m20261124_000006_expected_roles;
+mod m20261124_000007_policies_act;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000004_hardening::Migration),
             Box::new(m20261124_000005_phases::Migration),
             Box::new(m20261124_000006_expected_roles::Migration),
+            Box::new(m20261124_000007_policies_act::Migration),
         ]
     }
 }

@@ -26,6 +26,9 @@ pub struct SeverityPolicyObject {
     /// The roles an incident of this severity should have filled (the Incident Commander
     /// always); an incident lists those still unfilled.
     pub expected_roles: Vec<IncidentRole>,
+    /// Whether an incident that reached this severity owes a postmortem when it is
+    /// resolved (default: SEV1 and SEV2; never for false alarms or duplicates).
+    pub postmortem_required: bool,
 }
 
 impl From<SeverityPolicy> for SeverityPolicyObject {
@@ -42,6 +45,7 @@ impl From<SeverityPolicy> for SeverityPolicyObject {
                 .map(|d| scheduler::domain::instant::graphql_int(d.num_minutes())),
             customer_comms: p.customer_comms,
             expected_roles: p.expected_roles,
+            postmortem_required: p.postmortem_required,
         }
     }
 }
@@ -89,6 +93,7 @@ pub struct UpdateSeverityPolicyInput {
     pub customer_comms: Option<CustomerComms>,
     /// The roles this severity expects; the Incident Commander is always among them.
     pub expected_roles: Option<Vec<IncidentRole>>,
+    pub postmortem_required: Option<bool>,
 }
 
 #[derive(SimpleObject)]
@@ -116,6 +121,7 @@ impl SeverityMutation {
                 pages: input.pages,
                 update_every_minutes: change(input.update_every_minutes, |v| v),
                 expected_roles: input.expected_roles,
+                postmortem_required: input.postmortem_required,
                 customer_comms: input.customer_comms,
             },
         )

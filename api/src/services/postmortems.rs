@@ -23,16 +23,21 @@ use uuid::Uuid;
 
 const FIELD_MAX: usize = 20_000;
 
-/// Creates the postmortem of a just-resolved incident when the policy requires one:
-/// highest severity SEV1 or SEV2, not a false alarm, not a duplicate. A re-resolved
+/// Creates the postmortem of a just-resolved incident when the policy of its highest
+/// severity requires one (by default SEV1 and SEV2), unless it was a false alarm or a
+/// duplicate. A re-resolved
 /// incident keeps its postmortem and deadline.
 pub async fn create_if_required(
     txn: &DatabaseTransaction,
     i: &incident::Model,
     now: DateTime<Utc>,
 ) -> ServiceResult<()> {
-    if !deadlines::postmortem_required(i.highest_severity, i.false_alarm, i.duplicate_of.is_some())
-    {
+    let policy = super::severity::policy_for(txn, i.highest_severity).await?;
+    if !deadlines::postmortem_required(
+        policy.postmortem_required,
+        i.false_alarm,
+        i.duplicate_of.is_some(),
+    ) {
         return Ok(());
     }
     ensure(txn, i, now).await.map(|_| ())

@@ -29,6 +29,9 @@ fn from_row(row: severity_policy::Model) -> SeverityPolicy {
             .expected_roles
             .and_then(|v| serde_json::from_value(v).ok())
             .unwrap_or_else(|| scheduler::domain::severity::default_expected_roles(row.severity)),
+        postmortem_required: row.postmortem_required.unwrap_or_else(|| {
+            scheduler::domain::severity::default_postmortem_required(row.severity)
+        }),
     }
 }
 
@@ -69,6 +72,7 @@ pub struct PolicyChange {
     pub update_every_minutes: Option<Option<i32>>,
     pub customer_comms: Option<CustomerComms>,
     pub expected_roles: Option<Vec<IncidentRole>>,
+    pub postmortem_required: Option<bool>,
 }
 
 fn snapshot(p: &SeverityPolicy) -> serde_json::Value {
@@ -79,6 +83,7 @@ fn snapshot(p: &SeverityPolicy) -> serde_json::Value {
         "updateEveryMinutes": p.update_every.map(|d| d.num_minutes()),
         "customerComms": p.customer_comms,
         "expectedRoles": p.expected_roles,
+        "postmortemRequired": p.postmortem_required,
     })
 }
 
@@ -123,6 +128,9 @@ pub async fn update(ctx: Ctx<'_>, change: PolicyChange) -> ServiceResult<Severit
     if let Some(v) = change.customer_comms {
         next.customer_comms = v;
     }
+    if let Some(v) = change.postmortem_required {
+        next.postmortem_required = v;
+    }
     if let Some(v) = change.expected_roles {
         next.expected_roles = scheduler::domain::severity::normalize_expected_roles(v);
     }
@@ -135,6 +143,7 @@ pub async fn update(ctx: Ctx<'_>, change: PolicyChange) -> ServiceResult<Severit
         update_every_minutes: Set(next.update_every.map(to_i32)),
         customer_comms: Set(next.customer_comms),
         expected_roles: Set(Some(json!(next.expected_roles))),
+        postmortem_required: Set(Some(next.postmortem_required)),
         updated_at: Set(ctx.now),
     };
     severity_policy::Entity::insert(row)
@@ -147,6 +156,7 @@ pub async fn update(ctx: Ctx<'_>, change: PolicyChange) -> ServiceResult<Severit
                     severity_policy::Column::UpdateEveryMinutes,
                     severity_policy::Column::CustomerComms,
                     severity_policy::Column::ExpectedRoles,
+                    severity_policy::Column::PostmortemRequired,
                     severity_policy::Column::UpdatedAt,
                 ])
                 .to_owned(),

@@ -1,16 +1,16 @@
 //! Deadlines that follow from an incident's resolution.
 
 use chrono::{DateTime, Duration, Utc};
-use entity::Severity;
 
 /// Hours after resolution within which a postmortem is due (the default; an organization
 /// setting may change it).
 pub const DEFAULT_POSTMORTEM_HOURS: i64 = 48;
 
-/// Postmortems are required for SEV1 and SEV2 (judged by the highest severity reached),
-/// never for false alarms or duplicates (the original's postmortem covers them).
-pub fn postmortem_required(highest: Severity, false_alarm: bool, duplicate: bool) -> bool {
-    !false_alarm && !duplicate && matches!(highest, Severity::Sev1 | Severity::Sev2)
+/// A postmortem is owed when the policy of the highest severity reached asks for one
+/// (by default SEV1 and SEV2), never for false alarms or duplicates (the original's
+/// postmortem covers them).
+pub fn postmortem_required(policy_requires: bool, false_alarm: bool, duplicate: bool) -> bool {
+    policy_requires && !false_alarm && !duplicate
 }
 
 pub fn postmortem_due(resolved_at: DateTime<Utc>, hours: i64) -> DateTime<Utc> {
@@ -23,12 +23,11 @@ mod tests {
     use chrono::TimeZone;
 
     #[test]
-    fn required_for_sev1_and_sev2_only() {
-        assert!(postmortem_required(Severity::Sev1, false, false));
-        assert!(postmortem_required(Severity::Sev2, false, false));
-        assert!(!postmortem_required(Severity::Sev3, false, false));
-        assert!(!postmortem_required(Severity::Sev1, true, false));
-        assert!(!postmortem_required(Severity::Sev1, false, true));
+    fn required_when_the_policy_asks_and_not_for_false_alarms_or_duplicates() {
+        assert!(postmortem_required(true, false, false));
+        assert!(!postmortem_required(false, false, false));
+        assert!(!postmortem_required(true, true, false));
+        assert!(!postmortem_required(true, false, true));
     }
 
     #[test]

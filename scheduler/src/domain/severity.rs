@@ -19,6 +19,57 @@ pub struct SeverityPolicy {
     /// The roles an incident of this severity should have filled (the Incident Commander
     /// always): an incident lists those still unfilled.
     pub expected_roles: Vec<IncidentRole>,
+    /// Whether an incident that reached this severity owes a postmortem.
+    pub postmortem_required: bool,
+}
+
+/// The product default: SEV1 and SEV2 owe a postmortem.
+pub fn default_postmortem_required(severity: Severity) -> bool {
+    matches!(severity, Severity::Sev1 | Severity::Sev2)
+}
+
+/// Something worth knowing about a declaration that does not stop it ("declare, don't
+/// debate").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeclarationWarning {
+    /// The severity's policy asks to tell customers, but the incident says they are not
+    /// affected.
+    CustomerCommsWithoutImpact,
+}
+
+impl DeclarationWarning {
+    pub fn message(self, severity: Severity) -> String {
+        match self {
+            DeclarationWarning::CustomerCommsWithoutImpact => format!(
+                "the {} policy asks to tell customers, but customerImpact is false: set it if \
+                 customers are affected",
+                severity.as_str()
+            ),
+        }
+    }
+}
+
+/// The warnings a declaration (or a severity change) deserves under `policy`.
+pub fn declaration_warnings(
+    policy: &SeverityPolicy,
+    customer_impact: bool,
+) -> Vec<DeclarationWarning> {
+    if policy.customer_comms != CustomerComms::None && !customer_impact {
+        vec![DeclarationWarning::CustomerCommsWithoutImpact]
+    } else {
+        vec![]
+    }
+}
+
+/// Whether customers are still owed word: the policy asks for customer communication, the
+/// incident affects customers, it is not closed, and no public update has been posted.
+pub fn customer_communication_owed(
+    policy: &SeverityPolicy,
+    customer_impact: bool,
+    resolved: bool,
+    told_customers: bool,
+) -> bool {
+    policy.customer_comms != CustomerComms::None && customer_impact && !resolved && !told_customers
 }
 
 /// The product's default roles for a severity: everyone for SEV1, no scribe for SEV2, a
@@ -62,6 +113,7 @@ pub fn default_policy(severity: Severity) -> SeverityPolicy {
             update_every: Some(Duration::minutes(15)),
             customer_comms: CustomerComms::StatusPageAndNotification,
             expected_roles: default_expected_roles(severity),
+            postmortem_required: default_postmortem_required(severity),
         },
         Severity::Sev2 => SeverityPolicy {
             severity,
@@ -71,6 +123,7 @@ pub fn default_policy(severity: Severity) -> SeverityPolicy {
             update_every: Some(Duration::minutes(30)),
             customer_comms: CustomerComms::Notified,
             expected_roles: default_expected_roles(severity),
+            postmortem_required: default_postmortem_required(severity),
         },
         Severity::Sev3 => SeverityPolicy {
             severity,
@@ -80,6 +133,7 @@ pub fn default_policy(severity: Severity) -> SeverityPolicy {
             update_every: None,
             customer_comms: CustomerComms::None,
             expected_roles: default_expected_roles(severity),
+            postmortem_required: default_postmortem_required(severity),
         },
         Severity::Sev4 => SeverityPolicy {
             severity,
@@ -89,6 +143,7 @@ pub fn default_policy(severity: Severity) -> SeverityPolicy {
             update_every: None,
             customer_comms: CustomerComms::None,
             expected_roles: default_expected_roles(severity),
+            postmortem_required: default_postmortem_required(severity),
         },
     }
 }
@@ -146,6 +201,28 @@ mod tests {
     fn sev1_is_worse_than_sev2() {
         assert!(Severity::Sev1.is_worse_than(Severity::Sev2));
         assert!(!Severity::Sev4.is_worse_than(Severity::Sev3));
+    }
+}
+
+#[cfg(test)]
+mod policy_tests {
+    use super::*;
+
+    #[test]
+    fn customers_are_owed_word_until_told() {
+        let sev1 = default_policy(Severity::Sev1);
+        let sev3 = default_policy(Severity::Sev3);
+        assert!(customer_communication_owed(&sev1, true, false, false));
+        assert!(!customer_communication_owed(&sev1, true, false, true));
+        assert!(!customer_communication_owed(&sev1, true, true, false));
+        assert!(!customer_communication_owed(&sev1, false, false, false));
+        assert!(!customer_communication_owed(&sev3, true, false, false));
+        assert_eq!(
+            declaration_warnings(&sev1, false),
+            vec![DeclarationWarning::CustomerCommsWithoutImpact]
+        );
+        assert!(declaration_warnings(&sev1, true).is_empty());
+        assert!(declaration_warnings(&sev3, false).is_empty());
     }
 }
 

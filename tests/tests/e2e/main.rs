@@ -12,6 +12,7 @@ mod operations;
 mod organization;
 mod outage;
 mod phases;
+mod policies;
 mod postmortems;
 mod races;
 mod restricted;

@@ -279,6 +279,26 @@ impl Incident {
     async fn is_update_overdue(&self, ctx: &Context<'_>) -> bool {
         scheduler::domain::severity::update_overdue(self.0.next_update_due_at, request(ctx).now)
     }
+    /// When customers were last told (a public update).
+    async fn last_public_update_at(&self) -> Option<DateTime<Utc>> {
+        self.0.last_public_update_at
+    }
+    /// Customers are owed word: the severity's policy asks for customer communication, the
+    /// incident affects customers and is not resolved, and no public update has been posted
+    /// yet (the Communications Lead's cue).
+    async fn customer_communication_owed(&self, ctx: &Context<'_>) -> Result<bool> {
+        let policy = loaders(ctx)
+            .policies
+            .load_one(self.0.severity)
+            .await?
+            .ok_or(crate::services::ServiceError::NotFound("severity policy"))?;
+        Ok(scheduler::domain::severity::customer_communication_owed(
+            &policy,
+            self.0.customer_impact,
+            self.0.status == IncidentStatus::Resolved,
+            self.0.last_public_update_at.is_some(),
+        ))
+    }
     /// The roles this incident's severity expects (its policy's `expectedRoles`).
     async fn expected_roles(&self, ctx: &Context<'_>) -> Result<Vec<IncidentRole>> {
         Ok(crate::graphql::severity::policy(ctx, self.0.severity)

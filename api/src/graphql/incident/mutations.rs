@@ -156,6 +156,22 @@ pub struct AddIncidentParticipantInput {
 #[derive(SimpleObject)]
 pub struct IncidentPayload {
     pub incident: Incident,
+    /// Things worth knowing that did not stop the change (declare, don't debate).
+    pub warnings: Vec<IncidentWarning>,
+}
+
+/// A warning's stable code.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "scheduler::domain::severity::DeclarationWarning")]
+pub enum WarningCode {
+    /// The severity's policy asks to tell customers, but `customerImpact` is false.
+    CustomerCommsWithoutImpact,
+}
+
+#[derive(SimpleObject)]
+pub struct IncidentWarning {
+    pub code: WarningCode,
+    pub message: String,
 }
 
 #[derive(SimpleObject)]
@@ -167,6 +183,7 @@ pub struct PostUpdatePayload {
 fn payload(row: incident::Model) -> IncidentPayload {
     IncidentPayload {
         incident: Incident(row),
+        warnings: vec![],
     }
 }
 
@@ -201,7 +218,18 @@ impl IncidentMutation {
             },
         )
         .await?;
-        Ok(payload(row))
+        let warnings = incidents::declaration_warnings(service_ctx(ctx), &row)
+            .await?
+            .into_iter()
+            .map(|(code, message)| IncidentWarning {
+                code: code.into(),
+                message,
+            })
+            .collect();
+        Ok(IncidentPayload {
+            incident: Incident(row),
+            warnings,
+        })
     }
 
     async fn update_incident(

@@ -193,6 +193,7 @@ async fn declare_once(
         mitigated_at: Set(None),
         resolved_at: Set(None),
         last_update_at: Set(None),
+        last_public_update_at: Set(None),
         next_update_due_at: Set(scheduler::domain::severity::next_update_due(&policy, now)),
         updated_at: Set(now),
     };
@@ -297,4 +298,20 @@ fn random_token() -> String {
     (0..8)
         .map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())]))
         .collect()
+}
+
+/// What a declaration deserves to be told without being refused (see
+/// `scheduler::domain::severity::declaration_warnings`): message per warning.
+pub async fn declaration_warnings(
+    ctx: Ctx<'_>,
+    row: &incident::Model,
+) -> ServiceResult<Vec<(scheduler::domain::severity::DeclarationWarning, String)>> {
+    ctx.principal.require(Role::Responder)?;
+    let policy = severity::policy_for(ctx.db.conn(), row.severity).await?;
+    Ok(
+        scheduler::domain::severity::declaration_warnings(&policy, row.customer_impact)
+            .into_iter()
+            .map(|w| (w, w.message(row.severity)))
+            .collect(),
+    )
 }

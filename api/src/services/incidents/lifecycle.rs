@@ -141,6 +141,9 @@ pub async fn post_update(
     let mut am = row.clone().into_active_model();
     am.status = Set(status);
     am.last_update_at = Set(Some(ctx.now));
+    if public {
+        am.last_public_update_at = Set(Some(ctx.now));
+    }
     am.next_update_due_at = Set(scheduler::domain::severity::next_update_due(
         &policy, ctx.now,
     ));

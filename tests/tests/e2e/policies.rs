@@ -1,0 +1,127 @@
+//! Policies that act: the severity policy decides which severities owe a postmortem, shows
+//! customer communication owed until customers are told, and warns (without refusing) when
+//! a declaration's customer impact contradicts the policy.
+
+use entity::Role;
+use firebreak_tests::serde_json::json;
+use firebreak_tests::{TestApp, e2e};
+
+const DECLARE: &str = "mutation($in: DeclareIncidentInput!) { declareIncident(input: $in) { incident { id customerCommunicationOwed } warnings { code message } } }";
+
+async fn resolve(app: &TestApp, token: &str, id: &str) -> firebreak_tests::serde_json::Value {
+    app.call(
+        token,
+        "resolveIncident",
+        "ResolveIncidentInput",
+        json!({ "incidentId": id, "summary": "fixed" }),
+        "incident { postmortem { id } customerCommunicationOwed }",
+    )
+    .await
+    .ok()["resolveIncident"]["incident"]
+        .clone()
+}
+
+e2e!(
+    the_policy_decides_which_severities_owe_a_postmortem,
+    |app| {
+        let t = app.token(Role::Responder).await;
+        let admin = app.token(Role::Admin).await;
+        let declare = |severity: &str| {
+            app.declare(
+                &t,
+                json!({ "title": "Something broke", "severity": severity }),
+            )
+        };
+        // Defaults: SEV2 owes one, SEV3 does not.
+        let sev2 = declare("SEV2").await["id"].as_str().unwrap().to_owned();
+        assert!(resolve(&app, &t, &sev2).await["postmortem"]["id"].is_string());
+        let sev3 = declare("SEV3").await["id"].as_str().unwrap().to_owned();
+        assert!(resolve(&app, &t, &sev3).await["postmortem"].is_null());
+        // The organization decides otherwise.
+        for (severity, required) in [("SEV2", false), ("SEV3", true)] {
+            let res = app
+                .call(
+                    &admin,
+                    "updateSeverityPolicy",
+                    "UpdateSeverityPolicyInput",
+                    json!({ "severity": severity, "postmortemRequired": required }),
+                    "policy { postmortemRequired }",
+                )
+                .await;
+            assert_eq!(
+                res.ok()["updateSeverityPolicy"]["policy"]["postmortemRequired"],
+                required
+            );
+        }
+        let sev2 = declare("SEV2").await["id"].as_str().unwrap().to_owned();
+        assert!(resolve(&app, &t, &sev2).await["postmortem"].is_null());
+        let sev3 = declare("SEV3").await["id"].as_str().unwrap().to_owned();
+        assert!(resolve(&app, &t, &sev3).await["postmortem"]["id"].is_string());
+    }
+);
+
+e2e!(
+    customers_are_owed_word_until_told_and_declarations_warn,
+    |app| {
+        let t = app.token(Role::Responder).await;
+        // SEV1 without customer impact: declared all the same, with a warning.
+        let res = app
+            .gql(
+                Some(&t),
+                DECLARE,
+                json!({ "in": { "title": "Internal dashboards down", "severity": "SEV1" } }),
+            )
+            .await;
+        let d = res.ok()["declareIncident"].clone();
+        assert_eq!(d["warnings"][0]["code"], "CUSTOMER_COMMS_WITHOUT_IMPACT");
+        assert!(
+            d["warnings"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("SEV1")
+        );
+        assert_eq!(d["incident"]["customerCommunicationOwed"], false);
+        // With customer impact: no warning, and word is owed until a public update.
+        let res = app.gql(Some(&t), DECLARE, json!({ "in": { "title": "Checkout down", "severity": "SEV1", "customerImpact": true } })).await;
+        let d = res.ok()["declareIncident"].clone();
+        assert_eq!(d["warnings"], json!([]));
+        assert_eq!(d["incident"]["customerCommunicationOwed"], true);
+        let id = d["incident"]["id"].as_str().unwrap().to_owned();
+        app.call(
+            &t,
+            "postUpdate",
+            "PostUpdateInput",
+            json!({ "incidentId": id, "message": "Looking into it", "status": "INVESTIGATING" }),
+            "incident { id }",
+        )
+        .await
+        .ok();
+        let owed = |id: String| {
+            let app = &app;
+            let t = t.clone();
+            async move {
+                app.gql(Some(&t), "query($id: ID!) { incident(id: $id) { customerCommunicationOwed lastPublicUpdateAt } }", json!({ "id": id }))
+                .await
+                .ok()["incident"]
+                .clone()
+            }
+        };
+        assert_eq!(
+            owed(id.clone()).await["customerCommunicationOwed"],
+            true,
+            "an internal update tells no customer"
+        );
+        app.call(&t, "postUpdate", "PostUpdateInput", json!({ "incidentId": id, "message": "Some payments fail; we are on it.", "status": "IDENTIFIED", "public": true }), "incident { id }")
+        .await
+        .ok();
+        let i = owed(id.clone()).await;
+        assert_eq!(i["customerCommunicationOwed"], false);
+        assert_eq!(i["lastPublicUpdateAt"], "2026-11-23T09:00:00+00:00");
+        // SEV3 asks no customer communication.
+        let res = app.gql(Some(&t), DECLARE, json!({ "in": { "title": "Slow search", "severity": "SEV3", "customerImpact": true } })).await;
+        assert_eq!(
+            res.ok()["declareIncident"]["incident"]["customerCommunicationOwed"],
+            false
+        );
+    }
+);
