@@ -41,6 +41,8 @@ pub struct Model {
     /// When customers were last told (a public update); customer communication is owed
     /// while the policy asks for it and this is unset.
     pub last_public_update_at: Option<DateTimeUtc>,
+    /// The latest estimated time to resolution given in a status update.
+    pub eta: Option<DateTimeUtc>,
     pub next_update_due_at: Option<DateTimeUtc>,
     pub updated_at: DateTimeUtc,
 }

@@ -14,6 +14,10 @@ pub struct Model {
     pub status: IncidentStatus,
     pub message: String,
     pub public: bool,
+    /// What happens next, as stated in this update.
+    pub next_steps: Option<String>,
+    /// Estimated time to resolution, as stated in this update.
+    pub eta: Option<DateTimeUtc>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

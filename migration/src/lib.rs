@@ -13,6 +13,7 @@ mod m20261124_000004_hardening;
 mod m20261124_000005_phases;
 mod m20261124_000006_expected_roles;
 mod m20261124_000007_policies_act;
+mod m20261124_000008_update_eta;
 
 pub struct Migrator;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000005_phases::Migration),
             Box::new(m20261124_000006_expected_roles::Migration),
             Box::new(m20261124_000007_policies_act::Migration),
+            Box::new(m20261124_000008_update_eta::Migration),
         ]
     }
 }

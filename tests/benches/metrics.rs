@@ -59,6 +59,7 @@ async fn main() {
             title: Set(format!("Incident {n}")),
             title_folded: Set(format!("incident {n}")),
             last_public_update_at: Set(None),
+            eta: Set(None),
             detection_source: Set(entity::DetectionSource::Alert),
             public_title: Set(None),
             description: Set(None),

@@ -21,13 +21,24 @@ pub struct Facts<'a> {
     pub started_at: DateTime<Utc>,
     pub resolved_at: Option<DateTime<Utc>>,
     pub next_update_due: Option<DateTime<Utc>>,
-    /// Recent actions from the timeline, oldest first.
+    /// Actions logged since the latest status update (all, before the first), oldest first.
     pub actions_taken: Vec<&'a str>,
-    /// The latest status update's message: the next steps as last stated.
-    pub latest_update: Option<&'a str>,
+    /// The latest status update, if any.
+    pub latest_update: Option<UpdateFacts<'a>>,
+    /// The current estimated time to resolution.
+    pub eta: Option<DateTime<Utc>>,
     pub resolution_summary: Option<&'a str>,
     pub postmortem_due: Option<DateTime<Utc>>,
     pub customer_impact: bool,
+    pub false_alarm: bool,
+}
+
+/// The latest status update, as the templates quote it.
+#[derive(Debug, Clone, Copy)]
+pub struct UpdateFacts<'a> {
+    pub at: DateTime<Utc>,
+    pub message: &'a str,
+    pub next_steps: Option<&'a str>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,22 +93,31 @@ pub fn render(f: &Facts<'_>) -> Messages {
         f.channel,
         utc(f.started_at),
     );
-    let actions = if f.actions_taken.is_empty() {
-        "none logged yet".to_owned()
-    } else {
-        f.actions_taken.join("; ")
+    let actions = match (f.actions_taken.is_empty(), f.latest_update.is_some()) {
+        (true, true) => "none logged since the last update".to_owned(),
+        (true, false) => "none logged yet".to_owned(),
+        (false, _) => f.actions_taken.join("; "),
     };
     let next = match f.next_update_due {
         Some(t) => format!("Next update by {}", utc(t)),
         None => "Next update on any change".to_owned(),
     };
+    let (as_of, current) = match f.latest_update {
+        Some(u) => (utc(u.at), u.message),
+        None => ("declaration".to_owned(), "Still investigating."),
+    };
     let internal_update = format!(
-        "Update on {} ({})\nStatus: {}\nActions taken: {}\nNext steps: {}\n{}",
+        "Update on {} ({}), as of {}\nCurrent status: {} ({})\nActions taken: {}\nNext steps: {}\nETA: {}\n{}",
         f.title,
         sev(f.severity),
+        as_of,
         f.status.as_str(),
+        current,
         actions,
-        f.latest_update.unwrap_or("still investigating, no ETA yet"),
+        f.latest_update
+            .and_then(|u| u.next_steps)
+            .unwrap_or("not stated yet"),
+        f.eta.map_or_else(|| "not known yet".to_owned(), utc),
         next,
     );
     let duration = f.resolved_at.map(|r| human_duration(r - f.started_at));
@@ -106,13 +126,23 @@ pub fn render(f: &Facts<'_>) -> Messages {
             Some(d) => format!("Postmortem due {}", utc(d)),
             None => "No postmortem required".to_owned(),
         };
-        format!(
-            "Resolved: {}\nDuration: {}\nWhat fixed it: {}\n{}",
-            f.title,
-            duration.as_deref().unwrap_or_default(),
-            f.resolution_summary.unwrap_or("not recorded"),
-            pm,
-        )
+        if f.false_alarm {
+            format!(
+                "Closed as a false alarm: {}\nOpen for: {}\nWhy: {}\n{}",
+                f.title,
+                duration.as_deref().unwrap_or_default(),
+                f.resolution_summary.unwrap_or("not recorded"),
+                pm,
+            )
+        } else {
+            format!(
+                "Resolved: {}\nDuration: {}\nWhat fixed it: {}\n{}",
+                f.title,
+                duration.as_deref().unwrap_or_default(),
+                f.resolution_summary.unwrap_or("not recorded"),
+                pm,
+            )
+        }
     });
     let feature = f.service.unwrap_or("some of our services");
     let customer_initial = f.customer_impact.then(|| {
@@ -121,6 +151,11 @@ pub fn render(f: &Facts<'_>) -> Messages {
         )
     });
     let customer_resolution = match (f.customer_impact, f.resolved_at) {
+        (true, Some(_)) if f.false_alarm => Some(format!(
+            "Resolved: {}. What we were investigating turned out not to affect {}; no action is needed on your side. Thank you for your patience.",
+            f.public_title.unwrap_or("service disruption"),
+            feature,
+        )),
         (true, Some(resolved)) => Some(format!(
             "Resolved: {}. Between {} and {} ({}), {} was affected. The issue has been resolved and service is back to normal. We apologize for the inconvenience.",
             f.public_title.unwrap_or("service disruption"),
@@ -161,9 +196,11 @@ mod tests {
             next_update_due: Some(started + Duration::minutes(15)),
             actions_taken: vec![],
             latest_update: None,
+            eta: None,
             resolution_summary: None,
             postmortem_due: None,
             customer_impact: true,
+            false_alarm: false,
         }
     }
 

@@ -189,3 +189,101 @@ e2e!(metrics_count_how_incidents_came_to_light, |app| {
         ])
     );
 });
+
+e2e!(
+    updates_carry_next_steps_and_an_eta_and_messages_quote_them,
+    |app| {
+        let t = app.token(Role::Responder).await;
+        let id = app
+            .declare(
+                &t,
+                json!({ "title": "Checkout errors", "severity": "SEV2", "customerImpact": true }),
+            )
+            .await["id"]
+            .clone();
+        let post = |input: firebreak_tests::serde_json::Value| {
+            let mut i = json!({ "incidentId": id, "status": "IDENTIFIED" });
+            i.as_object_mut()
+                .unwrap()
+                .extend(input.as_object().unwrap().clone());
+            app.call(
+                &t,
+                "postUpdate",
+                "PostUpdateInput",
+                i,
+                "incident { eta } update { nextSteps eta }",
+            )
+        };
+        app.call(&t, "logEvent", "LogEventInput", json!({ "incidentId": id, "kind": "ACTION_TAKEN", "message": "Restarted the payment workers" }), "incident { id }")
+        .await
+        .ok();
+        app.advance_clock(Duration::minutes(10));
+        let res = post(json!({ "message": "Cause found: a bad deploy.", "nextSteps": "Roll back deploy 4411", "eta": "2026-11-23T10:00:00Z" })).await;
+        let r = res.ok()["postUpdate"].clone();
+        assert_eq!(r["update"]["nextSteps"], "Roll back deploy 4411");
+        assert_eq!(r["incident"]["eta"], "2026-11-23T10:00:00+00:00");
+        app.call(&t, "logEvent", "LogEventInput", json!({ "incidentId": id, "kind": "ACTION_TAKEN", "message": "Rolled back deploy 4411" }), "incident { id }")
+        .await
+        .ok();
+        let q = "query($id: ID!) { incident(id: $id) { eta messages { internalUpdate internalResolution customerResolution } timeline(first: 50) { nodes { message before after } } } }";
+        let i = app.gql(Some(&t), q, json!({ "id": id })).await.ok()["incident"].clone();
+        let update = i["messages"]["internalUpdate"].as_str().unwrap().to_owned();
+        for part in [
+            "as of 2026-11-23 09:10 UTC",
+            "Current status: identified (Cause found: a bad deploy.)",
+            "Actions taken: Rolled back deploy 4411\n",
+            "Next steps: Roll back deploy 4411",
+            "ETA: 2026-11-23 10:00 UTC",
+        ] {
+            assert!(update.contains(part), "{part:?} in {update}");
+        }
+        assert!(
+            !update.contains("Restarted"),
+            "actions before the update are not repeated: {update}"
+        );
+        // A later update without an ETA keeps it; null withdraws it, logged each time.
+        post(json!({ "message": "Rollback done." })).await.ok();
+        assert_eq!(
+            app.gql(Some(&t), q, json!({ "id": id })).await.ok()["incident"]["eta"],
+            "2026-11-23T10:00:00+00:00"
+        );
+        post(json!({ "message": "Errors back; investigating again.", "eta": null }))
+            .await
+            .ok();
+        let i = app.gql(Some(&t), q, json!({ "id": id })).await.ok()["incident"].clone();
+        assert!(i["eta"].is_null());
+        let eta_changes: Vec<_> = i["timeline"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["message"] == "Changed the estimated time to resolution")
+            .cloned()
+            .collect();
+        assert_eq!(eta_changes.len(), 2);
+        assert!(eta_changes[1]["after"]["eta"].is_null());
+        post(json!({ "message": "x", "eta": "1999-01-01T00:00:00Z" }))
+            .await
+            .expect_reason("BAD_USER_INPUT", "INSTANT_OUT_OF_RANGE");
+
+        // A false alarm is called one, to the team and to customers.
+        app.call(&t, "resolveIncident", "ResolveIncidentInput", json!({ "incidentId": id, "summary": "A monitoring probe misfired", "falseAlarm": true }), "incident { id }")
+        .await
+        .ok();
+        let m =
+            app.gql(Some(&t), q, json!({ "id": id })).await.ok()["incident"]["messages"].clone();
+        assert!(
+            m["internalResolution"]
+                .as_str()
+                .unwrap()
+                .starts_with("Closed as a false alarm: Checkout errors"),
+            "{m}"
+        );
+        assert!(
+            m["customerResolution"]
+                .as_str()
+                .unwrap()
+                .contains("turned out not to affect"),
+            "{m}"
+        );
+    }
+);

@@ -155,6 +155,14 @@ impl StatusUpdate {
     async fn public(&self) -> bool {
         self.0.public
     }
+    /// What happens next, as this update said.
+    async fn next_steps(&self) -> Option<&str> {
+        self.0.next_steps.as_deref()
+    }
+    /// The estimated time to resolution this update gave (null: none known).
+    async fn eta(&self) -> Option<DateTime<Utc>> {
+        self.0.eta
+    }
     async fn author(&self, ctx: &Context<'_>) -> Result<Option<User>> {
         user_of(ctx, self.0.author_id).await
     }
@@ -279,6 +287,10 @@ impl Incident {
     async fn is_update_overdue(&self, ctx: &Context<'_>) -> bool {
         scheduler::domain::severity::update_overdue(self.0.next_update_due_at, request(ctx).now)
     }
+    /// The latest estimated time to resolution given in a status update.
+    async fn eta(&self) -> Option<DateTime<Utc>> {
+        self.0.eta
+    }
     /// When customers were last told (a public update).
     async fn last_public_update_at(&self) -> Option<DateTime<Utc>> {
         self.0.last_public_update_at
@@ -397,7 +409,6 @@ impl Incident {
             .unwrap_or_default();
         let i = &self.0;
         let summary = resolution_summary(ctx, i).await?;
-        // The postmortem's own deadline when there is one; otherwise what it would be.
         // The postmortem's own deadline (fixed when it was created, from the organization's
         // setting); an incident that owes one gets it in the resolving transaction.
         let postmortem_due = cache
@@ -418,15 +429,26 @@ impl Incident {
             started_at: i.started_at,
             resolved_at: i.resolved_at,
             next_update_due: i.next_update_due_at,
+            // Actions since the latest update: what the next update reports.
             actions_taken: {
+                // (instant, id): ids are time-ordered, so an action logged in the same
+                // instant as the update, but after it, still counts.
+                let since = updates.last().map(|u| (u.at, u.id));
                 let actions: Vec<&str> = events
                     .iter()
                     .filter(|e| e.kind == TimelineKind::ActionTaken)
+                    .filter(|e| since.is_none_or(|s| (e.at, e.id) > s))
                     .map(|e| e.message.as_str())
                     .collect();
-                actions[actions.len().saturating_sub(3)..].to_vec()
+                actions[actions.len().saturating_sub(10)..].to_vec()
             },
-            latest_update: updates.last().map(|u| u.message.as_str()),
+            latest_update: updates.last().map(|u| templates::UpdateFacts {
+                at: u.at,
+                message: &u.message,
+                next_steps: u.next_steps.as_deref(),
+            }),
+            eta: i.eta,
+            false_alarm: i.false_alarm,
             resolution_summary: summary.as_deref(),
             postmortem_due,
             customer_impact: i.customer_impact,

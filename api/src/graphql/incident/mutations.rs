@@ -100,6 +100,11 @@ pub struct PostUpdateInput {
     /// Public updates appear on the status page (customer-facing incidents only).
     #[graphql(default = false)]
     pub public: bool,
+    /// What happens next ("Rolling back deploy 4411; then watching error rates").
+    pub next_steps: Option<String>,
+    /// Estimated time to resolution: kept on the incident until changed; `null` withdraws
+    /// it; every change is logged.
+    pub eta: MaybeUndefined<DateTime<Utc>>,
 }
 
 /// What a person logs by hand.
@@ -317,9 +322,13 @@ impl IncidentMutation {
         let (row, update) = incidents::post_update(
             service_ctx(ctx),
             &input.incident_id,
-            &input.message,
-            input.status,
-            input.public,
+            incidents::NewUpdate {
+                message: input.message,
+                status: Some(input.status),
+                public: input.public,
+                next_steps: input.next_steps,
+                eta: change(input.eta, |v| v),
+            },
         )
         .await?;
         Ok(PostUpdatePayload {

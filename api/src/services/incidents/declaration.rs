@@ -194,6 +194,7 @@ async fn declare_once(
         resolved_at: Set(None),
         last_update_at: Set(None),
         last_public_update_at: Set(None),
+        eta: Set(None),
         next_update_due_at: Set(scheduler::domain::severity::next_update_due(&policy, now)),
         updated_at: Set(now),
     };

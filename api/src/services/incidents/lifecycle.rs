@@ -110,16 +110,43 @@ pub async fn change_severity(
     Ok(updated)
 }
 
+/// A status update: what is happening, the status, what happens next and, when known, an
+/// estimated time to resolution (`eta`: `Some(None)` withdraws the previous estimate).
+#[derive(Debug, Default)]
+pub struct NewUpdate {
+    pub message: String,
+    pub status: Option<IncidentStatus>,
+    pub public: bool,
+    pub next_steps: Option<String>,
+    pub eta: Option<Option<DateTime<Utc>>>,
+}
+
 pub async fn post_update(
     ctx: Ctx<'_>,
     id: &str,
-    message: &str,
-    status: IncidentStatus,
-    public: bool,
+    input: NewUpdate,
 ) -> ServiceResult<(incident::Model, incident_update::Model)> {
-    let message = required_text("message", message)?;
+    let NewUpdate {
+        message,
+        status,
+        public,
+        next_steps,
+        eta,
+    } = input;
+    let message = required_text("message", &message)?;
+    let next_steps = next_steps
+        .as_deref()
+        .map(|n| long_text("nextSteps", n))
+        .transpose()?
+        .filter(|n| !n.is_empty());
+    let eta = match eta {
+        Some(Some(at)) => Some(Some(instant::check("eta", at)?)),
+        other => other,
+    };
     let (user, txn, row) = begin_change(ctx, id).await?;
+    let status = status.unwrap_or(row.status);
     state(&row).post_update(status)?;
+    let new_eta = eta.unwrap_or(row.eta);
     if public && (!row.customer_impact || row.restricted) {
         return Err(ServiceError::invalid(
             Reason::PublicUpdateNotAllowed,
@@ -134,6 +161,8 @@ pub async fn post_update(
         status: Set(status),
         message: Set(message.clone()),
         public: Set(public),
+        next_steps: Set(next_steps),
+        eta: Set(new_eta),
     }
     .insert(&txn)
     .await?;
@@ -147,8 +176,22 @@ pub async fn post_update(
     am.next_update_due_at = Set(scheduler::domain::severity::next_update_due(
         &policy, ctx.now,
     ));
+    am.eta = Set(new_eta);
     am.updated_at = Set(ctx.now);
     let updated = am.update(&txn).await?;
+    if new_eta != row.eta {
+        log(
+            &txn,
+            row.id,
+            ctx.now,
+            Some(user.id),
+            TimelineKind::FieldChanged,
+            "Changed the estimated time to resolution",
+            Some(json!({ "eta": row.eta })),
+            Some(json!({ "eta": new_eta })),
+        )
+        .await?;
+    }
     if status != row.status {
         log(
             &txn,
