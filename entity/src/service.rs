@@ -9,6 +9,9 @@ pub struct Model {
     #[sea_orm(unique)]
     pub name: String,
     pub description: Option<String>,
+    /// What customers call it ("Checkout"), for customer-facing messages; the catalog name
+    /// never reaches customers.
+    pub public_name: Option<String>,
     pub team_id: Uuid,
     pub active: bool,
     pub created_at: DateTimeUtc,

@@ -14,6 +14,7 @@ mod m20261124_000005_phases;
 mod m20261124_000006_expected_roles;
 mod m20261124_000007_policies_act;
 mod m20261124_000008_update_eta;
+mod m20261124_000009_service_public_name;
 
 pub struct Migrator;
 
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000006_expected_roles::Migration),
             Box::new(m20261124_000007_policies_act::Migration),
             Box::new(m20261124_000008_update_eta::Migration),
+            Box::new(m20261124_000009_service_public_name::Migration),
         ]
     }
 }

@@ -24,6 +24,10 @@ impl Service {
     async fn description(&self) -> Option<&str> {
         self.0.description.as_deref()
     }
+    /// What customers call it (used in customer-facing messages).
+    async fn public_name(&self) -> Option<&str> {
+        self.0.public_name.as_deref()
+    }
     async fn active(&self) -> bool {
         self.0.active
     }
@@ -82,6 +86,9 @@ impl ServiceQuery {
 pub struct CreateServiceInput {
     pub name: String,
     pub description: Option<String>,
+    /// What customers call it; customer messages use it (or a neutral phrase), never the
+    /// catalog name.
+    pub public_name: Option<String>,
     pub team_id: ID,
 }
 
@@ -91,6 +98,8 @@ pub struct UpdateServiceInput {
     pub name: Option<String>,
     /// `null` clears it.
     pub description: MaybeUndefined<String>,
+    /// `null` clears it.
+    pub public_name: MaybeUndefined<String>,
     /// Moves the service to another team.
     pub team_id: Option<ID>,
 }
@@ -121,6 +130,7 @@ impl ServiceMutation {
             NewService {
                 name: input.name,
                 description: input.description,
+                public_name: input.public_name,
                 team_id: input.team_id.0,
             },
         )
@@ -140,6 +150,7 @@ impl ServiceMutation {
         let changes = ServiceChanges {
             name: input.name,
             description,
+            public_name: change(input.public_name, |v| v),
             team_id: input.team_id.map(|t| t.0),
             active: None,
         };

@@ -36,6 +36,9 @@ pub struct PublicIncident {
     pub resolved_at: Option<DateTime<Utc>>,
     /// Public updates, newest first (at most 50).
     pub updates: Vec<PublicUpdate>,
+    /// Said when it closed, if it needs saying: a false alarm that customers had been told
+    /// about stays, with this note, instead of vanishing.
+    pub closing_note: Option<String>,
 }
 
 /// A published public postmortem: its public fields only, never names of people.
@@ -72,6 +75,7 @@ fn incident(i: &page::PublicIncident) -> PublicIncident {
         impact: PublicImpact::from(i.impact),
         started_at: i.started_at,
         resolved_at: i.resolved_at,
+        closing_note: i.closing_note.map(str::to_owned),
         updates: i
             .updates
             .iter()

@@ -18,6 +18,7 @@ fn snapshot(s: &service::Model) -> serde_json::Value {
     json!({
         "name": s.name,
         "description": s.description,
+        "publicName": s.public_name,
         "teamId": s.team_id.to_string(),
         "active": s.active,
     })
@@ -126,6 +127,7 @@ pub(crate) fn check_placement(
 pub struct NewService {
     pub name: String,
     pub description: Option<String>,
+    pub public_name: Option<String>,
     pub team_id: String,
 }
 
@@ -137,6 +139,11 @@ pub async fn create(ctx: Ctx<'_>, input: NewService) -> ServiceResult<service::M
         .as_deref()
         .map(|d| text::multi_line("description", d, 2000))
         .transpose()?;
+    let public_name = input
+        .public_name
+        .as_deref()
+        .map(|n| text::single_line("publicName", n, 100))
+        .transpose()?;
     let team_id = parse_id(&input.team_id, "team")?;
     let txn = ctx.db.begin_write().await?;
     active_team(&txn, team_id).await?;
@@ -144,6 +151,7 @@ pub async fn create(ctx: Ctx<'_>, input: NewService) -> ServiceResult<service::M
         id: Set(Uuid::now_v7()),
         name: Set(name.clone()),
         description: Set(description),
+        public_name: Set(public_name),
         team_id: Set(team_id),
         active: Set(true),
         created_at: Set(ctx.now),
@@ -175,6 +183,7 @@ pub async fn create(ctx: Ctx<'_>, input: NewService) -> ServiceResult<service::M
 pub struct ServiceChanges {
     pub name: Option<String>,
     pub description: Option<Option<String>>,
+    pub public_name: Option<Option<String>>,
     pub team_id: Option<String>,
     pub active: Option<bool>,
 }
@@ -193,6 +202,10 @@ pub async fn update(
         .transpose()?;
     let description = match changes.description {
         Some(Some(d)) => Some(Some(text::multi_line("description", &d, 2000)?)),
+        other => other,
+    };
+    let public_name = match changes.public_name {
+        Some(Some(n)) => Some(Some(text::single_line("publicName", &n, 100)?)),
         other => other,
     };
     let team_id = changes
@@ -216,6 +229,9 @@ pub async fn update(
     }
     if let Some(v) = description {
         active.description = Set(v);
+    }
+    if let Some(v) = public_name {
+        active.public_name = Set(v);
     }
     if let Some(v) = team_id {
         active.team_id = Set(v);

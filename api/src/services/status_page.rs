@@ -24,6 +24,8 @@ pub struct PublicIncident {
     pub resolved_at: Option<DateTime<Utc>>,
     /// Public updates, newest first.
     pub updates: Vec<PublicUpdate>,
+    /// Said when it closed, if it needs saying (a false alarm customers had heard of).
+    pub closing_note: Option<&'static str>,
 }
 
 #[derive(Debug, Clone)]
@@ -53,12 +55,17 @@ pub struct StatusPage {
     pub generated_at: DateTime<Utc>,
 }
 
+/// `scheduler::domain::status_page::shown`, in SQL.
 fn public_incidents() -> sea_orm::Select<incident::Entity> {
     incident::Entity::find()
         .filter(incident::COLUMN.customer_impact.eq(true))
         .filter(incident::COLUMN.restricted.eq(false))
-        .filter(incident::COLUMN.false_alarm.eq(false))
         .filter(incident::Column::DuplicateOf.is_null())
+        .filter(
+            sea_orm::Condition::any()
+                .add(incident::COLUMN.false_alarm.eq(false))
+                .add(incident::Column::LastPublicUpdateAt.is_not_null()),
+        )
 }
 
 /// Loads the page: ongoing and recent incidents apart (ongoing ones never drop off behind
@@ -103,6 +110,9 @@ pub async fn load(db: &Db, now: DateTime<Utc>) -> ServiceResult<StatusPage> {
         impact: policy::impact(i.severity),
         started_at: i.started_at,
         resolved_at: i.resolved_at,
+        closing_note: i
+            .resolved_at
+            .and_then(|_| policy::closing_note(i.false_alarm)),
         updates: updates
             .iter()
             .filter(|u| u.incident_id == i.id)

@@ -51,9 +51,25 @@ pub fn recent_since(now: DateTime<Utc>) -> DateTime<Utc> {
     now - Duration::days(RECENT_DAYS)
 }
 
-/// Whether an incident belongs on the status page at all.
-pub fn shown(customer_impact: bool, restricted: bool, false_alarm: bool, duplicate: bool) -> bool {
-    customer_impact && !restricted && !false_alarm && !duplicate
+/// Whether an incident belongs on the status page at all: customer-facing, unrestricted,
+/// not a duplicate; a false alarm only if customers had been told about it (then it gets a
+/// closing note rather than vanishing).
+pub fn shown(
+    customer_impact: bool,
+    restricted: bool,
+    false_alarm: bool,
+    duplicate: bool,
+    told_customers: bool,
+) -> bool {
+    customer_impact && !restricted && !duplicate && (!false_alarm || told_customers)
+}
+
+/// What a false alarm that customers had been told about says when it closes.
+pub const FALSE_ALARM_NOTE: &str = "This turned out to be a false alarm: our services were not affected. We apologize for any concern.";
+
+/// The closing note of an incident on the status page, if it needs one.
+pub fn closing_note(false_alarm: bool) -> Option<&'static str> {
+    false_alarm.then_some(FALSE_ALARM_NOTE)
 }
 
 /// A public postmortem's impact line: its duration and who was affected.
@@ -75,11 +91,14 @@ mod tests {
 
     #[test]
     fn policy() {
-        assert!(shown(true, false, false, false));
-        assert!(!shown(false, false, false, false));
-        assert!(!shown(true, true, false, false));
-        assert!(!shown(true, false, true, false));
-        assert!(!shown(true, false, false, true));
+        assert!(shown(true, false, false, false, false));
+        assert!(!shown(false, false, false, false, true));
+        assert!(!shown(true, true, false, false, true));
+        assert!(!shown(true, false, true, false, false));
+        assert!(shown(true, false, true, false, true));
+        assert!(!shown(true, false, false, true, true));
+        assert_eq!(closing_note(true), Some(FALSE_ALARM_NOTE));
+        assert_eq!(closing_note(false), None);
         assert_eq!(impact(Severity::Sev1), Impact::MajorOutage);
         assert_eq!(impact(Severity::Sev4), Impact::DegradedPerformance);
         assert_eq!(title(None), "Service disruption");

@@ -16,8 +16,10 @@ pub struct Facts<'a> {
     pub status: IncidentStatus,
     pub commander: Option<&'a str>,
     pub channel: &'a str,
-    /// The affected feature or service, for customers.
-    pub service: Option<&'a str>,
+    /// The affected service's public name (what customers call it); never the catalog name.
+    pub public_service: Option<&'a str>,
+    /// The latest public update's message: what customers were told.
+    pub latest_public_update: Option<&'a str>,
     pub started_at: DateTime<Utc>,
     pub resolved_at: Option<DateTime<Utc>>,
     pub next_update_due: Option<DateTime<Utc>>,
@@ -59,6 +61,16 @@ fn sev(s: Severity) -> &'static str {
         Severity::Sev2 => "SEV2 (major)",
         Severity::Sev3 => "SEV3 (minor)",
         Severity::Sev4 => "SEV4 (low)",
+    }
+}
+
+/// A status as customers read it.
+fn status_words(s: IncidentStatus) -> &'static str {
+    match s {
+        IncidentStatus::Investigating => "Investigating",
+        IncidentStatus::Identified => "Identified",
+        IncidentStatus::Monitoring => "Monitoring",
+        IncidentStatus::Resolved => "Resolved",
     }
 }
 
@@ -144,10 +156,21 @@ pub fn render(f: &Facts<'_>) -> Messages {
             )
         }
     });
-    let feature = f.service.unwrap_or("some of our services");
+    let feature = f.public_service.unwrap_or("some of our services");
+    let impact_level = match f.severity {
+        Severity::Sev1 => "High",
+        Severity::Sev2 => "Medium",
+        Severity::Sev3 | Severity::Sev4 => "Low",
+    };
+    let next_customer_update = match f.next_update_due {
+        Some(t) => format!("by {}", utc(t)),
+        None => "as soon as we know more".to_owned(),
+    };
     let customer_initial = f.customer_impact.then(|| {
         format!(
-            "We're investigating an issue affecting {feature}. We will post an update as soon as we know more."
+            "We're investigating an issue affecting {feature}.\nSome users may experience errors or slowness.\nOur team is actively working on a resolution. We'll provide an update {next_customer_update}.\nStatus: {}\nImpact: {impact_level}\nStarted: {}",
+            status_words(f.status),
+            utc(f.started_at),
         )
     });
     let customer_resolution = match (f.customer_impact, f.resolved_at) {
@@ -157,12 +180,14 @@ pub fn render(f: &Facts<'_>) -> Messages {
             feature,
         )),
         (true, Some(resolved)) => Some(format!(
-            "Resolved: {}. Between {} and {} ({}), {} was affected. The issue has been resolved and service is back to normal. We apologize for the inconvenience.",
-            f.public_title.unwrap_or("service disruption"),
-            utc(f.started_at),
+            "The issue affecting {feature} has been resolved at {}.\nWhat happened: {}\nDuration: {}\nImpact: {} was unavailable or degraded for some users from {}.\nWe're conducting a thorough review to prevent recurrence.\nWe apologize for the disruption.",
             utc(resolved),
+            f.latest_public_update
+                .or(f.public_title)
+                .unwrap_or("a service disruption"),
             duration.as_deref().unwrap_or_default(),
             feature,
+            utc(f.started_at),
         )),
         _ => None,
     };
@@ -190,7 +215,8 @@ mod tests {
             status: IncidentStatus::Investigating,
             commander: Some("Ada Lovelace"),
             channel: "#inc-2025-10-13-payment-failure",
-            service: Some("checkout"),
+            public_service: Some("checkout"),
+            latest_public_update: None,
             started_at: started,
             resolved_at: None,
             next_update_due: Some(started + Duration::minutes(15)),
@@ -229,7 +255,7 @@ mod tests {
         assert_eq!(
             m.customer_initial.as_deref(),
             Some(
-                "We're investigating an issue affecting checkout. We will post an update as soon as we know more."
+                "We're investigating an issue affecting checkout.\nSome users may experience errors or slowness.\nOur team is actively working on a resolution. We'll provide an update by 2025-10-13 14:15 UTC.\nStatus: Investigating\nImpact: High\nStarted: 2025-10-13 14:00 UTC"
             )
         );
         assert_eq!(m.customer_resolution, None);
@@ -249,6 +275,12 @@ mod tests {
         assert!(r.contains("Postmortem due 2025-10-15 15:25 UTC"), "{r}");
         let c = m.customer_resolution.unwrap();
         assert!(c.contains("1 h 25 min") && c.contains("checkout") && c.contains("apologize"));
+        assert!(
+            c.starts_with(
+                "The issue affecting checkout has been resolved at 2025-10-13 15:25 UTC."
+            ),
+            "{c}"
+        );
         for internal in ["Ada", "db-7", "#inc-", "4411"] {
             assert!(!c.contains(internal), "{internal} in {c}");
             assert!(!m.customer_initial.as_deref().unwrap().contains(internal));

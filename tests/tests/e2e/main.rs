@@ -5,6 +5,7 @@
 mod auth;
 mod clients;
 mod cost;
+mod customers;
 mod http_spec;
 mod incidents;
 mod input;

@@ -394,7 +394,12 @@ impl Incident {
             None => None,
         };
         let service = match self.0.service_id {
-            Some(id) => cache.services.load_one(id).await?.map(|s| s.name),
+            // Customers see the service's public name only, never the catalog name.
+            Some(id) => cache
+                .services
+                .load_one(id)
+                .await?
+                .and_then(|s| s.public_name),
             None => None,
         };
         let events = cache
@@ -425,7 +430,12 @@ impl Incident {
             status: i.status,
             commander: commander.as_deref(),
             channel: &i.channel,
-            service: service.as_deref(),
+            public_service: service.as_deref(),
+            latest_public_update: updates
+                .iter()
+                .rev()
+                .find(|u| u.public)
+                .map(|u| u.message.as_str()),
             started_at: i.started_at,
             resolved_at: i.resolved_at,
             next_update_due: i.next_update_due_at,
