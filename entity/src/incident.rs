@@ -32,6 +32,9 @@ pub struct Model {
     pub resolution_summary: Option<String>,
     pub declared_by: Uuid,
     pub started_at: DateTimeUtc,
+    /// Whether someone said when impact began; otherwise `started_at` is the detection and
+    /// time to detect is unknown (left out of the metrics, not counted as zero).
+    pub start_known: bool,
     pub detected_at: DateTimeUtc,
     pub declared_at: DateTimeUtc,
     pub acknowledged_at: Option<DateTimeUtc>,

@@ -15,6 +15,7 @@ mod m20261124_000006_expected_roles;
 mod m20261124_000007_policies_act;
 mod m20261124_000008_update_eta;
 mod m20261124_000009_service_public_name;
+mod m20261124_000010_start_known;
 
 pub struct Migrator;
 
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000007_policies_act::Migration),
             Box::new(m20261124_000008_update_eta::Migration),
             Box::new(m20261124_000009_service_public_name::Migration),
+            Box::new(m20261124_000010_start_known::Migration),
         ]
     }
 }

@@ -58,6 +58,7 @@ async fn main() {
             id: Set(id),
             title: Set(format!("Incident {n}")),
             title_folded: Set(format!("incident {n}")),
+            start_known: Set(true),
             last_public_update_at: Set(None),
             eta: Set(None),
             detection_source: Set(entity::DetectionSource::Alert),

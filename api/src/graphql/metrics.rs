@@ -53,7 +53,7 @@ pub struct SeverityCount {
     pub count: i32,
 }
 
-/// Incidents started in one ISO week (UTC).
+/// Incidents started in one ISO week (in the organization's time zone).
 #[derive(SimpleObject)]
 pub struct WeeklyCount {
     /// ISO week, e.g. `2026-W48`.
@@ -73,11 +73,14 @@ pub struct PostmortemFigures {
     pub done_late: i32,
     /// Not published and past their deadline now.
     pub overdue: i32,
+    /// Not published and not yet due: doneOnTime + doneLate + overdue + pending = due.
+    pub pending: i32,
 }
 
 #[derive(SimpleObject)]
 pub struct IncidentMetrics {
-    /// Incidents started in the period, false alarms and duplicates excluded.
+    /// Incidents started in the period, false alarms and duplicates excluded. Every figure
+    /// counts an incident by its highest severity (the one it owed a postmortem by).
     pub total: i32,
     pub by_severity: Vec<SeverityCount>,
     /// Counted incidents by how they came to light (every source listed, zeros included):
@@ -85,23 +88,44 @@ pub struct IncidentMetrics {
     pub by_detection_source: Vec<DetectionCount>,
     /// Incidents started in the period and closed as false alarms (counted apart).
     pub false_alarms: i32,
-    /// Mean time to detect: started → detected.
+    /// falseAlarms / (total + falseAlarms).
+    pub false_alarm_rate: Option<f64>,
+    /// Incidents started in the period and closed as duplicates (counted apart).
+    pub duplicates: i32,
+    /// Counted incidents whose start nobody gave: their time to detect is unknown, so they
+    /// are left out of `mttd` (not counted as zero).
+    pub start_unknown: i32,
+    /// Time to detect: started → detected, incidents with a known start only.
     pub mttd: Option<DurationStats>,
-    /// Mean time to acknowledge: declared → acknowledged (paging comes later).
+    /// Time to acknowledge: declared → acknowledged. Provisional: once paging exists it
+    /// becomes first page → acknowledgement.
     pub mtta: Option<DurationStats>,
-    /// Mean time to resolve: started → resolved (resolved incidents only).
+    /// Time to mitigate: started → mitigated (service restored; DORA's time to restore).
+    pub mttm: Option<DurationStats>,
+    /// Time to resolve: started → resolved, monitoring included (resolved incidents only).
     pub mttr: Option<DurationStats>,
-    /// Every ISO week (UTC) the period touches, with the incidents started in it.
+    /// Counted incidents not resolved yet: their durations are not in the figures above.
+    pub open_incidents: i32,
+    /// How long the oldest open incident has been going, in seconds (null: none open).
+    pub oldest_open_seconds: Option<i32>,
+    /// Every ISO week (in the organization's time zone) the period touches, with the
+    /// incidents started in it.
     pub weekly: Vec<WeeklyCount>,
     /// Share of the counted incidents linked as a recurrence of an earlier one.
     pub recurrence_rate: Option<f64>,
     pub postmortems: PostmortemFigures,
     /// Action items (of incidents in scope) due in the period.
     pub action_items_due: i32,
-    /// Of those, done by their due date.
+    /// Of those, not yet due now: left out of both rates.
+    pub action_items_not_yet_due: i32,
+    /// Of those past due, closed (done or won't do).
+    pub action_items_closed: i32,
+    /// Of those past due, done by their due date.
     pub action_items_done_on_time: i32,
-    /// Done by due date / due in the period.
+    /// Closed / past due (done and won't do both close an item).
     pub action_item_completion_rate: Option<f64>,
+    /// Done by the due date / past due.
+    pub action_item_on_time_rate: Option<f64>,
 }
 
 fn int(n: usize) -> i32 {
@@ -151,9 +175,17 @@ impl MetricsQuery {
                 })
                 .collect(),
             false_alarms: int(r.false_alarms),
+            false_alarm_rate: r.false_alarm_rate,
+            duplicates: int(r.duplicates),
+            start_unknown: int(r.start_unknown),
             mttd: r.mttd.map(Into::into),
             mtta: r.mtta.map(Into::into),
+            mttm: r.mttm.map(Into::into),
             mttr: r.mttr.map(Into::into),
+            open_incidents: int(r.open),
+            oldest_open_seconds: r
+                .oldest_open_seconds
+                .map(scheduler::domain::instant::graphql_int),
             weekly: r
                 .weekly
                 .into_iter()
@@ -169,10 +201,14 @@ impl MetricsQuery {
                 done_on_time: int(r.postmortems_on_time),
                 done_late: int(r.postmortems_late),
                 overdue: int(r.postmortems_overdue),
+                pending: int(r.postmortems_pending),
             },
             action_items_due: int(r.action_items_due),
+            action_items_not_yet_due: int(r.action_items_not_yet_due),
+            action_items_closed: int(r.action_items_closed),
             action_items_done_on_time: int(r.action_items_done_on_time),
             action_item_completion_rate: r.action_item_completion_rate,
+            action_item_on_time_rate: r.action_item_on_time_rate,
         })
     }
 }

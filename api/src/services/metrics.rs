@@ -14,7 +14,7 @@ use scheduler::domain::metrics::{
 };
 use scheduler::domain::reason::Reason;
 use sea_orm::sea_query::Query;
-use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, FromQueryResult, QueryFilter, QuerySelect};
 use uuid::Uuid;
 
 #[derive(Debug)]
@@ -29,18 +29,22 @@ pub struct MetricsFilter {
 /// The longest period one request may cover.
 const MAX_PERIOD_DAYS: i64 = 5 * 366;
 
-type IncidentRow = (
-    Severity,
-    DateTime<Utc>,
-    DateTime<Utc>,
-    DateTime<Utc>,
-    Option<DateTime<Utc>>,
-    Option<DateTime<Utc>>,
-    bool,
-    Option<Uuid>,
-    Option<Uuid>,
-    DetectionSource,
-);
+/// The columns of an incident the figures need (and no more).
+#[derive(Debug, FromQueryResult)]
+struct IncidentRow {
+    highest_severity: Severity,
+    started_at: DateTime<Utc>,
+    start_known: bool,
+    detected_at: DateTime<Utc>,
+    declared_at: DateTime<Utc>,
+    acknowledged_at: Option<DateTime<Utc>>,
+    mitigated_at: Option<DateTime<Utc>>,
+    resolved_at: Option<DateTime<Utc>>,
+    false_alarm: bool,
+    duplicate_of: Option<Uuid>,
+    recurrence_of: Option<Uuid>,
+    detection_source: DetectionSource,
+}
 
 pub async fn incident_metrics(ctx: Ctx<'_>, f: &MetricsFilter) -> ServiceResult<Report> {
     let user = ctx.principal.require(Role::Viewer)?;
@@ -68,7 +72,8 @@ pub async fn incident_metrics(ctx: Ctx<'_>, f: &MetricsFilter) -> ServiceResult<
         scope = scope.add(incident::Column::ServiceId.eq(parse_id(svc, "service")?));
     }
     if let Some(sev) = f.severity {
-        scope = scope.add(incident::Column::Severity.eq(sev));
+        // One severity counts: the highest the incident reached.
+        scope = scope.add(incident::Column::HighestSeverity.eq(sev));
     }
     let in_period = scope
         .clone()
@@ -86,11 +91,13 @@ pub async fn incident_metrics(ctx: Ctx<'_>, f: &MetricsFilter) -> ServiceResult<
         incident::Entity::find()
             .select_only()
             .columns([
-                incident::Column::Severity,
+                incident::Column::HighestSeverity,
                 incident::Column::StartedAt,
+                incident::Column::StartKnown,
                 incident::Column::DetectedAt,
                 incident::Column::DeclaredAt,
                 incident::Column::AcknowledgedAt,
+                incident::Column::MitigatedAt,
                 incident::Column::ResolvedAt,
                 incident::Column::FalseAlarm,
                 incident::Column::DuplicateOf,
@@ -98,7 +105,7 @@ pub async fn incident_metrics(ctx: Ctx<'_>, f: &MetricsFilter) -> ServiceResult<
                 incident::Column::DetectionSource,
             ])
             .filter(in_period.clone())
-            .into_tuple::<IncidentRow>()
+            .into_model::<IncidentRow>()
             .all(db),
         // Postmortems of the period's incidents.
         postmortem::Entity::find()
@@ -125,35 +132,26 @@ pub async fn incident_metrics(ctx: Ctx<'_>, f: &MetricsFilter) -> ServiceResult<
     )?;
     // A recurrence counts only when the caller may see the earlier incident too: a link to
     // a restricted incident must not reveal that it exists.
-    let earlier: Vec<Uuid> = rows.iter().filter_map(|r| r.8).collect();
+    let earlier: Vec<Uuid> = rows.iter().filter_map(|r| r.recurrence_of).collect();
     let visible_earlier = visible_channels(db, user, &earlier).await?;
     let incidents: Vec<IncidentSample> = rows
         .into_iter()
-        .map(
-            |(
-                severity,
-                started,
-                detected,
-                declared,
-                acknowledged,
-                resolved,
-                false_alarm,
-                dup,
-                rec,
-                detection,
-            )| IncidentSample {
-                severity,
-                started,
-                detected,
-                declared,
-                acknowledged,
-                resolved,
-                false_alarm,
-                duplicate: dup.is_some(),
-                recurrence: rec.is_some_and(|r| visible_earlier.contains_key(&r)),
-                detection,
-            },
-        )
+        .map(|r| IncidentSample {
+            severity: r.highest_severity,
+            started: r.started_at,
+            detected: r.detected_at,
+            declared: r.declared_at,
+            acknowledged: r.acknowledged_at,
+            mitigated: r.mitigated_at,
+            resolved: r.resolved_at,
+            start_known: r.start_known,
+            false_alarm: r.false_alarm,
+            duplicate: r.duplicate_of.is_some(),
+            recurrence: r
+                .recurrence_of
+                .is_some_and(|e| visible_earlier.contains_key(&e)),
+            detection: r.detection_source,
+        })
         .collect();
     let postmortems: Vec<PostmortemSample> = pms
         .into_iter()
@@ -165,12 +163,20 @@ pub async fn incident_metrics(ctx: Ctx<'_>, f: &MetricsFilter) -> ServiceResult<
             due,
             completed,
             done: status == ActionItemStatus::Done,
+            closed: matches!(status, ActionItemStatus::Done | ActionItemStatus::WontDo),
         })
         .collect();
+    // Weeks are the organization's weeks.
+    let tz = super::organization::get(ctx.db)
+        .await
+        .ok()
+        .and_then(|o| scheduler::domain::zone::parse(&o.time_zone).ok())
+        .unwrap_or(chrono_tz::UTC);
     Ok(metrics::report(
         f.from,
         f.to,
         ctx.now,
+        tz,
         &incidents,
         &postmortems,
         &items,

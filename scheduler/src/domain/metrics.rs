@@ -1,13 +1,25 @@
 //! Incident metrics over a period. Definitions (also in the GraphQL descriptions):
-//! - An incident belongs to a period by its `startedAt`; false alarms and duplicates are
-//!   counted apart and left out of every other figure.
-//! - MTTD = detected − started; MTTA = acknowledged − declared; MTTR = resolved − started.
+//! - An incident belongs to a period by its `startedAt`, and counts by its highest
+//!   severity (the one it owed a postmortem by); false alarms and duplicates are counted
+//!   apart and left out of every other figure.
+//! - Time to detect = detected − started, only for incidents whose start was given
+//!   (unknown is not zero: the others are counted as "start unknown"); time to
+//!   acknowledge = acknowledged − declared (provisional until paging exists); time to
+//!   mitigate = mitigated − started (service restored: DORA's "time to restore"); time to
+//!   resolve = resolved − started (monitoring included).
+//! - Open incidents and the age of the oldest are reported beside the closed ones'
+//!   durations, so a period is never flattered by leaving the long ones out.
 //! - Medians and p90 use the nearest-rank method: the value at rank ⌈p/100 · n⌉ of the
 //!   sorted sample.
-//! - Weeks are ISO weeks in UTC; every week the period touches is listed, empty or not.
+//! - Weeks are ISO weeks in the organization's time zone; every week the period touches
+//!   is listed, empty or not.
 //! - Recurrence rate: the share of counted incidents linked as a recurrence of another.
-//! - Action-item completion: items due in the period that were done by their due date,
-//!   over the items due in the period.
+//! - Postmortems: on time + late + overdue + pending (not published, not yet due) = due.
+//! - Action items due in the period and already past due: completion = closed (done or
+//!   won't do) / past due; on time = done by the due date / past due; items not yet due
+//!   are reported apart and left out of both rates.
+
+use chrono_tz::Tz;
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc, Weekday};
 use entity::{DetectionSource, Severity};
@@ -19,7 +31,10 @@ pub struct IncidentSample {
     pub detected: DateTime<Utc>,
     pub declared: DateTime<Utc>,
     pub acknowledged: Option<DateTime<Utc>>,
+    pub mitigated: Option<DateTime<Utc>>,
     pub resolved: Option<DateTime<Utc>>,
+    /// Whether someone said when impact began (otherwise `started` is the detection).
+    pub start_known: bool,
     pub false_alarm: bool,
     pub duplicate: bool,
     pub recurrence: bool,
@@ -37,6 +52,8 @@ pub struct ActionItemSample {
     pub due: DateTime<Utc>,
     pub completed: Option<DateTime<Utc>>,
     pub done: bool,
+    /// Done or won't do.
+    pub closed: bool,
 }
 
 /// Mean, median and p90 of a sample of durations, in seconds.
@@ -70,9 +87,9 @@ pub fn summarize(mut seconds: Vec<i64>) -> Option<Summary> {
     })
 }
 
-/// Monday 00:00 UTC of the ISO week holding `t`.
-pub fn week_start(t: DateTime<Utc>) -> NaiveDate {
-    let d = t.date_naive();
+/// The Monday of the ISO week holding `t`, in the zone `tz`.
+pub fn week_start(t: DateTime<Utc>, tz: Tz) -> NaiveDate {
+    let d = t.with_timezone(&tz).date_naive();
     d - Duration::days(i64::from(d.weekday().num_days_from_monday()))
 }
 
@@ -96,31 +113,51 @@ pub struct Report {
     pub by_detection_source: Vec<(DetectionSource, usize)>,
     pub total: usize,
     pub false_alarms: usize,
+    /// false alarms / (counted + false alarms).
+    pub false_alarm_rate: Option<f64>,
+    pub duplicates: usize,
+    /// Counted incidents whose start nobody gave (left out of time to detect).
+    pub start_unknown: usize,
     pub mttd: Option<Summary>,
     pub mtta: Option<Summary>,
+    pub mttm: Option<Summary>,
     pub mttr: Option<Summary>,
+    /// Counted incidents not resolved yet, and how long the oldest has been going (s).
+    pub open: usize,
+    pub oldest_open_seconds: Option<i64>,
     pub weekly: Vec<Week>,
     pub recurrence_rate: Option<f64>,
     pub postmortems_due: usize,
     pub postmortems_on_time: usize,
     pub postmortems_late: usize,
     pub postmortems_overdue: usize,
+    pub postmortems_pending: usize,
     pub action_items_due: usize,
+    pub action_items_not_yet_due: usize,
+    pub action_items_closed: usize,
     pub action_items_done_on_time: usize,
     pub action_item_completion_rate: Option<f64>,
+    pub action_item_on_time_rate: Option<f64>,
 }
 
+#[allow(clippy::too_many_arguments)]
 pub fn report(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
     now: DateTime<Utc>,
+    tz: Tz,
     incidents: &[IncidentSample],
     postmortems: &[PostmortemSample],
     action_items: &[ActionItemSample],
 ) -> Report {
-    let in_period: Vec<&IncidentSample> = incidents
+    let started_in_period: Vec<&IncidentSample> = incidents
         .iter()
-        .filter(|i| i.started >= from && i.started < to && !i.duplicate)
+        .filter(|i| i.started >= from && i.started < to)
+        .collect();
+    let duplicates = started_in_period.iter().filter(|i| i.duplicate).count();
+    let in_period: Vec<&IncidentSample> = started_in_period
+        .into_iter()
+        .filter(|i| !i.duplicate)
         .collect();
     let false_alarms = in_period.iter().filter(|i| i.false_alarm).count();
     let counted: Vec<&IncidentSample> = in_period.into_iter().filter(|i| !i.false_alarm).collect();
@@ -137,9 +174,19 @@ pub fn report(
     let mttd = summarize(
         counted
             .iter()
+            .filter(|i| i.start_known)
             .map(|i| secs(i.detected - i.started))
             .collect(),
     );
+    let start_unknown = counted.iter().filter(|i| !i.start_known).count();
+    let mttm = summarize(
+        counted
+            .iter()
+            .filter_map(|i| i.mitigated.map(|m| secs(m - i.started)))
+            .collect(),
+    );
+    let open: Vec<&&IncidentSample> = counted.iter().filter(|i| i.resolved.is_none()).collect();
+    let oldest_open_seconds = open.iter().map(|i| secs(now - i.started)).max();
     let mtta = summarize(
         counted
             .iter()
@@ -154,12 +201,12 @@ pub fn report(
     );
     let mut weekly = Vec::new();
     if from < to {
-        let mut monday = week_start(from);
-        let last = week_start(to - Duration::nanoseconds(1));
+        let mut monday = week_start(from, tz);
+        let last = week_start(to - Duration::nanoseconds(1), tz);
         while monday <= last {
             let count = counted
                 .iter()
-                .filter(|i| week_start(i.started) == monday)
+                .filter(|i| week_start(i.started, tz) == monday)
                 .count();
             weekly.push(Week {
                 label: week_label(monday),
@@ -185,14 +232,21 @@ pub fn report(
         .iter()
         .filter(|p| p.published.is_none() && now > p.due)
         .count();
+    let postmortems_pending = postmortems
+        .iter()
+        .filter(|p| p.published.is_none() && now <= p.due)
+        .count();
     let due_items: Vec<&ActionItemSample> = action_items
         .iter()
         .filter(|a| a.due >= from && a.due < to)
         .collect();
-    let done_on_time = due_items
+    let past_due: Vec<&&ActionItemSample> = due_items.iter().filter(|a| a.due <= now).collect();
+    let closed = past_due.iter().filter(|a| a.closed).count();
+    let done_on_time = past_due
         .iter()
         .filter(|a| a.done && a.completed.is_some_and(|c| c <= a.due))
         .count();
+    let rate = |n: usize| (!past_due.is_empty()).then(|| n as f64 / past_due.len() as f64);
     Report {
         by_severity,
         by_detection_source: DetectionSource::ALL
@@ -201,19 +255,29 @@ pub fn report(
             .collect(),
         total,
         false_alarms,
+        false_alarm_rate: (total + false_alarms > 0)
+            .then(|| false_alarms as f64 / (total + false_alarms) as f64),
+        duplicates,
+        start_unknown,
         mttd,
         mtta,
+        mttm,
         mttr,
+        open: open.len(),
+        oldest_open_seconds,
         weekly,
         recurrence_rate,
         postmortems_due: postmortems.len(),
         postmortems_on_time,
         postmortems_late,
         postmortems_overdue,
+        postmortems_pending,
         action_items_due: due_items.len(),
+        action_items_not_yet_due: due_items.len() - past_due.len(),
+        action_items_closed: closed,
         action_items_done_on_time: done_on_time,
-        action_item_completion_rate: (!due_items.is_empty())
-            .then(|| done_on_time as f64 / due_items.len() as f64),
+        action_item_completion_rate: rate(closed),
+        action_item_on_time_rate: rate(done_on_time),
     }
 }
 
@@ -238,7 +302,9 @@ mod tests {
             detected: start + Duration::minutes(detect_min),
             declared: start + Duration::minutes(detect_min),
             acknowledged: ack_min.map(|m| start + Duration::minutes(detect_min + m)),
+            mitigated: resolve_min.map(|m| start + Duration::minutes(m / 2)),
             resolved: resolve_min.map(|m| start + Duration::minutes(m)),
+            start_known: true,
             false_alarm: false,
             duplicate: false,
             recurrence: false,
@@ -278,6 +344,12 @@ mod tests {
             inc(at(17, 12, 0), 5, Some(3), Some(60)), // MTTD 5 min, MTTA 3, MTTR 60
             rec,                                      // MTTD 10, MTTA 2, MTTR 120
             inc(at(25, 8, 0), 15, None, None),        // MTTD 15, unacknowledged, open
+            {
+                // Start not given: out of time to detect, counted as unknown.
+                let mut i = inc(at(26, 8, 0), 0, Some(4), Some(30));
+                i.start_known = false;
+                i
+            },
             alarm,
             dup,
             outside,
@@ -301,40 +373,67 @@ mod tests {
                 due: at(20, 0, 0),
                 completed: Some(at(19, 0, 0)),
                 done: true,
+                closed: true,
             },
             ActionItemSample {
                 due: at(21, 0, 0),
                 completed: Some(at(22, 0, 0)),
                 done: true,
+                closed: true,
             },
             ActionItemSample {
                 due: at(22, 0, 0),
                 completed: None,
                 done: false,
+                closed: true, // won't do
             },
             ActionItemSample {
                 due: at(23, 0, 0),
                 completed: None,
                 done: false,
+                closed: false,
+            },
+            ActionItemSample {
+                due: at(28, 0, 0), // due in the period, not yet due at the 27th
+                completed: None,
+                done: false,
+                closed: false,
             },
             ActionItemSample {
                 due: at(30, 0, 0),
                 completed: Some(at(24, 0, 0)),
                 done: true,
+                closed: true,
             },
         ];
-        let r = report(from, to, at(27, 0, 0), &incidents, &pms, &items);
-        assert_eq!(r.total, 3);
+        let r = report(
+            from,
+            to,
+            at(27, 0, 0),
+            chrono_tz::UTC,
+            &incidents,
+            &pms,
+            &items,
+        );
+        assert_eq!(r.total, 4);
         assert_eq!(r.false_alarms, 1);
+        assert!((r.false_alarm_rate.unwrap() - 0.2).abs() < 1e-9);
+        assert_eq!(r.duplicates, 1);
         assert_eq!(r.by_severity[0], (Severity::Sev1, 1));
-        assert_eq!(r.by_severity[1], (Severity::Sev2, 2));
+        assert_eq!(r.by_severity[1], (Severity::Sev2, 3));
+        assert_eq!(r.start_unknown, 1);
         let mttd = r.mttd.unwrap();
         assert_eq!((mttd.median, mttd.p90, mttd.n), (600, 900, 3));
         assert!((mttd.mean - 600.0).abs() < 1e-9);
         let mtta = r.mtta.unwrap();
-        assert_eq!((mtta.median, mtta.p90, mtta.n), (120, 180, 2));
+        assert_eq!((mtta.median, mtta.p90, mtta.n), (180, 240, 3));
+        // Mitigated at half the resolution time: 30, 60 and 15 minutes.
+        let mttm = r.mttm.unwrap();
+        assert_eq!((mttm.median, mttm.p90, mttm.n), (1800, 3600, 3));
         let mttr = r.mttr.unwrap();
-        assert_eq!((mttr.median, mttr.p90, mttr.n), (3600, 7200, 2));
+        assert_eq!((mttr.median, mttr.p90, mttr.n), (3600, 7200, 3));
+        // One open: started on the 25th at 08:00, 40 hours before the 27th.
+        assert_eq!((r.open, r.oldest_open_seconds), (1, Some(40 * 3600)));
         assert_eq!(
             r.weekly,
             vec![
@@ -346,22 +445,56 @@ mod tests {
                 Week {
                     label: "2026-W48".into(),
                     start: NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
-                    count: 2
+                    count: 3
                 },
             ]
         );
-        assert!((r.recurrence_rate.unwrap() - 1.0 / 3.0).abs() < 1e-9);
+        assert!((r.recurrence_rate.unwrap() - 0.25).abs() < 1e-9);
         assert_eq!(
             (
                 r.postmortems_due,
                 r.postmortems_on_time,
                 r.postmortems_late,
-                r.postmortems_overdue
+                r.postmortems_overdue,
+                r.postmortems_pending
             ),
-            (3, 1, 1, 1)
+            (3, 1, 1, 1, 0)
         );
-        assert_eq!((r.action_items_due, r.action_items_done_on_time), (4, 1));
-        assert!((r.action_item_completion_rate.unwrap() - 0.25).abs() < 1e-9);
+        // Due in the period: 5; not yet due: 1; past due: 4, of which closed 3 (two done,
+        // one won't do), done on time 1.
+        assert_eq!(
+            (
+                r.action_items_due,
+                r.action_items_not_yet_due,
+                r.action_items_closed,
+                r.action_items_done_on_time
+            ),
+            (5, 1, 3, 1)
+        );
+        assert!((r.action_item_completion_rate.unwrap() - 0.75).abs() < 1e-9);
+        assert!((r.action_item_on_time_rate.unwrap() - 0.25).abs() < 1e-9);
+    }
+
+    #[test]
+    fn weeks_are_the_organizations_weeks() {
+        // Sunday 2026-11-22 20:00 UTC is already Monday 01:30 in Kolkata: week 48 there,
+        // week 47 in UTC.
+        let started = Utc.with_ymd_and_hms(2026, 11, 22, 20, 0, 0).unwrap();
+        let i = inc(started, 1, None, None);
+        let from = at(16, 0, 0);
+        let to = at(30, 0, 0);
+        let utc = report(
+            from,
+            to,
+            to,
+            chrono_tz::UTC,
+            std::slice::from_ref(&i),
+            &[],
+            &[],
+        );
+        let ist = report(from, to, to, chrono_tz::Asia::Kolkata, &[i], &[], &[]);
+        assert_eq!((utc.weekly[0].count, utc.weekly[1].count), (1, 0));
+        assert_eq!((ist.weekly[0].count, ist.weekly[1].count), (0, 1));
     }
 
     #[test]
@@ -369,7 +502,7 @@ mod tests {
         // 2026-12-28 is Monday of 2026-W53; 2027-01-04 starts 2027-W01.
         let from = Utc.with_ymd_and_hms(2026, 12, 30, 0, 0, 0).unwrap();
         let to = Utc.with_ymd_and_hms(2027, 1, 5, 0, 0, 0).unwrap();
-        let r = report(from, to, to, &[], &[], &[]);
+        let r = report(from, to, to, chrono_tz::UTC, &[], &[], &[]);
         let labels: Vec<&str> = r.weekly.iter().map(|w| w.label.as_str()).collect();
         assert_eq!(labels, ["2026-W53", "2027-W01"]);
         assert_eq!(r.mttr, None);

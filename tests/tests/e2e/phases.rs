@@ -287,3 +287,108 @@ e2e!(
         );
     }
 );
+
+e2e!(metrics_a_manager_can_trust, |app| {
+    let t = app.token(Role::Responder).await;
+    let a = incident(&app, &t, json!({ "severity": "SEV3", "startedAt": "2026-11-23T08:30:00Z", "detectedAt": "2026-11-23T08:50:00Z" })).await;
+    let b = incident(&app, &t, json!({})).await; // SEV2, nobody said when it started
+    app.advance_clock(Duration::minutes(60)); // 10:00
+    for sev in ["SEV1", "SEV3"] {
+        app.call(
+            &t,
+            "changeSeverity",
+            "ChangeSeverityInput",
+            json!({ "incidentId": a, "severity": sev, "reason": "reassessed" }),
+            "incident { id }",
+        )
+        .await
+        .ok();
+    }
+    app.call(
+        &t,
+        "acknowledgeIncident",
+        "IncidentIdInput",
+        json!({ "incidentId": a, "at": "2026-11-23T09:05:00Z" }),
+        "incident { id }",
+    )
+    .await
+    .ok();
+    app.call(
+        &t,
+        "markMitigated",
+        "IncidentIdInput",
+        json!({ "incidentId": a, "at": "2026-11-23T09:20:00Z" }),
+        "incident { id }",
+    )
+    .await
+    .ok();
+    app.call(
+        &t,
+        "resolveIncident",
+        "ResolveIncidentInput",
+        json!({ "incidentId": a, "summary": "fixed", "resolvedAt": "2026-11-23T09:40:00Z" }),
+        "incident { id }",
+    )
+    .await
+    .ok();
+    let alarm = incident(&app, &t, json!({ "severity": "SEV3" })).await;
+    app.call(
+        &t,
+        "resolveIncident",
+        "ResolveIncidentInput",
+        json!({ "incidentId": alarm, "summary": "noise", "falseAlarm": true }),
+        "incident { id }",
+    )
+    .await
+    .ok();
+    let dup = incident(&app, &t, json!({ "severity": "SEV3" })).await;
+    app.call(
+        &t,
+        "markDuplicate",
+        "MarkDuplicateInput",
+        json!({ "incidentId": dup, "ofIncidentId": b }),
+        "incident { id }",
+    )
+    .await
+    .ok();
+
+    let q = "query($f: IncidentMetricsFilter!) { incidentMetrics(filter: $f) {
+        total bySeverity { severity count } falseAlarms falseAlarmRate duplicates startUnknown
+        mttd { medianSeconds sampleSize } mtta { medianSeconds sampleSize } mttm { medianSeconds sampleSize }
+        mttr { medianSeconds sampleSize } openIncidents oldestOpenSeconds } }";
+    let m = app
+        .gql(
+            Some(&t),
+            q,
+            json!({ "f": { "from": "2026-11-23T00:00:00Z", "to": "2026-11-24T00:00:00Z" } }),
+        )
+        .await
+        .ok()["incidentMetrics"]
+        .clone();
+    // Hand-computed: counted A and B; A by its highest severity (SEV1).
+    assert_eq!(m["total"], 2);
+    assert_eq!(
+        m["bySeverity"],
+        json!([
+            { "severity": "SEV1", "count": 1 }, { "severity": "SEV2", "count": 1 },
+            { "severity": "SEV3", "count": 0 }, { "severity": "SEV4", "count": 0 }
+        ])
+    );
+    assert_eq!(
+        (m["falseAlarms"].clone(), m["duplicates"].clone()),
+        (json!(1), json!(1))
+    );
+    assert!((m["falseAlarmRate"].as_f64().unwrap() - 1.0 / 3.0).abs() < 1e-9);
+    // A: started 08:30, detected 08:50 (20 min), declared 09:00, acknowledged 09:05 (5 min),
+    // mitigated 09:20 (50 min from start), resolved 09:40 (70 min). B: start unknown.
+    assert_eq!(m["startUnknown"], 1);
+    assert_eq!(m["mttd"], json!({ "medianSeconds": 1200, "sampleSize": 1 }));
+    assert_eq!(m["mtta"], json!({ "medianSeconds": 300, "sampleSize": 1 }));
+    assert_eq!(m["mttm"], json!({ "medianSeconds": 3000, "sampleSize": 1 }));
+    assert_eq!(m["mttr"], json!({ "medianSeconds": 4200, "sampleSize": 1 }));
+    // B is open, declared at 09:00: an hour old at 10:00.
+    assert_eq!(
+        (m["openIncidents"].clone(), m["oldestOpenSeconds"].clone()),
+        (json!(1), json!(3600))
+    );
+});

@@ -392,8 +392,30 @@ e2e!(the_whole_postmortem_flow, |app| {
     let q = "query($f: IncidentMetricsFilter!) { incidentMetrics(filter: $f) {
         total falseAlarms bySeverity { severity count }
         mtta { medianSeconds sampleSize } mttr { medianSeconds p90Seconds meanSeconds sampleSize }
-        weekly { week count } postmortems { due doneOnTime overdue }
-        actionItemsDue actionItemsDoneOnTime actionItemCompletionRate } }";
+        weekly { week count } postmortems { due doneOnTime overdue pending }
+        startUnknown mttd { medianSeconds } mttm { medianSeconds } openIncidents oldestOpenSeconds
+        falseAlarmRate duplicates
+        actionItemsDue actionItemsNotYetDue actionItemsClosed actionItemsDoneOnTime
+        actionItemCompletionRate actionItemOnTimeRate } }";
+    // Before the items' due date (30 Nov) they are not yet due: out of the rates.
+    let early = app
+        .gql(
+            Some(&viewer),
+            q,
+            json!({ "f": { "from": "2026-11-23T00:00:00Z", "to": "2026-12-07T00:00:00Z" } }),
+        )
+        .await;
+    let e = early.ok()["incidentMetrics"].clone();
+    assert_eq!(
+        (
+            e["actionItemsDue"].clone(),
+            e["actionItemsNotYetDue"].clone()
+        ),
+        (json!(2), json!(2))
+    );
+    assert!(e["actionItemCompletionRate"].is_null());
+    app.advance_clock(Duration::days(8));
+    let viewer = app.sign("vera"); // tokens last 12 h
     let res = app
         .gql(
             Some(&viewer),
@@ -416,11 +438,27 @@ e2e!(the_whole_postmortem_flow, |app| {
     );
     assert_eq!(
         m["postmortems"],
-        json!({ "due": 1, "doneOnTime": 1, "overdue": 0 })
+        json!({ "due": 1, "doneOnTime": 1, "overdue": 0, "pending": 0 })
     );
+    // Nobody said when impact began: time to detect is unknown, not zero.
+    assert_eq!(m["startUnknown"], 1);
+    assert!(m["mttd"].is_null());
+    assert!(m["mttm"].is_null(), "never marked mitigated");
+    assert_eq!(
+        (m["openIncidents"].clone(), m["oldestOpenSeconds"].clone()),
+        (json!(0), json!(null))
+    );
+    assert_eq!(
+        (m["falseAlarmRate"].clone(), m["duplicates"].clone()),
+        (json!(0.0), json!(0))
+    );
+    // Both items past due now: one done on time, one won't do; both closed.
     assert_eq!(m["actionItemsDue"], 2);
+    assert_eq!(m["actionItemsNotYetDue"], 0);
+    assert_eq!(m["actionItemsClosed"], 2);
     assert_eq!(m["actionItemsDoneOnTime"], 1);
-    assert_eq!(m["actionItemCompletionRate"], 0.5);
+    assert_eq!(m["actionItemCompletionRate"], 1.0);
+    assert_eq!(m["actionItemOnTimeRate"], 0.5);
 });
 
 e2e!(postmortems_on_request_and_their_rules, |app| {

@@ -52,6 +52,7 @@ struct Valid {
     service_id: Option<Uuid>,
     team_id: Option<Uuid>,
     started_at: DateTime<Utc>,
+    start_known: bool,
     detected_at: DateTime<Utc>,
     commander_id: Option<Uuid>,
     key: Option<String>,
@@ -96,6 +97,7 @@ pub async fn declare(ctx: Ctx<'_>, input: Declare) -> ServiceResult<incident::Mo
             .map(|s| parse_id(s, "team"))
             .transpose()?,
         started_at,
+        start_known: input.started_at.is_some(),
         detected_at,
         commander_id: input
             .commander_id
@@ -187,6 +189,7 @@ async fn declare_once(
         resolution_summary: Set(None),
         declared_by: Set(user.id),
         started_at: Set(v.started_at),
+        start_known: Set(v.start_known),
         detected_at: Set(v.detected_at),
         declared_at: Set(now),
         acknowledged_at: Set(None),

@@ -128,6 +128,7 @@ pub async fn update(ctx: Ctx<'_>, id: &str, c: Changes) -> ServiceResult<inciden
         if started != row.started_at {
             changed.push(("startedAt", json!(row.started_at), json!(started)));
             am.started_at = Set(started);
+            am.start_known = Set(true);
         }
         if detected != row.detected_at {
             changed.push(("detectedAt", json!(row.detected_at), json!(detected)));

@@ -488,7 +488,10 @@ pub async fn correct_times(
         return Ok(row);
     }
     let mut am = row.clone().into_active_model();
-    am.started_at = Set(next.started);
+    if started.is_some() {
+        am.started_at = Set(next.started);
+        am.start_known = Set(true);
+    }
     am.detected_at = Set(next.detected);
     am.acknowledged_at = Set(next.acknowledged);
     am.mitigated_at = Set(next.mitigated);
