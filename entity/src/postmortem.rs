@@ -21,6 +21,11 @@ pub struct Model {
     pub went_poorly: String,
     /// "What we are doing about it", the public remediation summary.
     pub remediation: String,
+    /// The public version, written for customers (the status page shows only these).
+    pub public_summary: String,
+    pub public_impact: String,
+    pub public_root_cause: String,
+    pub public_remediation: String,
     pub due_at: DateTimeUtc,
     pub submitted_at: Option<DateTimeUtc>,
     pub submitted_by: Option<Uuid>,

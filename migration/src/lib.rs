@@ -16,6 +16,7 @@ mod m20261124_000007_policies_act;
 mod m20261124_000008_update_eta;
 mod m20261124_000009_service_public_name;
 mod m20261124_000010_start_known;
+mod m20261124_000011_public_postmortem;
 
 pub struct Migrator;
 
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000008_update_eta::Migration),
             Box::new(m20261124_000009_service_public_name::Migration),
             Box::new(m20261124_000010_start_known::Migration),
+            Box::new(m20261124_000011_public_postmortem::Migration),
         ]
     }
 }

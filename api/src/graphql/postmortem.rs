@@ -164,6 +164,20 @@ impl Postmortem {
     async fn remediation(&self) -> &str {
         &self.row.remediation
     }
+    /// The public version's summary, written for customers (the status page shows only
+    /// the public fields; they never fall back to the internal text).
+    async fn public_summary(&self) -> &str {
+        &self.row.public_summary
+    }
+    async fn public_impact(&self) -> &str {
+        &self.row.public_impact
+    }
+    async fn public_root_cause(&self) -> &str {
+        &self.row.public_root_cause
+    }
+    async fn public_remediation(&self) -> &str {
+        &self.row.public_remediation
+    }
     /// The postmortem's action items, by due date (at most 100).
     #[graphql(complexity = "crate::graphql::cost::LIST_CAP * child_complexity")]
     async fn action_items(&self, ctx: &Context<'_>) -> Result<Vec<ActionItem>> {
@@ -369,6 +383,12 @@ pub struct UpdatePostmortemInput {
     pub went_well: Option<String>,
     pub went_poorly: Option<String>,
     pub remediation: Option<String>,
+    /// The public version, for customers (required before it is made public).
+    pub public_summary: Option<String>,
+    /// Who and what was affected, in customers' words.
+    pub public_impact: Option<String>,
+    pub public_root_cause: Option<String>,
+    pub public_remediation: Option<String>,
 }
 
 #[derive(InputObject)]
@@ -445,6 +465,10 @@ impl PostmortemMutation {
             went_well: input.went_well,
             went_poorly: input.went_poorly,
             remediation: input.remediation,
+            public_summary: input.public_summary,
+            public_impact: input.public_impact,
+            public_root_cause: input.public_root_cause,
+            public_remediation: input.public_remediation,
         };
         Ok(pm(postmortems::update(
             service_ctx(ctx),

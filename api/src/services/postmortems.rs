@@ -81,6 +81,10 @@ async fn ensure(
         went_well: Set(String::new()),
         went_poorly: Set(String::new()),
         remediation: Set(String::new()),
+        public_summary: Set(String::new()),
+        public_impact: Set(String::new()),
+        public_root_cause: Set(String::new()),
+        public_remediation: Set(String::new()),
         due_at: Set(deadlines::postmortem_due(resolved, hours)),
         submitted_at: Set(None),
         submitted_by: Set(None),
@@ -224,6 +228,10 @@ pub struct Fields {
     pub went_well: Option<String>,
     pub went_poorly: Option<String>,
     pub remediation: Option<String>,
+    pub public_summary: Option<String>,
+    pub public_impact: Option<String>,
+    pub public_root_cause: Option<String>,
+    pub public_remediation: Option<String>,
 }
 
 fn field(name: &'static str, v: Option<String>) -> ServiceResult<Option<String>> {
@@ -245,6 +253,10 @@ pub async fn update(
     let went_well = field("wentWell", f.went_well)?;
     let went_poorly = field("wentPoorly", f.went_poorly)?;
     let remediation = field("remediation", f.remediation)?;
+    let public_summary = field("publicSummary", f.public_summary)?;
+    let public_impact = field("publicImpact", f.public_impact)?;
+    let public_root_cause = field("publicRootCause", f.public_root_cause)?;
+    let public_remediation = field("publicRemediation", f.public_remediation)?;
     let (_, txn, pm, _) = begin_change(ctx, id, expected).await?;
     let mut am = pm.into_active_model();
     let set = |slot: &mut sea_orm::ActiveValue<String>, v: Option<String>| {
@@ -260,6 +272,10 @@ pub async fn update(
     set(&mut am.went_well, went_well);
     set(&mut am.went_poorly, went_poorly);
     set(&mut am.remediation, remediation);
+    set(&mut am.public_summary, public_summary);
+    set(&mut am.public_impact, public_impact);
+    set(&mut am.public_root_cause, public_root_cause);
+    set(&mut am.public_remediation, public_remediation);
     let updated = am.update(&txn).await?;
     txn.commit().await?;
     Ok(updated)
@@ -281,6 +297,9 @@ pub async fn set_status(
                 Reason::SummaryRequired,
                 "write a summary before publishing",
             ));
+        }
+        if pm.visibility == Visibility::Public {
+            public_summary_written(&pm)?;
         }
         let self_publication = organization::Entity::find_by_id(1)
             .one(&txn)
@@ -317,6 +336,17 @@ pub async fn set_status(
     Ok(updated)
 }
 
+/// A public postmortem speaks with its own public text: never the internal one.
+fn public_summary_written(pm: &postmortem::Model) -> ServiceResult<()> {
+    if pm.public_summary.trim().is_empty() {
+        return Err(ServiceError::invalid(
+            Reason::PublicSummaryRequired,
+            "write the public summary (publicSummary) before making the postmortem public",
+        ));
+    }
+    Ok(())
+}
+
 fn public_needs_manager() -> ServiceError {
     ServiceError::forbidden(
         Reason::PublicNeedsManager,
@@ -343,6 +373,7 @@ pub async fn set_visibility(
         if user.role < Role::Manager {
             return Err(public_needs_manager());
         }
+        public_summary_written(&pm)?;
     }
     let mut am = pm.into_active_model();
     am.visibility = Set(to);

@@ -131,13 +131,14 @@ pub async fn load(db: &Db, now: DateTime<Utc>) -> ServiceResult<StatusPage> {
             Some(PublicPostmortem {
                 id: pm.id,
                 title: policy::title(i.public_title.as_deref()),
+                // The public version only: the internal text never reaches customers.
                 impact: policy::postmortem_impact(
                     downtime(i.started_at, i.resolved_at),
-                    &pm.users_affected,
+                    &pm.public_impact,
                 ),
-                summary: pm.summary,
-                root_cause: pm.root_cause,
-                remediation: pm.remediation,
+                summary: pm.public_summary,
+                root_cause: pm.public_root_cause,
+                remediation: pm.public_remediation,
                 published_at: pm.published_at,
             })
         })

@@ -108,6 +108,8 @@ pub enum Reason {
     RestrictedStaysInternal,
     /// The person who submitted a postmortem for review may not publish it.
     SelfPublication,
+    /// A public postmortem needs its own public summary.
+    PublicSummaryRequired,
     /// A timeline entry's time is out of its allowed range.
     TimelineEntryOutOfRange,
     /// WONT_DO needs a reason.

@@ -261,6 +261,20 @@ e2e!(the_whole_postmortem_flow, |app| {
             "PUBLIC_NEEDS_MANAGER"
         );
     }
+    // Public fields of its own first: the status page never falls back to the internal text.
+    app.call(
+        &mia,
+        "setPostmortemVisibility",
+        "SetPostmortemVisibilityInput",
+        vis(v),
+        "postmortem { visibility }",
+    )
+    .await
+    .expect_reason("BAD_USER_INPUT", "PUBLIC_SUMMARY_REQUIRED");
+    app.call(&ada, "updatePostmortem", "UpdatePostmortemInput", json!({ "postmortemId": pm_id, "expectedVersion": v, "publicSummary": "Checkout failed for 45 minutes.", "publicImpact": "Some shoppers could not pay", "publicRootCause": "A payment server ran out of disk space", "publicRemediation": "We now alert well before disks fill up" }), "postmortem { version }")
+        .await
+        .ok();
+    let v = v + 1;
     app.call(
         &mia,
         "setPostmortemVisibility",
@@ -335,10 +349,30 @@ e2e!(the_whole_postmortem_flow, |app| {
     let res = app.gql(None, status_page, json!({})).await;
     let public = res.ok()["statusPage"]["postmortems"][0].clone();
     assert_eq!(public["title"], "Public Checkout disk full");
-    assert_eq!(public["rootCause"], "Log rotation was off");
+    assert_eq!(
+        public["rootCause"],
+        "A payment server ran out of disk space"
+    );
+    assert_eq!(public["summary"], "Checkout failed for 45 minutes.");
+    assert_eq!(
+        public["remediation"],
+        "We now alert well before disks fill up"
+    );
+    assert!(
+        public["impact"]
+            .as_str()
+            .unwrap()
+            .contains("Affected: Some shoppers could not pay")
+    );
     assert!(public["impact"].as_str().unwrap().contains("45 min"));
     let text = res.body.to_string();
-    for leak in ["ada", "bob", "#inc-", "\"Checkout disk full\""] {
+    for leak in [
+        "ada",
+        "bob",
+        "#inc-",
+        "\"Checkout disk full\"",
+        "Log rotation",
+    ] {
         assert!(!text.contains(leak), "{leak} leaked: {text}");
     }
 
@@ -542,7 +576,17 @@ e2e!(postmortems_on_request_and_their_rules, |app| {
         res.ok()["actionItems"]["edges"].as_array().unwrap().len(),
         0
     );
-    let res = app.call(&manager, "setPostmortemVisibility", "SetPostmortemVisibilityInput", json!({ "postmortemId": pm["id"], "expectedVersion": pm["version"], "visibility": "PUBLIC" }), "postmortem { visibility }").await;
+    let res = app.call(&manager, "updatePostmortem", "UpdatePostmortemInput", json!({ "postmortemId": pm["id"], "expectedVersion": pm["version"], "publicSummary": "Payments were down." }), "postmortem { version }").await;
+    let version = res.ok()["updatePostmortem"]["postmortem"]["version"].clone();
+    let res = app
+        .call(
+            &manager,
+            "setPostmortemVisibility",
+            "SetPostmortemVisibilityInput",
+            json!({ "postmortemId": pm["id"], "expectedVersion": version, "visibility": "PUBLIC" }),
+            "postmortem { visibility }",
+        )
+        .await;
     assert_eq!(
         res.ok()["setPostmortemVisibility"]["postmortem"]["visibility"],
         "PUBLIC"
