@@ -6,6 +6,7 @@
 pub mod enums;
 
 pub mod action_item;
+pub mod action_item_due_change;
 pub mod audit_log;
 pub mod incident;
 pub mod incident_event;

@@ -17,6 +17,7 @@ mod m20261124_000008_update_eta;
 mod m20261124_000009_service_public_name;
 mod m20261124_000010_start_known;
 mod m20261124_000011_public_postmortem;
+mod m20261124_000012_due_changes;
 
 pub struct Migrator;
 
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000009_service_public_name::Migration),
             Box::new(m20261124_000010_start_known::Migration),
             Box::new(m20261124_000011_public_postmortem::Migration),
+            Box::new(m20261124_000012_due_changes::Migration),
         ]
     }
 }

@@ -61,6 +61,21 @@ impl ActionItem {
     async fn is_overdue(&self, ctx: &Context<'_>) -> bool {
         !self.0.status.is_closed() && request(ctx).now > self.0.due_at
     }
+    /// Every change of the due date, oldest first (at most 100): moving a date that had
+    /// already passed still counts as a miss in the metrics.
+    #[graphql(complexity = "crate::graphql::cost::LIST_CAP * child_complexity")]
+    async fn due_date_changes(&self, ctx: &Context<'_>) -> Result<Vec<DueDateChange>> {
+        let rows = loaders(ctx)
+            .due_changes
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default();
+        Ok(rows
+            .into_iter()
+            .take(crate::graphql::cost::LIST_CAP)
+            .map(DueDateChange)
+            .collect())
+    }
     async fn postmortem(&self, ctx: &Context<'_>) -> Result<Postmortem> {
         let pm = loaders(ctx)
             .postmortems_by_id
@@ -125,6 +140,25 @@ async fn prefetch_items(ctx: &Context<'_>, rows: &[action_item::Model]) -> Resul
         .feed_many(pms.into_iter().map(|p| (p.id, p)))
         .await;
     Ok(())
+}
+
+/// One change of an action item's due date.
+pub struct DueDateChange(entity::action_item_due_change::Model);
+
+#[Object]
+impl DueDateChange {
+    async fn from(&self) -> DateTime<Utc> {
+        self.0.from_due
+    }
+    async fn to(&self) -> DateTime<Utc> {
+        self.0.to_due
+    }
+    async fn changed_at(&self) -> DateTime<Utc> {
+        self.0.changed_at
+    }
+    async fn changed_by(&self, ctx: &Context<'_>) -> Result<Option<User>> {
+        user_object(ctx, Some(self.0.changed_by)).await
+    }
 }
 
 #[derive(InputObject, Default)]

@@ -37,6 +37,7 @@ pub struct Loaders {
     pub policies: CachedLoader<Policies>,
     pub postmortems: CachedLoader<PostmortemOfIncident>,
     pub action_items: CachedLoader<ActionItemsOfPostmortem>,
+    pub due_changes: CachedLoader<DueChangesOfItem>,
     pub visible_incidents: CachedLoader<VisibleIncidents>,
     pub postmortems_by_id: CachedLoader<ById<postmortem::Model>>,
     pub timeline_pages: CachedLoader<FirstPages<incident_event::Entity>>,
@@ -73,6 +74,7 @@ impl Loaders {
             policies: dl(Policies(db.clone()), &counter),
             postmortems: dl(PostmortemOfIncident(db.clone()), &counter),
             action_items: dl(ActionItemsOfPostmortem(db.clone()), &counter),
+            due_changes: dl(DueChangesOfItem(db.clone()), &counter),
             visible_incidents: dl(
                 VisibleIncidents {
                     db: db.clone(),
@@ -105,6 +107,7 @@ impl Loaders {
         self.policies.clear::<entity::Severity>();
         self.postmortems.clear::<Uuid>();
         self.action_items.clear::<Uuid>();
+        self.due_changes.clear::<Uuid>();
         self.visible_incidents.clear::<Uuid>();
         self.postmortems_by_id.clear::<Uuid>();
         self.timeline_pages.clear::<PageKey>();
@@ -420,5 +423,16 @@ impl<L: incidents::IncidentLog + 'static> Loader<PageKey> for FirstPages<L> {
             out.extend(PageKey::key_pages(first, order, pages));
         }
         Ok(out)
+    }
+}
+
+/// An action item's due-date changes, oldest first.
+pub struct DueChangesOfItem(Db);
+impl Loader<Uuid> for DueChangesOfItem {
+    type Value = Vec<entity::action_item_due_change::Model>;
+    type Error = async_graphql::Error;
+    async fn load(&self, keys: &[Uuid]) -> LoadResult<Self::Value> {
+        let rows = crate::services::action_items::due_changes_of(&self.0, keys).await?;
+        Ok(with_empty(keys, group(rows, |c| c.action_item_id)))
     }
 }

@@ -10,7 +10,9 @@ use super::{Ctx, ServiceError, ServiceResult, parse_id};
 use crate::auth::CurrentUser;
 use crate::db::Db;
 use chrono::{DateTime, Utc};
-use entity::{ActionItemStatus, Priority, Role, action_item, incident, postmortem};
+use entity::{
+    ActionItemStatus, Priority, Role, action_item, action_item_due_change, incident, postmortem,
+};
 use scheduler::domain::reason::Reason;
 use scheduler::domain::{instant, text};
 use sea_orm::sea_query::Expr;
@@ -237,7 +239,20 @@ pub async fn update(
         }
         am.owner_id = Set(owner);
     }
-    if let Some(v) = due_at {
+    if let Some(v) = due_at
+        && v != item.due_at
+    {
+        // Kept, so that moving a date cannot hide a miss (see the metrics).
+        action_item_due_change::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            action_item_id: Set(item.id),
+            from_due: Set(item.due_at),
+            to_due: Set(v),
+            changed_by: Set(user.id),
+            changed_at: Set(ctx.now),
+        }
+        .insert(&txn)
+        .await?;
         am.due_at = Set(v);
     }
     if let Some(v) = c.priority {
@@ -435,4 +450,16 @@ mod tests {
             assert!(tracker_url(bad).is_err(), "{bad}");
         }
     }
+}
+
+/// Due-date changes of the given items, oldest first, for batch loading.
+pub async fn due_changes_of(
+    db: &Db,
+    ids: &[Uuid],
+) -> ServiceResult<Vec<action_item_due_change::Model>> {
+    Ok(action_item_due_change::Entity::find()
+        .filter(action_item_due_change::Column::ActionItemId.is_in(ids.iter().copied()))
+        .order_by_asc(action_item_due_change::COLUMN.changed_at)
+        .all(db.conn())
+        .await?)
 }

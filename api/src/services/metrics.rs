@@ -118,6 +118,7 @@ pub async fn incident_metrics(ctx: Ctx<'_>, f: &MetricsFilter) -> ServiceResult<
         action_item::Entity::find()
             .select_only()
             .columns([
+                action_item::Column::Id,
                 action_item::Column::DueAt,
                 action_item::Column::CompletedAt,
                 action_item::Column::Status,
@@ -127,7 +128,7 @@ pub async fn incident_metrics(ctx: Ctx<'_>, f: &MetricsFilter) -> ServiceResult<
             .filter(
                 action_item::Column::PostmortemId.in_subquery(of_incidents_where(scope.clone()))
             )
-            .into_tuple::<(DateTime<Utc>, Option<DateTime<Utc>>, ActionItemStatus)>()
+            .into_tuple::<(Uuid, DateTime<Utc>, Option<DateTime<Utc>>, ActionItemStatus)>()
             .all(db),
     )?;
     // A recurrence counts only when the caller may see the earlier incident too: a link to
@@ -157,13 +158,27 @@ pub async fn incident_metrics(ctx: Ctx<'_>, f: &MetricsFilter) -> ServiceResult<
         .into_iter()
         .map(|(due, published)| PostmortemSample { due, published })
         .collect();
+    // Items whose date was moved after it had already passed missed it, whatever the new
+    // date says.
+    let item_ids: Vec<Uuid> = items.iter().map(|i| i.0).collect();
+    let missed: std::collections::HashSet<Uuid> = if item_ids.is_empty() {
+        Default::default()
+    } else {
+        super::action_items::due_changes_of(ctx.db, &item_ids)
+            .await?
+            .into_iter()
+            .filter(|c| metrics::moved_after_missing(c.from_due, c.changed_at))
+            .map(|c| c.action_item_id)
+            .collect()
+    };
     let items: Vec<ActionItemSample> = items
         .into_iter()
-        .map(|(due, completed, status)| ActionItemSample {
+        .map(|(id, due, completed, status)| ActionItemSample {
             due,
             completed,
             done: status == ActionItemStatus::Done,
             closed: matches!(status, ActionItemStatus::Done | ActionItemStatus::WontDo),
+            missed_earlier: missed.contains(&id),
         })
         .collect();
     // Weeks are the organization's weeks.

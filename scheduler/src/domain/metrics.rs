@@ -54,6 +54,14 @@ pub struct ActionItemSample {
     pub done: bool,
     /// Done or won't do.
     pub closed: bool,
+    /// Its due date was moved after it had already passed: a miss the new date cannot hide.
+    pub missed_earlier: bool,
+}
+
+/// Whether a due-date change came after the date it moved away from: the item was already
+/// late, and stays counted as not on time.
+pub fn moved_after_missing(from_due: DateTime<Utc>, changed_at: DateTime<Utc>) -> bool {
+    changed_at > from_due
 }
 
 /// Mean, median and p90 of a sample of durations, in seconds.
@@ -244,7 +252,7 @@ pub fn report(
     let closed = past_due.iter().filter(|a| a.closed).count();
     let done_on_time = past_due
         .iter()
-        .filter(|a| a.done && a.completed.is_some_and(|c| c <= a.due))
+        .filter(|a| a.done && !a.missed_earlier && a.completed.is_some_and(|c| c <= a.due))
         .count();
     let rate = |n: usize| (!past_due.is_empty()).then(|| n as f64 / past_due.len() as f64);
     Report {
@@ -374,36 +382,42 @@ mod tests {
                 completed: Some(at(19, 0, 0)),
                 done: true,
                 closed: true,
+                missed_earlier: false,
             },
             ActionItemSample {
                 due: at(21, 0, 0),
                 completed: Some(at(22, 0, 0)),
                 done: true,
                 closed: true,
+                missed_earlier: false,
             },
             ActionItemSample {
                 due: at(22, 0, 0),
                 completed: None,
                 done: false,
                 closed: true, // won't do
+                missed_earlier: false,
             },
             ActionItemSample {
                 due: at(23, 0, 0),
                 completed: None,
                 done: false,
                 closed: false,
+                missed_earlier: false,
             },
             ActionItemSample {
                 due: at(28, 0, 0), // due in the period, not yet due at the 27th
                 completed: None,
                 done: false,
                 closed: false,
+                missed_earlier: false,
             },
             ActionItemSample {
                 due: at(30, 0, 0),
                 completed: Some(at(24, 0, 0)),
                 done: true,
                 closed: true,
+                missed_earlier: false,
             },
         ];
         let r = report(
@@ -473,6 +487,29 @@ mod tests {
         );
         assert!((r.action_item_completion_rate.unwrap() - 0.75).abs() < 1e-9);
         assert!((r.action_item_on_time_rate.unwrap() - 0.25).abs() < 1e-9);
+    }
+
+    #[test]
+    fn moving_a_passed_date_does_not_hide_the_miss() {
+        assert!(moved_after_missing(at(20, 0, 0), at(21, 0, 0)));
+        assert!(!moved_after_missing(at(20, 0, 0), at(19, 0, 0)));
+        let item = |missed_earlier| ActionItemSample {
+            due: at(25, 0, 0),
+            completed: Some(at(24, 0, 0)),
+            done: true,
+            closed: true,
+            missed_earlier,
+        };
+        let r = report(
+            at(16, 0, 0),
+            at(30, 0, 0),
+            at(27, 0, 0),
+            chrono_tz::UTC,
+            &[],
+            &[],
+            &[item(false), item(true)],
+        );
+        assert_eq!((r.action_items_closed, r.action_items_done_on_time), (2, 1));
     }
 
     #[test]

@@ -704,3 +704,56 @@ e2e!(the_postmortem_library_lists_and_searches, |app| {
         .await
         .expect_reason("BAD_USER_INPUT", "INVALID_CURSOR");
 });
+
+e2e!(moving_a_passed_due_date_does_not_hide_the_miss, |app| {
+    let (ada_id, ada) = app.named_user("ada", Role::Responder).await;
+    let id = declare(&app, &ada, "Checkout down", "SEV2").await;
+    resolve(&app, &ada, &id).await.ok();
+    let pm = postmortem(&app, &ada, &id).await["id"].clone();
+    let create = |title: &str| {
+        app.call(&ada, "createActionItem", "CreateActionItemInput", json!({ "postmortemId": pm, "title": title, "ownerId": ada_id, "dueAt": "2026-11-30T17:00:00Z", "priority": "P2" }), "actionItem { id version }")
+    };
+    let late = create("Alert on disk").await.ok()["createActionItem"]["actionItem"].clone();
+    let replanned = create("Runbook").await.ok()["createActionItem"]["actionItem"].clone();
+    // Re-planned before its date: a legitimate move.
+    app.call(&ada, "updateActionItem", "UpdateActionItemInput", json!({ "actionItemId": replanned["id"], "expectedVersion": 1, "dueAt": "2026-12-05T17:00:00Z" }), "actionItem { id }").await.ok();
+    // The other is moved only once its date has passed: still a miss.
+    app.advance_clock(Duration::days(8)); // 1 December
+    let ada = app.sign("ada");
+    app.call(&ada, "updateActionItem", "UpdateActionItemInput", json!({ "actionItemId": late["id"], "expectedVersion": 1, "dueAt": "2026-12-05T17:00:00Z" }), "actionItem { id }").await.ok();
+    for item in [&late, &replanned] {
+        app.call(
+            &ada,
+            "completeActionItem",
+            "CompleteActionItemInput",
+            json!({ "actionItemId": item["id"], "expectedVersion": 2 }),
+            "actionItem { id }",
+        )
+        .await
+        .ok();
+    }
+    let res = app
+        .gql(Some(&ada), "query($id: ID!) { actionItem(id: $id) { dueAt dueDateChanges { from to changedAt changedBy { login } } } }", json!({ "id": late["id"] }))
+        .await;
+    let item = res.ok()["actionItem"].clone();
+    assert_eq!(
+        item["dueDateChanges"],
+        json!([{ "from": "2026-11-30T17:00:00+00:00", "to": "2026-12-05T17:00:00+00:00", "changedAt": "2026-12-01T09:00:00+00:00", "changedBy": { "login": "ada" } }])
+    );
+    app.advance_clock(Duration::days(5)); // 6 December: both past their current dates
+    let ada = app.sign("ada");
+    let q = "query($f: IncidentMetricsFilter!) { incidentMetrics(filter: $f) { actionItemsDue actionItemsClosed actionItemsDoneOnTime actionItemOnTimeRate } }";
+    let m = app
+        .gql(
+            Some(&ada),
+            q,
+            json!({ "f": { "from": "2026-12-01T00:00:00Z", "to": "2026-12-08T00:00:00Z" } }),
+        )
+        .await
+        .ok()["incidentMetrics"]
+        .clone();
+    assert_eq!(
+        m,
+        json!({ "actionItemsDue": 2, "actionItemsClosed": 2, "actionItemsDoneOnTime": 1, "actionItemOnTimeRate": 0.5 })
+    );
+});
