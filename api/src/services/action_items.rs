@@ -432,6 +432,18 @@ pub async fn list(
     Ok(Page::from_overfetch(rows, page))
 }
 
+/// Due-date changes of the given items, oldest first, for batch loading.
+pub async fn due_changes_of(
+    db: &Db,
+    ids: &[Uuid],
+) -> ServiceResult<Vec<action_item_due_change::Model>> {
+    Ok(action_item_due_change::Entity::find()
+        .filter(action_item_due_change::Column::ActionItemId.is_in(ids.iter().copied()))
+        .order_by_asc(action_item_due_change::COLUMN.changed_at)
+        .all(db.conn())
+        .await?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -450,16 +462,4 @@ mod tests {
             assert!(tracker_url(bad).is_err(), "{bad}");
         }
     }
-}
-
-/// Due-date changes of the given items, oldest first, for batch loading.
-pub async fn due_changes_of(
-    db: &Db,
-    ids: &[Uuid],
-) -> ServiceResult<Vec<action_item_due_change::Model>> {
-    Ok(action_item_due_change::Entity::find()
-        .filter(action_item_due_change::Column::ActionItemId.is_in(ids.iter().copied()))
-        .order_by_asc(action_item_due_change::COLUMN.changed_at)
-        .all(db.conn())
-        .await?)
 }
