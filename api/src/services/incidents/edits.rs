@@ -141,24 +141,7 @@ pub async fn update(ctx: Ctx<'_>, id: &str, c: Changes) -> ServiceResult<inciden
     }
     am.updated_at = Set(ctx.now);
     let updated = am.update(&txn).await?;
-    for (field, before, after) in changed {
-        let verb = if field.ends_with("At") {
-            "Corrected"
-        } else {
-            "Changed"
-        };
-        log(
-            &txn,
-            row.id,
-            ctx.now,
-            Some(user.id),
-            TimelineKind::FieldChanged,
-            format!("{verb} {field}"),
-            Some(json!({ field: before })),
-            Some(json!({ field: after })),
-        )
-        .await?;
-    }
+    log_field_changes(&txn, row.id, ctx.now, user.id, changed).await?;
     txn.commit().await?;
     Ok(updated)
 }

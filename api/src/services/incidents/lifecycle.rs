@@ -498,19 +498,7 @@ pub async fn correct_times(
     am.resolved_at = Set(next.resolved);
     am.updated_at = Set(ctx.now);
     let updated = am.update(&txn).await?;
-    for (field, b, a) in changes {
-        log(
-            &txn,
-            row.id,
-            ctx.now,
-            Some(user.id),
-            TimelineKind::FieldChanged,
-            format!("Corrected {field}"),
-            Some(json!({ field: b })),
-            Some(json!({ field: a })),
-        )
-        .await?;
-    }
+    log_field_changes(&txn, row.id, ctx.now, user.id, changes).await?;
     txn.commit().await?;
     Ok(updated)
 }

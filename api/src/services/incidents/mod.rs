@@ -12,7 +12,7 @@ use scheduler::domain::incident::State;
 use scheduler::domain::reason::Reason;
 use scheduler::domain::{references, text};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DbErr, SqlErr};
-use serde_json::Value;
+use serde_json::{Value, json};
 use uuid::Uuid;
 
 mod declaration;
@@ -89,6 +89,36 @@ async fn log(
     }
     .insert(conn)
     .await?;
+    Ok(())
+}
+
+/// One timeline entry per changed field, with its value before and after: "Corrected" for
+/// instants (`…At`), "Changed" for the rest.
+async fn log_field_changes(
+    conn: &impl ConnectionTrait,
+    incident_id: Uuid,
+    at: DateTime<Utc>,
+    author: Uuid,
+    changes: Vec<(&str, Value, Value)>,
+) -> ServiceResult<()> {
+    for (field, before, after) in changes {
+        let verb = if field.ends_with("At") {
+            "Corrected"
+        } else {
+            "Changed"
+        };
+        log(
+            conn,
+            incident_id,
+            at,
+            Some(author),
+            TimelineKind::FieldChanged,
+            format!("{verb} {field}"),
+            Some(json!({ field: before })),
+            Some(json!({ field: after })),
+        )
+        .await?;
+    }
     Ok(())
 }
 
