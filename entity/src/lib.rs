@@ -14,6 +14,7 @@ pub mod incident_idempotency;
 pub mod incident_participant;
 pub mod incident_role;
 pub mod incident_update;
+pub mod message_template;
 pub mod organization;
 pub mod postmortem;
 pub mod postmortem_timeline_entry;

@@ -18,6 +18,7 @@ mod m20261124_000009_service_public_name;
 mod m20261124_000010_start_known;
 mod m20261124_000011_public_postmortem;
 mod m20261124_000012_due_changes;
+mod m20261124_000013_message_templates;
 
 pub struct Migrator;
 
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000010_start_known::Migration),
             Box::new(m20261124_000011_public_postmortem::Migration),
             Box::new(m20261124_000012_due_changes::Migration),
+            Box::new(m20261124_000013_message_templates::Migration),
         ]
     }
 }

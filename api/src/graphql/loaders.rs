@@ -38,6 +38,7 @@ pub struct Loaders {
     pub postmortems: CachedLoader<PostmortemOfIncident>,
     pub action_items: CachedLoader<ActionItemsOfPostmortem>,
     pub due_changes: CachedLoader<DueChangesOfItem>,
+    pub templates: CachedLoader<TemplatesByScope>,
     pub visible_incidents: CachedLoader<VisibleIncidents>,
     pub postmortems_by_id: CachedLoader<ById<postmortem::Model>>,
     pub timeline_pages: CachedLoader<FirstPages<incident_event::Entity>>,
@@ -75,6 +76,7 @@ impl Loaders {
             postmortems: dl(PostmortemOfIncident(db.clone()), &counter),
             action_items: dl(ActionItemsOfPostmortem(db.clone()), &counter),
             due_changes: dl(DueChangesOfItem(db.clone()), &counter),
+            templates: dl(TemplatesByScope(db.clone()), &counter),
             visible_incidents: dl(
                 VisibleIncidents {
                     db: db.clone(),
@@ -108,6 +110,7 @@ impl Loaders {
         self.postmortems.clear::<Uuid>();
         self.action_items.clear::<Uuid>();
         self.due_changes.clear::<Uuid>();
+        self.templates.clear::<String>();
         self.visible_incidents.clear::<Uuid>();
         self.postmortems_by_id.clear::<Uuid>();
         self.timeline_pages.clear::<PageKey>();
@@ -434,5 +437,21 @@ impl Loader<Uuid> for DueChangesOfItem {
     async fn load(&self, keys: &[Uuid]) -> LoadResult<Self::Value> {
         let rows = crate::services::action_items::due_changes_of(&self.0, keys).await?;
         Ok(with_empty(keys, group(rows, |c| c.action_item_id)))
+    }
+}
+
+/// Message templates by scope (`org` or a team's id); every scope asked gets an entry.
+pub struct TemplatesByScope(Db);
+impl Loader<String> for TemplatesByScope {
+    type Value = Vec<entity::message_template::Model>;
+    type Error = async_graphql::Error;
+    async fn load(&self, keys: &[String]) -> Result<HashMap<String, Self::Value>, Self::Error> {
+        let rows = crate::services::templates::of_scopes(&self.0, keys).await?;
+        let mut map: HashMap<String, Self::Value> =
+            keys.iter().map(|k| (k.clone(), Vec::new())).collect();
+        for row in rows {
+            map.entry(row.scope.clone()).or_default().push(row);
+        }
+        Ok(map)
     }
 }

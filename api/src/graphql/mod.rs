@@ -18,6 +18,7 @@ pub mod service;
 pub mod severity;
 pub mod status_page;
 pub mod team;
+pub mod templates;
 pub mod user;
 
 use crate::config::GraphqlConfig;
@@ -35,6 +36,7 @@ pub struct QueryRoot(
     status_page::StatusPageQuery,
     postmortem::PostmortemQuery,
     action_item::ActionItemQuery,
+    templates::TemplateQuery,
     metrics::MetricsQuery,
 );
 
@@ -49,6 +51,7 @@ pub struct MutationRoot(
     severity::SeverityMutation,
     postmortem::PostmortemMutation,
     action_item::ActionItemMutation,
+    templates::TemplateMutation,
 );
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;

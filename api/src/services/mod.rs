@@ -13,6 +13,7 @@ pub mod postmortems;
 pub mod severity;
 pub mod status_page;
 pub mod teams;
+pub mod templates;
 pub mod users;
 pub mod visibility;
 

@@ -202,7 +202,7 @@ pub async fn update(ctx: Ctx<'_>, id: &str, changes: TeamChanges) -> ServiceResu
 }
 
 /// Admins, or managers listed as managers of this team.
-async fn require_team_manager<'a>(
+pub(crate) async fn require_team_manager<'a>(
     ctx: Ctx<'a>,
     conn: &impl ConnectionTrait,
     team_id: Uuid,

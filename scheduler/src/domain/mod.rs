@@ -6,6 +6,7 @@ pub mod channel;
 pub mod deadlines;
 pub mod incident;
 pub mod instant;
+pub mod message_templates;
 pub mod metrics;
 pub mod postmortem;
 pub mod reason;

@@ -110,6 +110,9 @@ pub enum Reason {
     SelfPublication,
     /// A public postmortem needs its own public summary.
     PublicSummaryRequired,
+    /// A message template does not parse, uses a variable its kind does not offer, or does
+    /// too much work.
+    TemplateInvalid,
     /// A timeline entry's time is out of its allowed range.
     TimelineEntryOutOfRange,
     /// WONT_DO needs a reason.

@@ -20,3 +20,4 @@ mod restricted;
 mod roles;
 mod schema;
 mod statements;
+mod templates;

@@ -281,8 +281,8 @@ e2e!(
         exact("IncidentPage", 6, "5");
         // authentication, the page, roles, the whole logs and updates (the rendered
         // messages read them), first update pages, postmortems, policies, users, linked
-        // incidents.
-        exact("IncidentPageFull", 10, "8");
+        // incidents, message templates.
+        exact("IncidentPageFull", 11, "10");
         // authentication, the page, the linked incidents the caller may see.
         exact("IncidentLinks", 3, "2");
         // authentication, the page, owners, postmortems, their incidents.

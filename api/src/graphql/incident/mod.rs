@@ -19,6 +19,7 @@ use entity::{
     DetectionSource, IncidentRole, IncidentStatus, Severity, TimelineKind, incident,
     incident_event, incident_role, incident_update,
 };
+use scheduler::domain::message_templates::{self, TemplateKind};
 use scheduler::domain::{references, templates};
 use std::collections::HashSet;
 use uuid::Uuid;
@@ -387,50 +388,161 @@ impl Incident {
             .map(Postmortem::new))
     }
     async fn messages(&self, ctx: &Context<'_>) -> Result<IncidentMessages> {
-        let cache = loaders(ctx);
-        let roles = self.roles_rows(ctx).await?;
-        let commander = match roles.iter().find(|r| r.role == IncidentRole::Commander) {
-            Some(r) => cache.users.load_one(r.user_id).await?.map(|u| u.name),
-            None => None,
+        let data = facts_data(ctx, &self.0).await?;
+        let facts = data.facts(&self.0);
+        let defaults = templates::render(&facts);
+        // The team's template, else the organization's, else the shipped one.
+        let scopes = [
+            self.0.team_id.map(|t| t.to_string()),
+            Some(crate::services::templates::ORG_SCOPE.to_owned()),
+        ];
+        let stored = loaders(ctx)
+            .templates
+            .load_many(scopes.iter().flatten().cloned())
+            .await?;
+        let render = |kind: TemplateKind, default: Option<String>| -> Option<String> {
+            let default = default?;
+            let body = scopes.iter().flatten().find_map(|scope| {
+                stored
+                    .get(scope)?
+                    .iter()
+                    .find(|t| t.kind == kind.as_str())
+                    .map(|t| t.body.as_str())
+            });
+            match body {
+                Some(body) => Some(
+                    message_templates::render(kind, body, &facts).unwrap_or_else(|e| {
+                        tracing::warn!(error = %e, kind = kind.as_str(), "a stored template failed; the shipped one is used");
+                        default
+                    }),
+                ),
+                None => Some(default),
+            }
         };
-        let service = match self.0.service_id {
-            // Customers see the service's public name only, never the catalog name.
-            Some(id) => cache
-                .services
-                .load_one(id)
-                .await?
-                .and_then(|s| s.public_name),
-            None => None,
-        };
-        let events = cache
-            .incident_events
-            .load_one(self.0.id)
+        Ok(IncidentMessages {
+            internal_initial: render(
+                TemplateKind::InternalInitial,
+                Some(defaults.internal_initial),
+            )
+            .unwrap_or_default(),
+            internal_update: render(TemplateKind::InternalUpdate, Some(defaults.internal_update))
+                .unwrap_or_default(),
+            internal_resolution: render(
+                TemplateKind::InternalResolution,
+                defaults.internal_resolution,
+            ),
+            customer_initial: render(TemplateKind::CustomerInitial, defaults.customer_initial),
+            customer_resolution: render(
+                TemplateKind::CustomerResolution,
+                defaults.customer_resolution,
+            ),
+        })
+    }
+
+    /// Renders a template (not saved) against this incident, as `messages` would: how a
+    /// template reads before it replaces the shipped one. Refused like a save would be.
+    #[graphql(complexity = "crate::graphql::cost::STATEMENT * 4")]
+    async fn preview_message(
+        &self,
+        ctx: &Context<'_>,
+        kind: MessageTemplateKind,
+        body: String,
+    ) -> Result<String> {
+        let kind = TemplateKind::from(kind);
+        crate::services::templates::check(service_ctx(ctx), kind, &body)?;
+        let data = facts_data(ctx, &self.0).await?;
+        message_templates::render(kind, &body, &data.facts(&self.0)).map_err(|e| {
+            crate::services::ServiceError::invalid(
+                scheduler::domain::reason::Reason::TemplateInvalid,
+                e.to_string(),
+            )
+            .into()
+        })
+    }
+}
+
+/// Which message a template writes.
+#[derive(Enum, Copy, Clone, Eq, PartialEq)]
+#[graphql(remote = "scheduler::domain::message_templates::TemplateKind")]
+pub enum MessageTemplateKind {
+    InternalInitial,
+    InternalUpdate,
+    InternalResolution,
+    CustomerInitial,
+    CustomerResolution,
+}
+
+/// What the templates are rendered from, read once per incident.
+struct FactsData {
+    commander: Option<String>,
+    service: Option<String>,
+    events: Vec<incident_event::Model>,
+    updates: Vec<incident_update::Model>,
+    summary: Option<String>,
+    postmortem_due: Option<DateTime<Utc>>,
+}
+
+async fn facts_data(ctx: &Context<'_>, i: &incident::Model) -> Result<FactsData> {
+    let cache = loaders(ctx);
+    let roles = cache
+        .incident_roles
+        .load_one(i.id)
+        .await?
+        .unwrap_or_default();
+    let commander = match roles.iter().find(|r| r.role == IncidentRole::Commander) {
+        Some(r) => cache.users.load_one(r.user_id).await?.map(|u| u.name),
+        None => None,
+    };
+    let service = match i.service_id {
+        // Customers see the service's public name only, never the catalog name.
+        Some(id) => cache
+            .services
+            .load_one(id)
             .await?
-            .unwrap_or_default();
-        let updates = cache
-            .incident_updates
-            .load_one(self.0.id)
-            .await?
-            .unwrap_or_default();
-        let i = &self.0;
-        let summary = resolution_summary(ctx, i).await?;
-        // The postmortem's own deadline (fixed when it was created, from the organization's
-        // setting); an incident that owes one gets it in the resolving transaction.
-        let postmortem_due = cache
-            .postmortems
-            .load_one(i.id)
-            .await?
-            .flatten()
-            .map(|pm| pm.due_at);
-        let facts = templates::Facts {
+            .and_then(|s| s.public_name),
+        None => None,
+    };
+    let events = cache
+        .incident_events
+        .load_one(i.id)
+        .await?
+        .unwrap_or_default();
+    let updates = cache
+        .incident_updates
+        .load_one(i.id)
+        .await?
+        .unwrap_or_default();
+    let summary = resolution_summary(ctx, i).await?;
+    // The postmortem's own deadline (fixed when it was created, from the organization's
+    // setting); an incident that owes one gets it in the resolving transaction.
+    let postmortem_due = cache
+        .postmortems
+        .load_one(i.id)
+        .await?
+        .flatten()
+        .map(|pm| pm.due_at);
+    Ok(FactsData {
+        commander,
+        service,
+        events,
+        updates,
+        summary,
+        postmortem_due,
+    })
+}
+
+impl FactsData {
+    fn facts<'a>(&'a self, i: &'a incident::Model) -> templates::Facts<'a> {
+        let updates = &self.updates;
+        templates::Facts {
             title: &i.title,
             public_title: i.public_title.as_deref(),
             description: i.description.as_deref(),
             severity: i.severity,
             status: i.status,
-            commander: commander.as_deref(),
+            commander: self.commander.as_deref(),
             channel: &i.channel,
-            public_service: service.as_deref(),
+            public_service: self.service.as_deref(),
             latest_public_update: updates
                 .iter()
                 .rev()
@@ -444,7 +556,8 @@ impl Incident {
                 // (instant, id): ids are time-ordered, so an action logged in the same
                 // instant as the update, but after it, still counts.
                 let since = updates.last().map(|u| (u.at, u.id));
-                let actions: Vec<&str> = events
+                let actions: Vec<&str> = self
+                    .events
                     .iter()
                     .filter(|e| e.kind == TimelineKind::ActionTaken)
                     .filter(|e| since.is_none_or(|s| (e.at, e.id) > s))
@@ -459,18 +572,10 @@ impl Incident {
             }),
             eta: i.eta,
             false_alarm: i.false_alarm,
-            resolution_summary: summary.as_deref(),
-            postmortem_due,
+            resolution_summary: self.summary.as_deref(),
+            postmortem_due: self.postmortem_due,
             customer_impact: i.customer_impact,
-        };
-        let m = templates::render(&facts);
-        Ok(IncidentMessages {
-            internal_initial: m.internal_initial,
-            internal_update: m.internal_update,
-            internal_resolution: m.internal_resolution,
-            customer_initial: m.customer_initial,
-            customer_resolution: m.customer_resolution,
-        })
+        }
     }
 }
 

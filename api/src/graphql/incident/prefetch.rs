@@ -147,7 +147,13 @@ pub(super) async fn prefetch(ctx: &Context<'_>, rows: &[incident::Model]) -> Res
         || timelines.is_some()
         || update_pages.is_some()
         || wants("declaredBy");
-    let (users, services, teams, linked) = tokio::try_join!(
+    // The message templates that apply to the page (the organization's, the teams').
+    let scopes: Vec<String> = std::iter::once(crate::services::templates::ORG_SCOPE.to_owned())
+        .chain(rows.iter().filter_map(|r| r.team_id).map(|t| t.to_string()))
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let (users, services, teams, linked, templates) = tokio::try_join!(
         async {
             if need_users {
                 users::by_ids(db, &user_ids).await
@@ -176,7 +182,24 @@ pub(super) async fn prefetch(ctx: &Context<'_>, rows: &[incident::Model]) -> Res
             let user = request(ctx).principal.user()?;
             crate::services::visibility::visible_by_ids(conn, user, &linked_ids).await
         },
+        async {
+            if messages {
+                crate::services::templates::of_scopes(db, &scopes)
+                    .await
+                    .map(Some)
+            } else {
+                Ok(None)
+            }
+        },
     )?;
+    if let Some(templates) = templates {
+        let mut by_scope: std::collections::HashMap<String, Vec<_>> =
+            scopes.iter().map(|s| (s.clone(), Vec::new())).collect();
+        for t in templates {
+            by_scope.entry(t.scope.clone()).or_default().push(t);
+        }
+        cache.templates.feed_many(by_scope).await;
+    }
 
     if let Some(roles) = roles {
         cache
