@@ -14,6 +14,7 @@ mod organization;
 mod outage;
 mod phases;
 mod policies;
+mod postmortem_library;
 mod postmortems;
 mod races;
 mod restricted;
