@@ -4,7 +4,7 @@
 use super::connection::{ListConnection, from_page};
 use super::context::{data, request, service_ctx};
 use super::input::change;
-use super::loaders::{Loaders, user_object, with_none};
+use super::loaders::{Loaders, user_object};
 use super::objects::{ActionItem, Postmortem, User};
 use crate::services::ServiceError;
 use crate::services::action_items::{self, Changes, Filter, NewItem};
@@ -118,19 +118,8 @@ async fn prefetch_items(ctx: &Context<'_>, rows: &[action_item::Model]) -> Resul
             }
         },
     )?;
-    if !pms.is_empty() {
-        let incident_ids: Vec<uuid::Uuid> = pms.iter().map(|p| p.incident_id).collect();
-        let user = request(ctx).principal.user()?;
-        let incidents =
-            crate::services::visibility::visible_by_ids(db.conn(), user, &incident_ids).await?;
-        cache
-            .visible_incidents
-            .feed_many(with_none(
-                &incident_ids,
-                incidents.into_iter().map(|i| (i.id, i)),
-            ))
-            .await;
-    }
+    let incident_ids: Vec<uuid::Uuid> = pms.iter().map(|p| p.incident_id).collect();
+    crate::graphql::loaders::prime_visible_incidents(ctx, &incident_ids).await?;
     cache
         .users
         .feed_many(users.into_iter().map(|u| (u.id, u)))

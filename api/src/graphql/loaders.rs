@@ -118,6 +118,40 @@ impl Loaders {
     }
 }
 
+/// Primes the request's visible-incident cache for `ids` with the rows `found` (those the
+/// caller may see); the others are cached as not visible.
+pub async fn feed_visible_incidents(
+    ctx: &async_graphql::Context<'_>,
+    ids: &[Uuid],
+    found: Vec<incident::Model>,
+) {
+    ctx.data_unchecked::<Loaders>()
+        .visible_incidents
+        .feed_many(with_none(ids, found.into_iter().map(|i| (i.id, i))))
+        .await;
+}
+
+/// Reads the incidents a page refers to that the caller may see (one statement) and primes
+/// the request's cache with them, for the fields that read them.
+pub async fn prime_visible_incidents(
+    ctx: &async_graphql::Context<'_>,
+    ids: &[Uuid],
+) -> async_graphql::Result<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let user = ctx
+        .data_unchecked::<crate::graphql::context::RequestData>()
+        .principal
+        .user()?;
+    let db = &ctx
+        .data_unchecked::<crate::graphql::context::SchemaData>()
+        .db;
+    let found = visibility::visible_by_ids(db.conn(), user, ids).await?;
+    feed_visible_incidents(ctx, ids, found).await;
+    Ok(())
+}
+
 /// A user object through the request's loader.
 pub async fn user_object(
     ctx: &async_graphql::Context<'_>,

@@ -2,7 +2,7 @@
 //! review and publish them. Action items are in `action_item`.
 
 use super::connection::{ListConnection, from_page};
-use super::context::{data, request, service_ctx};
+use super::context::{request, service_ctx};
 use super::loaders::{Loaders, user_object};
 use super::objects::{ActionItem, Incident, Postmortem, User};
 use crate::services::ServiceError;
@@ -324,24 +324,8 @@ impl PostmortemQuery {
             &page,
         )
         .await?;
-        // Their incidents in one statement, for the fields that read them.
         let incident_ids: Vec<uuid::Uuid> = result.items.iter().map(|p| p.incident_id).collect();
-        if !incident_ids.is_empty() {
-            let user = request(ctx).principal.user()?;
-            let found = crate::services::visibility::visible_by_ids(
-                data(ctx).db.conn(),
-                user,
-                &incident_ids,
-            )
-            .await?;
-            loaders(ctx)
-                .visible_incidents
-                .feed_many(crate::graphql::loaders::with_none(
-                    &incident_ids,
-                    found.into_iter().map(|i| (i.id, i)),
-                ))
-                .await;
-        }
+        crate::graphql::loaders::prime_visible_incidents(ctx, &incident_ids).await?;
         Ok(from_page(
             result,
             page.after.is_some(),

@@ -244,13 +244,7 @@ pub(super) async fn prefetch(ctx: &Context<'_>, rows: &[incident::Model]) -> Res
             .await;
     }
     if !linked_ids.is_empty() {
-        cache
-            .visible_incidents
-            .feed_many(with_none(
-                &linked_ids,
-                linked.into_iter().map(|i| (i.id, i)),
-            ))
-            .await;
+        crate::graphql::loaders::feed_visible_incidents(ctx, &linked_ids, linked).await;
     }
     cache
         .users
