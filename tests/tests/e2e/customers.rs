@@ -2,6 +2,7 @@
 //! message shapes, and a false alarm that customers had heard of closed with a note on the
 //! status page instead of vanishing.
 
+use super::incidents::{declare, mutate};
 use chrono::Duration;
 use entity::Role;
 use firebreak_tests::e2e;
@@ -119,3 +120,70 @@ e2e!(a_false_alarm_customers_heard_of_closes_with_a_note, |app| {
         "the one customers never heard of stays off the page"
     );
 });
+
+e2e!(
+    status_page_shows_public_updates_of_customer_facing_incidents_only,
+    |app| {
+        let (_, ada) = app.named_user("ada.lovelace", Role::Responder).await;
+        let public = declare(&app, &ada, json!({ "title": "checkout-db-7 primary disk full", "publicTitle": "Checkout errors", "severity": "SEV2", "customerImpact": true })).await;
+        let internal = declare(
+            &app,
+            &ada,
+            json!({ "title": "CI runners slow", "severity": "SEV4" }),
+        )
+        .await;
+        let post = "mutation($in: PostUpdateInput!) { postUpdate(input: $in) { update { id } } }";
+        for (msg, public_flag) in [
+            ("Internal: db-7 disk at 100%, paging ada.lovelace", false),
+            ("We are investigating errors at checkout.", true),
+        ] {
+            app.gql(Some(&ada), post, json!({ "in": { "incidentId": public["id"], "message": msg, "status": "INVESTIGATING", "public": public_flag } }))
+            .await
+            .ok();
+        }
+        app.gql(Some(&ada), post, json!({ "in": { "incidentId": internal["id"], "message": "slow", "status": "INVESTIGATING" } }))
+        .await
+        .ok();
+        let q = "{ statusPage { ongoing { id title status impact startedAt resolvedAt updates { message status } } recent { title } } }";
+        let res = app.gql(None, q, json!({})).await;
+        let page = res.ok()["statusPage"].clone();
+        let ongoing = page["ongoing"].as_array().unwrap();
+        assert_eq!(ongoing.len(), 1);
+        assert_eq!(ongoing[0]["title"], "Checkout errors");
+        assert_eq!(ongoing[0]["impact"], "PARTIAL_OUTAGE");
+        assert_eq!(ongoing[0]["updates"].as_array().unwrap().len(), 1);
+        assert_eq!(
+            ongoing[0]["updates"][0]["message"],
+            "We are investigating errors at checkout."
+        );
+        let text = res.body.to_string();
+        for leak in ["ada", "db-7", "#inc-", "Internal", "CI runners"] {
+            assert!(!text.contains(leak), "{leak} leaked: {text}");
+        }
+        // Anonymous callers still see nothing else.
+        app.gql(None, "{ incidents { edges { cursor } } }", json!({}))
+            .await
+            .expect_code("UNAUTHENTICATED");
+        // Resolved: moves to recent; a false alarm disappears.
+        mutate(
+            &app,
+            &ada,
+            "resolveIncident",
+            json!({ "incidentId": public["id"], "summary": "Freed disk" }),
+        )
+        .await
+        .ok();
+        let res = app.gql(None, q, json!({})).await;
+        assert_eq!(
+            res.ok()["statusPage"]["recent"][0]["title"],
+            "Checkout errors"
+        );
+        app.advance_clock(Duration::days(8));
+        let res = app.gql(None, q, json!({})).await;
+        assert_eq!(
+            res.ok()["statusPage"]["recent"].as_array().unwrap().len(),
+            0,
+            "older than 7 days"
+        );
+    }
+);

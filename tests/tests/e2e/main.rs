@@ -7,6 +7,7 @@ mod clients;
 mod cost;
 mod customers;
 mod http_spec;
+mod incident_lists;
 mod incidents;
 mod input;
 mod operations;

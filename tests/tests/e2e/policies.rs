@@ -2,6 +2,7 @@
 //! customer communication owed until customers are told, and warns (without refusing) when
 //! a declaration's customer impact contradicts the policy.
 
+use super::incidents::{DETAILS, declare, mutate};
 use entity::Role;
 use firebreak_tests::serde_json::json;
 use firebreak_tests::{TestApp, e2e};
@@ -123,5 +124,81 @@ e2e!(
             res.ok()["declareIncident"]["incident"]["customerCommunicationOwed"],
             false
         );
+    }
+);
+
+e2e!(
+    severity_policies_are_readable_by_all_and_changed_by_admins,
+    |app| {
+        let viewer = app.token(Role::Viewer).await;
+        let responder = app.token(Role::Responder).await;
+        let admin = app.token(Role::Admin).await;
+        let q = "{ severityPolicies { severity respondWithinMinutes businessHoursOnly pages updateEveryMinutes customerComms } }";
+        let res = app.gql(Some(&viewer), q, json!({})).await;
+        let p = res.ok()["severityPolicies"].clone();
+        assert_eq!(p[0]["severity"], "SEV1");
+        assert_eq!(
+            p[0]["pages"],
+            json!(["ON_CALL", "ENGINEERING_LEAD", "VP_ENGINEERING"])
+        );
+        assert_eq!(p[1]["updateEveryMinutes"], 30);
+        assert_eq!(p[3]["pages"], json!([]));
+        let m = "mutation($in: UpdateSeverityPolicyInput!) { updateSeverityPolicy(input: $in) { policy { severity updateEveryMinutes } } }";
+        app.gql(
+            Some(&responder),
+            m,
+            json!({ "in": { "severity": "SEV2", "updateEveryMinutes": 20 } }),
+        )
+        .await
+        .expect_code("FORBIDDEN");
+        app.gql(
+            Some(&admin),
+            m,
+            json!({ "in": { "severity": "SEV2", "updateEveryMinutes": 0 } }),
+        )
+        .await
+        .expect_code("BAD_USER_INPUT");
+        let res = app
+            .gql(
+                Some(&admin),
+                m,
+                json!({ "in": { "severity": "SEV2", "updateEveryMinutes": 20 } }),
+            )
+            .await;
+        assert_eq!(
+            res.ok()["updateSeverityPolicy"]["policy"]["updateEveryMinutes"],
+            20
+        );
+        let inc = declare(
+            &app,
+            &responder,
+            json!({ "title": "x", "severity": "SEV2" }),
+        )
+        .await;
+        assert_eq!(inc["nextUpdateDueAt"], "2026-11-23T09:20:00+00:00");
+        // Upgrading to SEV1 moves the deadline to the SEV1 cadence and raises the highest severity.
+        mutate(
+            &app,
+            &responder,
+            "changeSeverity",
+            json!({ "incidentId": inc["id"], "severity": "SEV1", "reason": "payments down" }),
+        )
+        .await
+        .ok();
+        mutate(
+            &app,
+            &responder,
+            "changeSeverity",
+            json!({ "incidentId": inc["id"], "severity": "SEV3", "reason": "contained" }),
+        )
+        .await
+        .ok();
+        let d = app
+            .gql(Some(&responder), DETAILS, json!({ "id": inc["id"] }))
+            .await;
+        let i = &d.ok()["incident"];
+        assert_eq!(i["severity"], "SEV3");
+        assert_eq!(i["highestSeverity"], "SEV1");
+        assert!(i["nextUpdateDueAt"].is_null(), "SEV3 updates on change");
     }
 );
