@@ -1,4 +1,5 @@
-//! A follow-up of a postmortem: one owner, a due date, a priority.
+//! A follow-up of an incident: one owner, a due date, a priority. Created during the
+//! incident or from its postmortem; it joins the postmortem once there is one.
 use crate::enums::{ActionItemStatus, Priority};
 use sea_orm::entity::prelude::*;
 
@@ -8,7 +9,8 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
-    pub postmortem_id: Uuid,
+    pub incident_id: Uuid,
+    pub postmortem_id: Option<Uuid>,
     pub title: String,
     pub description: String,
     pub owner_id: Uuid,

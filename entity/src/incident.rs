@@ -19,7 +19,7 @@ pub struct Model {
     pub highest_severity: Severity,
     pub status: IncidentStatus,
     #[sea_orm(unique)]
-    pub channel: String,
+    pub channel: Option<String>,
     pub service_id: Option<Uuid>,
     pub team_id: Option<Uuid>,
     pub customer_impact: bool,

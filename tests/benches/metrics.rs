@@ -67,7 +67,7 @@ async fn main() {
             severity: Set(severity),
             highest_severity: Set(severity),
             status: Set(IncidentStatus::Resolved),
-            channel: Set(format!("#inc-bench-{n}")),
+            channel: Set(Some(format!("#inc-bench-{n}"))),
             service_id: Set(None),
             team_id: Set(None),
             customer_impact: Set(n % 3 == 0),
@@ -121,7 +121,8 @@ async fn main() {
                 let due = resolved + Duration::days(7 + k);
                 items.push(action_item::ActiveModel {
                     id: Set(Uuid::now_v7()),
-                    postmortem_id: Set(pm),
+                    incident_id: Set(id),
+                    postmortem_id: Set(Some(pm)),
                     title: Set("fix it".into()),
                     description: Set(String::new()),
                     owner_id: Set(owner),

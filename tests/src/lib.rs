@@ -562,6 +562,48 @@ async fn template(admin_url: &str) -> Option<String> {
         .clone()
 }
 
+/// A database with nothing in it (not even migrations), removed when dropped: for tests
+/// that migrate step by step. `None` when PostgreSQL is unreachable outside CI.
+pub struct EmptyDatabase {
+    pub url: String,
+    _guard: DbGuard,
+}
+
+impl EmptyDatabase {
+    pub async fn create(backend: Backend) -> Option<EmptyDatabase> {
+        let (url, guard) = match backend {
+            Backend::Sqlite => {
+                let dir = std::env::temp_dir()
+                    .join("firebreak-tests")
+                    .join(uuid::Uuid::now_v7().to_string());
+                std::fs::create_dir_all(&dir).unwrap();
+                let url = format!("sqlite://{}", dir.join("test.db").display());
+                (url, DbGuard::Sqlite(dir))
+            }
+            Backend::Postgres => {
+                let admin_url = postgres_admin_url();
+                // Reachability (and the CI rule) as for every PostgreSQL test.
+                template(&admin_url).await?;
+                let name = format!(
+                    "firebreak_t_{}_{}",
+                    std::process::id(),
+                    COUNTER.fetch_add(1, Ordering::SeqCst)
+                );
+                let mut conn = PgConnection::connect(&admin_url).await.unwrap();
+                exec(&mut conn, format!("CREATE DATABASE {name}"))
+                    .await
+                    .unwrap();
+                conn.close().await.ok();
+                (
+                    with_database(&admin_url, &name),
+                    DbGuard::Postgres { admin_url, name },
+                )
+            }
+        };
+        Some(EmptyDatabase { url, _guard: guard })
+    }
+}
+
 async fn postgres_database() -> Option<(String, DbGuard)> {
     let admin_url = postgres_admin_url();
     let template = template(&admin_url).await?;

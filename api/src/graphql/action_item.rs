@@ -5,7 +5,7 @@ use super::connection::{ListConnection, from_page};
 use super::context::{data, request, service_ctx};
 use super::input::change;
 use super::loaders::{Loaders, user_object};
-use super::objects::{ActionItem, Postmortem, User};
+use super::objects::{ActionItem, Incident, Postmortem, User};
 use crate::services::ServiceError;
 use crate::services::action_items::{self, Changes, Filter, NewItem};
 use crate::services::pagination::PageRequest;
@@ -76,18 +76,33 @@ impl ActionItem {
             .map(DueDateChange)
             .collect())
     }
-    async fn postmortem(&self, ctx: &Context<'_>) -> Result<Postmortem> {
+    /// The incident this item follows up.
+    async fn incident(&self, ctx: &Context<'_>) -> Result<Incident> {
+        let row = loaders(ctx)
+            .visible_incidents
+            .load_one(self.0.incident_id)
+            .await?
+            .flatten()
+            .ok_or(ServiceError::NotFound("incident"))?;
+        Ok(Incident(row))
+    }
+    /// The incident's postmortem, once it has one: an item created during the incident
+    /// joins the postmortem when it is created.
+    async fn postmortem(&self, ctx: &Context<'_>) -> Result<Option<Postmortem>> {
+        let Some(id) = self.0.postmortem_id else {
+            return Ok(None);
+        };
         let pm = loaders(ctx)
             .postmortems_by_id
-            .load_one(self.0.postmortem_id)
+            .load_one(id)
             .await?
             .ok_or(ServiceError::NotFound("postmortem"))?;
-        Ok(Postmortem::new(pm))
+        Ok(Some(Postmortem::new(pm)))
     }
 }
 
-/// Loads what a page of action items is asked for (owners, postmortems and their
-/// incidents), one statement each, and primes the request's loaders with it.
+/// Loads what a page of action items is asked for (owners, postmortems, incidents), one
+/// statement each, and primes the request's loaders with it.
 async fn prefetch_items(ctx: &Context<'_>, rows: &[action_item::Model]) -> Result<()> {
     if rows.is_empty() {
         return Ok(());
@@ -101,7 +116,7 @@ async fn prefetch_items(ctx: &Context<'_>, rows: &[action_item::Model]) -> Resul
     let db = &data(ctx).db;
     let cache = loaders(ctx);
     let owners: Vec<uuid::Uuid> = rows.iter().map(|a| a.owner_id).collect();
-    let pm_ids: Vec<uuid::Uuid> = rows.iter().map(|a| a.postmortem_id).collect();
+    let pm_ids: Vec<uuid::Uuid> = rows.iter().filter_map(|a| a.postmortem_id).collect();
     let (users, pms) = tokio::try_join!(
         async {
             if wants("owner") {
@@ -118,8 +133,10 @@ async fn prefetch_items(ctx: &Context<'_>, rows: &[action_item::Model]) -> Resul
             }
         },
     )?;
-    let incident_ids: Vec<uuid::Uuid> = pms.iter().map(|p| p.incident_id).collect();
-    crate::graphql::loaders::prime_visible_incidents(ctx, &incident_ids).await?;
+    if wants("postmortem") || wants("incident") {
+        let incident_ids: Vec<uuid::Uuid> = rows.iter().map(|a| a.incident_id).collect();
+        crate::graphql::loaders::prime_visible_incidents(ctx, &incident_ids).await?;
+    }
     cache
         .users
         .feed_many(users.into_iter().map(|u| (u.id, u)))
@@ -160,6 +177,8 @@ pub struct ActionItemFilterInput {
     /// Only items still open or in progress whose due date is before this instant.
     pub overdue_at: Option<DateTime<Utc>>,
     pub postmortem_id: Option<ID>,
+    /// Items following up this incident, with or without a postmortem yet.
+    pub incident_id: Option<ID>,
 }
 
 #[derive(Default)]
@@ -172,7 +191,7 @@ impl ActionItemQuery {
         Ok(ActionItem(action_items::get(service_ctx(ctx), &id).await?))
     }
 
-    /// Action items across postmortems, in creation order.
+    /// Action items across incidents, in creation order.
     #[graphql(
         complexity = "crate::graphql::cost::STATEMENT + crate::graphql::cost::page(first) * child_complexity"
     )]
@@ -192,6 +211,7 @@ impl ActionItemQuery {
             priorities: f.priorities.unwrap_or_default(),
             overdue_at: f.overdue_at,
             postmortem_id: f.postmortem_id.map(|i| i.0),
+            incident_id: f.incident_id.map(|i| i.0),
         };
         let result = action_items::list(service_ctx(ctx), &filter, &page).await?;
         prefetch_items(ctx, &result.items).await?;
@@ -233,9 +253,13 @@ impl ActionItemQuery {
     }
 }
 
+/// An item follows up an incident: name the incident (work found while it is being
+/// handled) or its postmortem, or both (then the postmortem must be the incident's;
+/// otherwise `ACTION_ITEM_TARGET`). It joins the incident's postmortem when there is one.
 #[derive(InputObject)]
 pub struct CreateActionItemInput {
-    pub postmortem_id: ID,
+    pub incident_id: Option<ID>,
+    pub postmortem_id: Option<ID>,
     pub title: String,
     #[graphql(default)]
     pub description: String,
@@ -295,7 +319,8 @@ impl ActionItemMutation {
             action_items::create(
                 service_ctx(ctx),
                 NewItem {
-                    postmortem_id: input.postmortem_id.0,
+                    incident_id: input.incident_id.map(|i| i.0),
+                    postmortem_id: input.postmortem_id.map(|i| i.0),
                     title: input.title,
                     description: input.description,
                     owner_id: input.owner_id.0,

@@ -37,6 +37,7 @@ pub struct Loaders {
     pub policies: CachedLoader<Policies>,
     pub postmortems: CachedLoader<PostmortemOfIncident>,
     pub action_items: CachedLoader<ActionItemsOfPostmortem>,
+    pub incident_action_items: CachedLoader<ActionItemsOfIncident>,
     pub due_changes: CachedLoader<DueChangesOfItem>,
     pub templates: CachedLoader<TemplatesByScope>,
     pub visible_incidents: CachedLoader<VisibleIncidents>,
@@ -75,6 +76,7 @@ impl Loaders {
             policies: dl(Policies(db.clone()), &counter),
             postmortems: dl(PostmortemOfIncident(db.clone()), &counter),
             action_items: dl(ActionItemsOfPostmortem(db.clone()), &counter),
+            incident_action_items: dl(ActionItemsOfIncident(db.clone()), &counter),
             due_changes: dl(DueChangesOfItem(db.clone()), &counter),
             templates: dl(TemplatesByScope(db.clone()), &counter),
             visible_incidents: dl(
@@ -109,6 +111,7 @@ impl Loaders {
         self.policies.clear::<entity::Severity>();
         self.postmortems.clear::<Uuid>();
         self.action_items.clear::<Uuid>();
+        self.incident_action_items.clear::<Uuid>();
         self.due_changes.clear::<Uuid>();
         self.templates.clear::<String>();
         self.visible_incidents.clear::<Uuid>();
@@ -381,7 +384,21 @@ impl Loader<Uuid> for ActionItemsOfPostmortem {
     type Error = async_graphql::Error;
     async fn load(&self, keys: &[Uuid]) -> LoadResult<Self::Value> {
         let rows = crate::services::action_items::of_postmortems(&self.0, keys).await?;
-        Ok(with_empty(keys, group(rows, |a| a.postmortem_id)))
+        // Every row has one of `keys` as its postmortem.
+        Ok(with_empty(
+            keys,
+            group(rows, |a| a.postmortem_id.unwrap_or_default()),
+        ))
+    }
+}
+
+pub struct ActionItemsOfIncident(Db);
+impl Loader<Uuid> for ActionItemsOfIncident {
+    type Value = Vec<entity::action_item::Model>;
+    type Error = async_graphql::Error;
+    async fn load(&self, keys: &[Uuid]) -> LoadResult<Self::Value> {
+        let rows = crate::services::action_items::of_incidents(&self.0, keys).await?;
+        Ok(with_empty(keys, group(rows, |a| a.incident_id)))
     }
 }
 

@@ -1,11 +1,16 @@
 //! Action items: one owner, a due date and a priority each; tracked until DONE or WONT_DO.
 //! Like postmortems, every change names the version it was made against.
+//!
+//! An item follows up an incident. It can be created while the incident is being worked
+//! (work found during the response is tracked at once) or from its postmortem; it joins
+//! the incident's postmortem when that exists or is created. Every change takes the
+//! incident's row lock first, the lock postmortem creation also takes, so attaching items
+//! to a new postmortem and the postmortem's "loop closed" decision never run beside
+//! another change to the items.
 
 use super::pagination::{Page, PageRequest};
 use super::postmortems::refresh_loop;
-use super::visibility::{
-    postmortems_of_incidents_where as of_incidents_where, visible_postmortems,
-};
+use super::visibility::{find_visible, find_visible_locked, incidents_where, visible_to};
 use super::{Ctx, ServiceError, ServiceResult, parse_id};
 use crate::auth::CurrentUser;
 use crate::db::Db;
@@ -43,49 +48,56 @@ fn tracker_url(raw: &str) -> ServiceResult<String> {
     Ok(raw)
 }
 
-/// The postmortem, if the caller may see its incident.
-async fn visible_postmortem(
+/// The incident a new item follows up: the one named, or its postmortem's. NOT_FOUND
+/// when the caller may not see it, as if it did not exist.
+async fn target_incident(
     conn: &impl ConnectionTrait,
-    user: &CurrentUser,
-    id: Uuid,
-) -> ServiceResult<postmortem::Model> {
-    let pm = postmortem::Entity::find_by_id(id)
+    incident_id: Option<&str>,
+    postmortem_id: Option<&str>,
+) -> ServiceResult<Uuid> {
+    let named = incident_id.map(|i| parse_id(i, "incident")).transpose()?;
+    let of_pm = match postmortem_id {
+        Some(pm) => Some(
+            postmortem::Entity::find_by_id(parse_id(pm, "postmortem")?)
+                .one(conn)
+                .await?
+                .ok_or(ServiceError::NotFound("postmortem"))?
+                .incident_id,
+        ),
+        None => None,
+    };
+    match (named, of_pm) {
+        (Some(a), Some(b)) if a != b => Err(ServiceError::invalid(
+            Reason::ActionItemTarget,
+            "the postmortem is not the named incident's",
+        )),
+        (Some(id), _) | (None, Some(id)) => Ok(id),
+        (None, None) => Err(ServiceError::invalid(
+            Reason::ActionItemTarget,
+            "name the incident (incidentId) or the postmortem (postmortemId) the item follows up",
+        )),
+    }
+}
+
+/// The incident's postmortem, if it has one.
+async fn postmortem_of(
+    conn: &impl ConnectionTrait,
+    incident_id: Uuid,
+) -> ServiceResult<Option<Uuid>> {
+    Ok(postmortem::Entity::find()
+        .select_only()
+        .column(postmortem::Column::Id)
+        .filter(postmortem::COLUMN.incident_id.eq(incident_id))
+        .into_tuple::<Uuid>()
         .one(conn)
-        .await?
-        .ok_or(ServiceError::NotFound("postmortem"))?;
-    check_visible(conn, user, pm).await
+        .await?)
 }
 
-/// Like [`visible_postmortem`], with the postmortem's row locked until commit: every change
-/// to one of its items takes this lock first, so the "loop closed" decision, which reads
-/// all the items, never runs beside another change to them.
-async fn locked_postmortem(
-    conn: &impl ConnectionTrait,
-    user: &CurrentUser,
-    id: Uuid,
-) -> ServiceResult<postmortem::Model> {
-    let pm = postmortem::Entity::find_by_id(id)
-        .lock_exclusive()
-        .one(conn)
-        .await?
-        .ok_or(ServiceError::NotFound("postmortem"))?;
-    check_visible(conn, user, pm).await
-}
-
-async fn check_visible(
-    conn: &impl ConnectionTrait,
-    user: &CurrentUser,
-    pm: postmortem::Model,
-) -> ServiceResult<postmortem::Model> {
-    super::visibility::find_visible(conn, user, pm.incident_id)
-        .await
-        .map_err(|_| ServiceError::NotFound("postmortem"))?;
-    Ok(pm)
-}
-
+/// A new item names its incident, its postmortem, or both.
 #[derive(Debug)]
 pub struct NewItem {
-    pub postmortem_id: String,
+    pub incident_id: Option<String>,
+    pub postmortem_id: Option<String>,
     pub title: String,
     pub description: String,
     pub owner_id: String,
@@ -105,15 +117,29 @@ pub async fn create(ctx: Ctx<'_>, input: NewItem) -> ServiceResult<action_item::
         .as_deref()
         .map(|k| text::single_line("trackerKey", k, 100))
         .transpose()?;
-    let pm_id = parse_id(&input.postmortem_id, "postmortem")?;
     let due_at = instant::check("dueAt", input.due_at)?;
     let txn = ctx.db.begin_write().await?;
-    let pm = locked_postmortem(&txn, user, pm_id).await?;
+    let incident_id = target_incident(
+        &txn,
+        input.incident_id.as_deref(),
+        input.postmortem_id.as_deref(),
+    )
+    .await?;
+    let not_found = if input.incident_id.is_some() {
+        "incident"
+    } else {
+        "postmortem"
+    };
+    find_visible_locked(&txn, user, incident_id)
+        .await
+        .map_err(|_| ServiceError::NotFound(not_found))?;
+    let pm_id = postmortem_of(&txn, incident_id).await?;
     let owner = active_owner(&txn, &input.owner_id).await?;
-    owner_sees_incident(&txn, &pm, owner, user.id, ctx.now).await?;
+    owner_sees_incident(&txn, incident_id, owner, user.id, ctx.now).await?;
     let row = action_item::ActiveModel {
         id: Set(Uuid::now_v7()),
-        postmortem_id: Set(pm.id),
+        incident_id: Set(incident_id),
+        postmortem_id: Set(pm_id),
         title: Set(title),
         description: Set(description),
         owner_id: Set(owner),
@@ -130,7 +156,9 @@ pub async fn create(ctx: Ctx<'_>, input: NewItem) -> ServiceResult<action_item::
     }
     .insert(&txn)
     .await?;
-    refresh_loop(&txn, pm.id, ctx.now).await?;
+    if let Some(pm) = pm_id {
+        refresh_loop(&txn, pm, ctx.now).await?;
+    }
     txn.commit().await?;
     Ok(row)
 }
@@ -160,7 +188,7 @@ async fn begin_change<'a>(
         .one(&txn)
         .await?
         .ok_or(ServiceError::NotFound("action item"))?;
-    locked_postmortem(&txn, user, item.postmortem_id)
+    find_visible_locked(&txn, user, item.incident_id)
         .await
         .map_err(|_| ServiceError::NotFound("action item"))?;
     let res = action_item::Entity::update_many()
@@ -231,11 +259,7 @@ pub async fn update(
     if let Some(owner) = c.owner_id {
         let owner = active_owner(&txn, &owner).await?;
         if owner != item.owner_id {
-            let pm = postmortem::Entity::find_by_id(pm_id)
-                .one(&txn)
-                .await?
-                .ok_or(ServiceError::NotFound("postmortem"))?;
-            owner_sees_incident(&txn, &pm, owner, user.id, ctx.now).await?;
+            owner_sees_incident(&txn, item.incident_id, owner, user.id, ctx.now).await?;
         }
         am.owner_id = Set(owner);
     }
@@ -270,7 +294,9 @@ pub async fn update(
         am.wont_do_reason = Set(reason);
     }
     let updated = am.update(&txn).await?;
-    refresh_loop(&txn, pm_id, ctx.now).await?;
+    if let Some(pm) = pm_id {
+        refresh_loop(&txn, pm, ctx.now).await?;
+    }
     txn.commit().await?;
     Ok(updated)
 }
@@ -322,7 +348,9 @@ pub async fn complete(ctx: Ctx<'_>, id: &str, expected: i32) -> ServiceResult<ac
     let mut am = item.clone().into_active_model();
     apply_status(&mut am, &item, ActionItemStatus::Done, None, ctx.now)?;
     let updated = am.update(&txn).await?;
-    refresh_loop(&txn, pm_id, ctx.now).await?;
+    if let Some(pm) = pm_id {
+        refresh_loop(&txn, pm, ctx.now).await?;
+    }
     txn.commit().await?;
     Ok(updated)
 }
@@ -331,14 +359,14 @@ pub async fn complete(ctx: Ctx<'_>, id: &str, expected: i32) -> ServiceResult<ac
 /// (logged in the incident's timeline) unless they already are.
 async fn owner_sees_incident(
     txn: &DatabaseTransaction,
-    pm: &postmortem::Model,
+    incident_id: Uuid,
     owner: Uuid,
     actor: Uuid,
     now: DateTime<Utc>,
 ) -> ServiceResult<()> {
     super::incidents::ensure_participant(
         txn,
-        pm.incident_id,
+        incident_id,
         owner,
         actor,
         now,
@@ -353,10 +381,20 @@ pub async fn get(ctx: Ctx<'_>, id: &str) -> ServiceResult<action_item::Model> {
         .one(ctx.db.conn())
         .await?
         .ok_or(ServiceError::NotFound("action item"))?;
-    visible_postmortem(ctx.db.conn(), user, item.postmortem_id)
+    find_visible(ctx.db.conn(), user, item.incident_id)
         .await
         .map_err(|_| ServiceError::NotFound("action item"))?;
     Ok(item)
+}
+
+/// Items of the given incidents, for batch loading, by due date.
+pub async fn of_incidents(db: &Db, ids: &[Uuid]) -> ServiceResult<Vec<action_item::Model>> {
+    Ok(action_item::Entity::find()
+        .filter(action_item::Column::IncidentId.is_in(ids.iter().copied()))
+        .order_by_asc(action_item::COLUMN.due_at)
+        .order_by_asc(action_item::COLUMN.id)
+        .all(db.conn())
+        .await?)
 }
 
 /// Items of the given postmortems, for batch loading, by due date.
@@ -378,9 +416,10 @@ pub struct Filter {
     /// Open or in progress with a due date before this instant.
     pub overdue_at: Option<DateTime<Utc>>,
     pub postmortem_id: Option<String>,
+    pub incident_id: Option<String>,
 }
 
-/// By id (creation order); only items of postmortems the caller may see.
+/// By id (creation order); only items of incidents the caller may see.
 pub async fn list(
     ctx: Ctx<'_>,
     f: &Filter,
@@ -388,7 +427,7 @@ pub async fn list(
 ) -> ServiceResult<Page<action_item::Model>> {
     let user = ctx.principal.require(Role::Viewer)?;
     let mut q = action_item::Entity::find()
-        .filter(action_item::Column::PostmortemId.in_subquery(visible_postmortems(user)))
+        .filter(action_item::Column::IncidentId.in_subquery(incidents_where(visible_to(user))))
         .order_by_asc(action_item::COLUMN.id)
         .limit(page.fetch_limit());
     if let Some(after) = &page.after {
@@ -408,13 +447,18 @@ pub async fn list(
                 .eq(parse_id(pm, "postmortem")?),
         );
     }
+    if let Some(id) = &f.incident_id {
+        q = q.filter(
+            action_item::COLUMN
+                .incident_id
+                .eq(parse_id(id, "incident")?),
+        );
+    }
     if let Some(team) = &f.team_id {
         let team = parse_id(team, "team")?;
-        q = q.filter(
-            action_item::Column::PostmortemId.in_subquery(of_incidents_where(
-                Condition::all().add(incident::Column::TeamId.eq(team)),
-            )),
-        );
+        q = q.filter(action_item::Column::IncidentId.in_subquery(incidents_where(
+            Condition::all().add(incident::Column::TeamId.eq(team)),
+        )));
     }
     if !f.statuses.is_empty() {
         q = q.filter(action_item::Column::Status.is_in(f.statuses.iter().copied()));

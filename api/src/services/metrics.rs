@@ -1,8 +1,8 @@
 //! Incident metrics over a period: the data is read in three statements (incidents,
 //! postmortems, action items, all filtered in SQL) and computed by the pure core.
 
-use super::visibility::postmortems_of_incidents_where as of_incidents_where;
-use super::visibility::{visible_channels, visible_to};
+use super::visibility::incidents_where;
+use super::visibility::{visible_names, visible_to};
 use super::{Ctx, ServiceError, ServiceResult, parse_id};
 use chrono::{DateTime, Duration, Utc};
 use entity::{
@@ -125,16 +125,14 @@ pub async fn incident_metrics(ctx: Ctx<'_>, f: &MetricsFilter) -> ServiceResult<
             ])
             .filter(action_item::Column::DueAt.gte(f.from))
             .filter(action_item::Column::DueAt.lt(f.to))
-            .filter(
-                action_item::Column::PostmortemId.in_subquery(of_incidents_where(scope.clone()))
-            )
+            .filter(action_item::Column::IncidentId.in_subquery(incidents_where(scope.clone())))
             .into_tuple::<(Uuid, DateTime<Utc>, Option<DateTime<Utc>>, ActionItemStatus)>()
             .all(db),
     )?;
     // A recurrence counts only when the caller may see the earlier incident too: a link to
     // a restricted incident must not reveal that it exists.
     let earlier: Vec<Uuid> = rows.iter().filter_map(|r| r.recurrence_of).collect();
-    let visible_earlier = visible_channels(db, user, &earlier).await?;
+    let visible_earlier = visible_names(db, user, &earlier).await?;
     let incidents: Vec<IncidentSample> = rows
         .into_iter()
         .map(|r| IncidentSample {

@@ -2,7 +2,7 @@
 //! blamelessly, reviewed, published. Every change names the version it was made against;
 //! a stale version is refused with CONFLICT, never silently overwritten.
 
-use super::visibility::{find_visible, find_visible_locked, visible_channels};
+use super::visibility::{find_visible, find_visible_locked, visible_names};
 use super::{Ctx, ServiceError, ServiceResult, parse_id};
 use crate::auth::CurrentUser;
 use crate::db::Db;
@@ -68,7 +68,7 @@ async fn ensure(
             i64::from(o.postmortem_due_hours)
         });
     let resolved = i.resolved_at.unwrap_or(now);
-    Ok(postmortem::ActiveModel {
+    let pm = postmortem::ActiveModel {
         id: Set(Uuid::now_v7()),
         incident_id: Set(i.id),
         status: Set(PostmortemStatus::Draft),
@@ -96,7 +96,20 @@ async fn ensure(
         updated_at: Set(now),
     }
     .insert(txn)
-    .await?)
+    .await?;
+    // Work tracked during the incident joins its postmortem. The caller holds the
+    // incident's lock, which every action-item change takes first.
+    action_item::Entity::update_many()
+        .col_expr(action_item::Column::PostmortemId, Expr::value(pm.id))
+        .filter(action_item::COLUMN.incident_id.eq(i.id))
+        .filter(action_item::Column::PostmortemId.is_null())
+        .exec(txn)
+        .await?;
+    refresh_loop(txn, pm.id, now).await?;
+    postmortem::Entity::find_by_id(pm.id)
+        .one(txn)
+        .await?
+        .ok_or(ServiceError::NotFound("postmortem"))
 }
 
 /// Starts a postmortem for any resolved incident (SEV3/SEV4 ones are optional).
@@ -398,7 +411,7 @@ pub async fn timeline(ctx: Ctx<'_>, pm: &postmortem::Model) -> ServiceResult<Vec
             .all(db.conn()),
     )?;
     let refs: Vec<Uuid> = events.iter().filter_map(|e| e.ref_incident_id).collect();
-    let channels = visible_channels(db.conn(), user, &refs).await?;
+    let channels = visible_names(db.conn(), user, &refs).await?;
     let log: Vec<(Uuid, DateTime<Utc>, String)> = events
         .into_iter()
         .map(|e| {

@@ -88,9 +88,9 @@ pub async fn visible_by_ids(
         .await?)
 }
 
-/// The channels of those of `ids` that `user` may see: what texts naming another
-/// incident are rendered with. One statement.
-pub async fn visible_channels(
+/// How texts name those of `ids` that `user` may see (their channel, or a ticket's
+/// title): what texts naming another incident are rendered with. One statement.
+pub async fn visible_names(
     conn: &impl ConnectionTrait,
     user: &CurrentUser,
     ids: &[Uuid],
@@ -102,13 +102,29 @@ pub async fn visible_channels(
         .select_only()
         .column(incident::Column::Id)
         .column(incident::Column::Channel)
+        .column(incident::Column::Title)
         .filter(incident::Column::Id.is_in(ids.iter().copied()))
         .filter(visible_to(user))
-        .into_tuple::<(Uuid, String)>()
+        .into_tuple::<(Uuid, Option<String>, String)>()
         .all(conn)
         .await?
         .into_iter()
+        .map(|(id, channel, title)| {
+            (
+                id,
+                scheduler::domain::references::incident_name(channel.as_deref(), &title),
+            )
+        })
         .collect())
+}
+
+/// The incidents visible to `user` and matching `incidents`, as a subquery of their ids.
+pub(crate) fn incidents_where(incidents: Condition) -> SelectStatement {
+    Query::select()
+        .column(incident::Column::Id)
+        .from(incident::Entity)
+        .cond_where(incidents)
+        .to_owned()
 }
 
 /// The ids of postmortems whose incident matches `incidents`, as a subquery.
@@ -117,18 +133,7 @@ pub(crate) fn postmortems_of_incidents_where(incidents: Condition) -> SelectStat
         .column(postmortem::Column::Id)
         .from(postmortem::Entity)
         .and_where(
-            Expr::col(postmortem::Column::IncidentId).in_subquery(
-                Query::select()
-                    .column(incident::Column::Id)
-                    .from(incident::Entity)
-                    .cond_where(incidents)
-                    .to_owned(),
-            ),
+            Expr::col(postmortem::Column::IncidentId).in_subquery(incidents_where(incidents)),
         )
         .to_owned()
-}
-
-/// Postmortems visible to `user` (for lists), as a subquery of their ids.
-pub(crate) fn visible_postmortems(user: &CurrentUser) -> SelectStatement {
-    postmortems_of_incidents_where(visible_to(user))
 }

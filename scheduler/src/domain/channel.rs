@@ -41,6 +41,13 @@ pub fn slug(title: &str) -> String {
     }
 }
 
+/// Whether an incident of this severity gets a channel. A SEV4 is filed as a ticket
+/// (`domain.md`: "SEV4 — Low: filed as a ticket"): worked in the queue, no war room, so
+/// no channel; raising it above SEV4 opens one, and lowering it back keeps the one it has.
+pub fn opens_channel(severity: entity::Severity) -> bool {
+    severity != entity::Severity::Sev4
+}
+
 /// The base channel name, before any collision suffix.
 pub fn base_name(declared_at: DateTime<Utc>, title: &str) -> String {
     format!("#inc-{}-{}", declared_at.format("%Y-%m-%d"), slug(title))

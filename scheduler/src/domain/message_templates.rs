@@ -215,7 +215,7 @@ pub fn variables(kind: TemplateKind, f: &Facts<'_>) -> Value {
         m.insert("title", Value::from(f.title));
         m.insert("severity", Value::from(f.severity.as_str()));
         m.insert("commander", opt(f.commander.map(str::to_owned)));
-        m.insert("channel", Value::from(f.channel));
+        m.insert("channel", opt(f.channel.map(str::to_owned)));
         m.insert("description", opt(f.description.map(str::to_owned)));
         m.insert(
             "actions_taken",
@@ -257,7 +257,7 @@ fn sample(kind: TemplateKind) -> Value {
         severity: entity::Severity::Sev1,
         status: entity::IncidentStatus::Identified,
         commander: Some("Ada"),
-        channel: "#inc-2024-10-04-payments-failing",
+        channel: Some("#inc-2024-10-04-payments-failing"),
         public_service: Some("Checkout"),
         latest_public_update: Some("We are on it."),
         started_at: started,

@@ -117,6 +117,9 @@ pub enum Reason {
     TimelineEntryOutOfRange,
     /// WONT_DO needs a reason.
     WontDoNeedsReason,
+    /// An action item names the incident it follows up or its postmortem (when both, the
+    /// postmortem must be that incident's).
+    ActionItemTarget,
     /// The action item is already done.
     AlreadyDone,
     // --- permissions

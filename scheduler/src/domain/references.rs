@@ -5,6 +5,15 @@
 
 use entity::TimelineKind;
 
+/// How a text names an incident the reader may see: its channel, or, for a SEV4 ticket
+/// that has none, its title in quotes.
+pub fn incident_name(channel: Option<&str>, title: &str) -> String {
+    match channel {
+        Some(ch) => ch.to_owned(),
+        None => format!("“{title}”"),
+    }
+}
+
 /// The timeline text of an entry that refers to another incident. `other` is that
 /// incident's channel when the reader may see it.
 pub fn timeline_text(kind: TimelineKind, stored: &str, other: Option<&str>) -> String {
@@ -35,6 +44,12 @@ pub fn after_key(kind: TimelineKind) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_ticket_is_named_by_its_title() {
+        assert_eq!(incident_name(Some("#inc-a"), "A"), "#inc-a");
+        assert_eq!(incident_name(None, "Slow export"), "“Slow export”");
+    }
 
     #[test]
     fn names_the_other_incident_only_when_visible() {

@@ -15,7 +15,8 @@ pub struct Facts<'a> {
     pub severity: Severity,
     pub status: IncidentStatus,
     pub commander: Option<&'a str>,
-    pub channel: &'a str,
+    /// `None` for a SEV4 ticket, which has no channel.
+    pub channel: Option<&'a str>,
     /// The affected service's public name (what customers call it); never the catalog name.
     pub public_service: Option<&'a str>,
     /// The latest public update's message: what customers were told.
@@ -102,7 +103,7 @@ pub fn render(f: &Facts<'_>) -> Messages {
         impact,
         f.status.as_str(),
         ic,
-        f.channel,
+        f.channel.unwrap_or("none (filed as a ticket)"),
         utc(f.started_at),
     );
     let actions = match (f.actions_taken.is_empty(), f.latest_update.is_some()) {
@@ -214,7 +215,7 @@ mod tests {
             severity: Severity::Sev1,
             status: IncidentStatus::Investigating,
             commander: Some("Ada Lovelace"),
-            channel: "#inc-2025-10-13-payment-failure",
+            channel: Some("#inc-2025-10-13-payment-failure"),
             public_service: Some("checkout"),
             latest_public_update: None,
             started_at: started,

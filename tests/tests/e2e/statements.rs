@@ -92,7 +92,8 @@ e2e!(
                 firebreak::services::action_items::create(
                     ctx,
                     firebreak::services::action_items::NewItem {
-                        postmortem_id: pm.id.to_string(),
+                        incident_id: None,
+                        postmortem_id: Some(pm.id.to_string()),
                         title: format!("Follow-up {n}.{k}"),
                         description: String::new(),
                         owner_id: if k % 2 == 0 {

@@ -32,7 +32,7 @@ pub use mutations::*;
 pub use queries::*;
 
 pub use crate::graphql::objects::Incident;
-use crate::graphql::objects::{Postmortem, Service, Team, User};
+use crate::graphql::objects::{ActionItem, Postmortem, Service, Team, User};
 
 fn loaders<'a>(ctx: &Context<'a>) -> &'a Loaders {
     ctx.data_unchecked::<Loaders>()
@@ -117,7 +117,7 @@ async fn referenced_channel(ctx: &Context<'_>, id: Option<Uuid>) -> Result<Optio
             .load_one(id)
             .await?
             .flatten()
-            .map(|i| i.channel)),
+            .map(|i| scheduler::domain::references::incident_name(i.channel.as_deref(), &i.title))),
         None => Ok(None),
     }
 }
@@ -219,9 +219,10 @@ impl Incident {
     async fn status(&self) -> IncidentStatus {
         self.0.status
     }
-    /// The generated chat channel, e.g. `#inc-2025-10-13-payment-failure`.
-    async fn channel(&self) -> &str {
-        &self.0.channel
+    /// The generated chat channel, e.g. `#inc-2025-10-13-payment-failure`. Null for a
+    /// SEV4, which is filed as a ticket; raising its severity above SEV4 opens one.
+    async fn channel(&self) -> Option<&str> {
+        self.0.channel.as_deref()
     }
     async fn customer_impact(&self) -> bool {
         self.0.customer_impact
@@ -378,7 +379,23 @@ impl Incident {
     async fn recurrence_of(&self, ctx: &Context<'_>) -> Result<Option<Incident>> {
         linked(ctx, self.0.recurrence_of).await
     }
-    /// The postmortem, once there is one (SEV1/SEV2 get one on resolution).
+    /// Follow-up work tracked on this incident, by due date (at most 100): items created
+    /// while it was handled and those of its postmortem.
+    #[graphql(complexity = "crate::graphql::cost::LIST_CAP * child_complexity")]
+    async fn action_items(&self, ctx: &Context<'_>) -> Result<Vec<ActionItem>> {
+        let rows = loaders(ctx)
+            .incident_action_items
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default();
+        Ok(rows
+            .into_iter()
+            .take(crate::graphql::cost::LIST_CAP)
+            .map(ActionItem)
+            .collect())
+    }
+    /// The postmortem, once there is one (the severity policy says which severities get
+    /// one on resolution).
     async fn postmortem(&self, ctx: &Context<'_>) -> Result<Option<Postmortem>> {
         Ok(loaders(ctx)
             .postmortems
@@ -541,7 +558,7 @@ impl FactsData {
             severity: i.severity,
             status: i.status,
             commander: self.commander.as_deref(),
-            channel: &i.channel,
+            channel: i.channel.as_deref(),
             public_service: self.service.as_deref(),
             latest_public_update: updates
                 .iter()

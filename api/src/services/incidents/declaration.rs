@@ -160,10 +160,10 @@ async fn declare_once(
         None => user.id,
     };
 
-    let channel_name = if restricted {
-        channel::restricted_name(now, &random_token())
+    let channel_name = if channel::opens_channel(v.severity) {
+        Some(new_channel(&txn, restricted, &v.title, now).await?)
     } else {
-        free_channel(&txn, &channel::base_name(now, &v.title)).await?
+        None
     };
 
     let policy = severity::policy_for(&txn, v.severity).await?;
@@ -248,6 +248,21 @@ async fn declare_once(
     }
     txn.commit().await?;
     Ok(Attempt::Done(Box::new(row)))
+}
+
+/// A new incident channel's name: for a restricted incident the date and a random token,
+/// otherwise the date and the title's slug, numbered past the names already taken.
+pub(super) async fn new_channel(
+    txn: &impl ConnectionTrait,
+    restricted: bool,
+    title: &str,
+    now: DateTime<Utc>,
+) -> ServiceResult<String> {
+    if restricted {
+        Ok(channel::restricted_name(now, &random_token()))
+    } else {
+        free_channel(txn, &channel::base_name(now, title)).await
+    }
 }
 
 /// The next free channel name for `base`: one atomic upsert of the base's counter (no

@@ -89,7 +89,20 @@ pub async fn change_severity(
     am.highest_severity = Set(rules::highest(row.highest_severity, to));
     am.next_update_due_at = Set(next_due(&txn, &row, to).await?);
     am.updated_at = Set(ctx.now);
+    // A ticket raised above SEV4 becomes an incident people gather for: it gets its channel.
+    let opened = if row.channel.is_none() && scheduler::domain::channel::opens_channel(to) {
+        let name =
+            super::declaration::new_channel(&txn, row.restricted, &row.title, ctx.now).await?;
+        am.channel = Set(Some(name.clone()));
+        Some(name)
+    } else {
+        None
+    };
     let updated = am.update(&txn).await?;
+    let mut after = json!({ "severity": to });
+    if let Some(name) = &opened {
+        after["channel"] = json!(name);
+    }
     let direction = if to.is_worse_than(row.severity) {
         "Upgraded"
     } else {
@@ -103,7 +116,7 @@ pub async fn change_severity(
         TimelineKind::SeverityChange,
         format!("{direction} severity: {reason}"),
         Some(json!({ "severity": row.severity })),
-        Some(json!({ "severity": to })),
+        Some(after),
     )
     .await?;
     txn.commit().await?;
