@@ -122,6 +122,30 @@ pub enum Reason {
     ActionItemTarget,
     /// The action item is already done.
     AlreadyDone,
+    // --- schedules
+    /// A layer's daily window starts and ends at the same time (use allDay).
+    EmptyWindow,
+    /// A layer covers no weekday.
+    NoWeekdays,
+    /// A person appears twice in a layer.
+    DuplicateMember,
+    /// A range ends before it starts or is longer than allowed.
+    RangeTooLong,
+    /// An override overlaps another one on the same layer.
+    OverrideOverlap,
+    /// The person is not a member of the schedule (overrides by members go to members).
+    NotScheduleMember,
+    /// No handoff of the layer happens at that instant.
+    NotAHandoff,
+    /// Only the outgoing on-caller (or a manager) writes the handoff document; only the
+    /// incoming one acknowledges it.
+    NotHandoffParty,
+    /// The handoff document has not been submitted yet.
+    HandoffNotSubmitted,
+    /// The handoff document was already acknowledged.
+    HandoffAcknowledged,
+    /// A layer has fewer primary members than the team's minimum rotation size (a warning).
+    LayerUnderstaffed,
     // --- permissions
     /// The caller's role is too low.
     RoleRequired,
