@@ -298,7 +298,7 @@ fn overrides_win_and_can_name_the_person_they_replace() {
     };
     let s = layer_shifts(
         &l,
-        &[o.clone()],
+        std::slice::from_ref(&o),
         Span::new(utc(2026, 11, 2, 0, 0), utc(2026, 11, 12, 0, 0)),
     );
     let got: Vec<(Uuid, DateTime<Utc>, DateTime<Utc>, bool)> = s

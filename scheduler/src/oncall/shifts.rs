@@ -118,7 +118,7 @@ pub fn merge(mut shifts: Vec<Shift>) -> Vec<Shift> {
         }
         out.push(s);
     }
-    out.sort_by(|a, b| (a.span.start, a.layer, a.shadow).cmp(&(b.span.start, b.layer, b.shadow)));
+    out.sort_by_key(|a| (a.span.start, a.layer, a.shadow));
     out
 }
 
@@ -140,7 +140,7 @@ pub fn schedule_shifts(layers: &[Layer], overrides: &[Override], range: Span) ->
         .iter()
         .flat_map(|l| layer_shifts(l, overrides, range))
         .collect();
-    all.sort_by(|a, b| (a.span.start, a.layer, a.shadow).cmp(&(b.span.start, b.layer, b.shadow)));
+    all.sort_by_key(|a| (a.span.start, a.layer, a.shadow));
     all
 }
 
