@@ -7,7 +7,6 @@
 
 use chrono::{DateTime, Duration, NaiveDateTime, NaiveTime, Offset, TimeZone, Utc};
 use chrono_tz::{TZ_VARIANTS, Tz};
-use scheduler::oncall::local::resolve;
 use scheduler::oncall::{Clock, Layer, Member, Weekdays, Window};
 use uuid::Uuid;
 
