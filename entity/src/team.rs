@@ -10,6 +10,10 @@ pub struct Model {
     pub name: String,
     pub description: Option<String>,
     pub active: bool,
+    /// The schedule paging asks "who is on call?".
+    pub default_schedule_id: Option<Uuid>,
+    /// Fewer primaries than this in a layer and the layer carries a warning.
+    pub min_rotation_size: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -44,6 +44,10 @@ pub struct Loaders {
     pub postmortems_by_id: CachedLoader<ById<postmortem::Model>>,
     pub timeline_pages: CachedLoader<FirstPages<incident_event::Entity>>,
     pub update_pages: CachedLoader<FirstPages<incident_update::Entity>>,
+    pub schedules: CachedLoader<ById<entity::schedule::Model>>,
+    pub layers: CachedLoader<ById<entity::schedule_layer::Model>>,
+    pub overrides: CachedLoader<ById<entity::schedule_override::Model>>,
+    pub schedule_layers: CachedLoader<LayersOfSchedule>,
 }
 
 impl Loaders {
@@ -89,6 +93,10 @@ impl Loaders {
             timeline_pages: dl(FirstPages::new(db), &counter),
             postmortems_by_id: dl(ById::new(db), &counter),
             update_pages: dl(FirstPages::new(db), &counter),
+            schedules: dl(ById::new(db), &counter),
+            layers: dl(ById::new(db), &counter),
+            overrides: dl(ById::new(db), &counter),
+            schedule_layers: dl(LayersOfSchedule(db.clone()), &counter),
         }
     }
 }
@@ -118,6 +126,10 @@ impl Loaders {
         self.postmortems_by_id.clear::<Uuid>();
         self.timeline_pages.clear::<PageKey>();
         self.update_pages.clear::<PageKey>();
+        self.schedules.clear::<Uuid>();
+        self.layers.clear::<Uuid>();
+        self.overrides.clear::<Uuid>();
+        self.schedule_layers.clear::<Uuid>();
     }
 }
 
@@ -229,6 +241,47 @@ pub fn group<T>(rows: Vec<T>, key: impl Fn(&T) -> Uuid) -> HashMap<Uuid, Vec<T>>
         map.entry(key(&row)).or_default().push(row);
     }
     map
+}
+
+impl Loader<Uuid> for ById<entity::schedule::Model> {
+    type Value = entity::schedule::Model;
+    type Error = async_graphql::Error;
+    async fn load(&self, keys: &[Uuid]) -> LoadResult<Self::Value> {
+        let rows = crate::services::schedules::by_ids(&self.db, keys).await?;
+        Ok(rows.into_iter().map(|r| (r.id, r)).collect())
+    }
+}
+
+impl Loader<Uuid> for ById<entity::schedule_layer::Model> {
+    type Value = entity::schedule_layer::Model;
+    type Error = async_graphql::Error;
+    async fn load(&self, keys: &[Uuid]) -> LoadResult<Self::Value> {
+        let rows = crate::services::schedules::layers_by_ids(&self.db, keys).await?;
+        Ok(rows.into_iter().map(|r| (r.id, r)).collect())
+    }
+}
+
+impl Loader<Uuid> for ById<entity::schedule_override::Model> {
+    type Value = entity::schedule_override::Model;
+    type Error = async_graphql::Error;
+    async fn load(&self, keys: &[Uuid]) -> LoadResult<Self::Value> {
+        let rows = crate::services::schedules::overrides_by_ids(&self.db, keys).await?;
+        Ok(rows.into_iter().map(|r| (r.id, r)).collect())
+    }
+}
+
+/// A schedule's layers with their members (two statements for any number of schedules).
+pub struct LayersOfSchedule(Db);
+impl Loader<Uuid> for LayersOfSchedule {
+    type Value = Vec<(
+        entity::schedule_layer::Model,
+        Vec<entity::layer_member::Model>,
+    )>;
+    type Error = async_graphql::Error;
+    async fn load(&self, keys: &[Uuid]) -> LoadResult<Self::Value> {
+        let rows = crate::services::schedules::layers_of(self.0.conn(), keys).await?;
+        Ok(with_empty(keys, group(rows, |(l, _)| l.schedule_id)))
+    }
 }
 
 pub struct MembersOfTeam(Db);

@@ -14,6 +14,7 @@ pub mod metrics;
 pub mod objects;
 pub mod organization;
 pub mod postmortem;
+pub mod schedule;
 pub mod service;
 pub mod severity;
 pub mod status_page;
@@ -38,6 +39,9 @@ pub struct QueryRoot(
     action_item::ActionItemQuery,
     templates::TemplateQuery,
     metrics::MetricsQuery,
+    schedule::queries::ScheduleQuery,
+    schedule::handoff::HandoffQuery,
+    schedule::feeds::FeedQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -52,6 +56,9 @@ pub struct MutationRoot(
     postmortem::PostmortemMutation,
     action_item::ActionItemMutation,
     templates::TemplateMutation,
+    schedule::mutations::ScheduleMutation,
+    schedule::handoff::HandoffMutation,
+    schedule::feeds::FeedMutation,
 );
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;

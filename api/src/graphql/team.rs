@@ -148,6 +148,9 @@ pub struct UpdateTeamInput {
     pub name: Option<String>,
     /// `null` clears it.
     pub description: MaybeUndefined<String>,
+    /// Fewer primary members than this in one of the team's schedule layers and the layer
+    /// carries a `LAYER_UNDERSTAFFED` warning (default 4).
+    pub min_rotation_size: Option<i32>,
 }
 
 #[derive(InputObject)]
@@ -202,6 +205,7 @@ impl TeamMutation {
             name: input.name,
             description,
             active: None,
+            min_rotation_size: input.min_rotation_size,
         };
         Ok(payload(
             teams::update(service_ctx(ctx), &input.id, changes).await?,

@@ -6,6 +6,7 @@ mod field_order;
 pub mod graphiql;
 pub mod graphql;
 pub mod health;
+pub mod ical;
 pub mod limits;
 pub(crate) mod state;
 
@@ -35,6 +36,9 @@ pub fn router(state: AppState) -> Router {
                 .fallback(graphql::method_not_allowed),
         )
         .route("/graphiql/{file}", get(graphiql::asset))
+        // The token is in the query string: the request span records the path only.
+        .route("/ical/users/{file}", get(ical::user_feed))
+        .route("/ical/schedules/{file}", get(ical::schedule_feed))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))

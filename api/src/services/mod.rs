@@ -10,6 +10,7 @@ pub mod metrics;
 pub mod organization;
 pub mod pagination;
 pub mod postmortems;
+pub mod schedules;
 pub mod severity;
 pub mod status_page;
 pub mod teams;

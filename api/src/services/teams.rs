@@ -17,7 +17,12 @@ use serde_json::json;
 use uuid::Uuid;
 
 fn snapshot(t: &team::Model) -> serde_json::Value {
-    json!({ "name": t.name, "description": t.description, "active": t.active })
+    json!({
+        "name": t.name,
+        "description": t.description,
+        "active": t.active,
+        "minRotationSize": t.min_rotation_size,
+    })
 }
 
 pub async fn get(ctx: Ctx<'_>, id: &str) -> ServiceResult<team::Model> {
@@ -115,6 +120,8 @@ pub async fn create(ctx: Ctx<'_>, input: NewTeam) -> ServiceResult<team::Model> 
         name: Set(name.clone()),
         description: Set(description),
         active: Set(true),
+        default_schedule_id: Set(None),
+        min_rotation_size: Set(scheduler::oncall::rules::DEFAULT_MIN_ROTATION),
         created_at: Set(ctx.now),
         updated_at: Set(ctx.now),
     }
@@ -145,6 +152,8 @@ pub struct TeamChanges {
     pub name: Option<String>,
     pub description: Option<Option<String>>,
     pub active: Option<bool>,
+    /// Fewer primaries than this in a schedule layer and the layer carries a warning.
+    pub min_rotation_size: Option<i32>,
 }
 
 pub async fn update(ctx: Ctx<'_>, id: &str, changes: TeamChanges) -> ServiceResult<team::Model> {
@@ -159,6 +168,14 @@ pub async fn update(ctx: Ctx<'_>, id: &str, changes: TeamChanges) -> ServiceResu
         Some(Some(d)) => Some(Some(text::multi_line("description", &d, 2000)?)),
         other => other,
     };
+    if let Some(n) = changes.min_rotation_size
+        && !(1..=50).contains(&n)
+    {
+        return Err(ServiceError::invalid(
+            Reason::ValueOutOfRange,
+            "minRotationSize must be between 1 and 50",
+        ));
+    }
     let txn = ctx.db.begin_write().await?;
     let current = find_locked(&txn, id).await?;
     let before = snapshot(&current);
@@ -171,6 +188,9 @@ pub async fn update(ctx: Ctx<'_>, id: &str, changes: TeamChanges) -> ServiceResu
     }
     if let Some(v) = changes.active {
         active.active = Set(v);
+    }
+    if let Some(v) = changes.min_rotation_size {
+        active.min_rotation_size = Set(v);
     }
     active.updated_at = Set(ctx.now);
     let updated = active.update(&txn).await.map_err(|e| {

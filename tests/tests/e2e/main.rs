@@ -21,6 +21,7 @@ mod postmortems;
 mod races;
 mod restricted;
 mod roles;
+mod schedules;
 mod schema;
 mod statements;
 mod templates;

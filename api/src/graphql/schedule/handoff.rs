@@ -1,0 +1,182 @@
+//! Handoffs (rotation changes) and their documents over GraphQL.
+
+use super::loaders;
+use crate::graphql::connection::{ListConnection, from_page};
+use crate::graphql::context::service_ctx;
+use crate::graphql::cost::STATEMENT;
+use crate::graphql::loaders::user_object;
+use crate::graphql::objects::{Incident, User};
+use crate::services::pagination::PageRequest;
+use crate::services::schedules::handoffs;
+use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
+use chrono::{DateTime, Utc};
+use entity::handoff_document;
+
+/// A rotation change within a layer: the outgoing primary hands over to the incoming one.
+pub struct Handoff(pub scheduler::oncall::Handoff);
+
+#[Object]
+impl Handoff {
+    async fn layer_id(&self) -> ID {
+        ID(self.0.layer.to_string())
+    }
+    async fn layer_name(&self, ctx: &Context<'_>) -> Result<String> {
+        Ok(loaders(ctx)
+            .layers
+            .load_one(self.0.layer)
+            .await?
+            .map(|l| l.name)
+            .unwrap_or_default())
+    }
+    async fn at(&self) -> DateTime<Utc> {
+        self.0.at
+    }
+    async fn outgoing(&self, ctx: &Context<'_>) -> Result<Option<User>> {
+        user_object(ctx, Some(self.0.outgoing)).await
+    }
+    async fn incoming(&self, ctx: &Context<'_>) -> Result<Option<User>> {
+        user_object(ctx, Some(self.0.incoming)).await
+    }
+    /// When the outgoing person's rotation began.
+    async fn outgoing_since(&self) -> DateTime<Utc> {
+        self.0.outgoing_since
+    }
+}
+
+/// What the outgoing on-caller leaves the incoming one: what happened, what is flaky,
+/// what to watch (about five lines). Keyed by (layer, instant).
+pub struct HandoffDocument(pub handoff_document::Model);
+
+#[Object]
+impl HandoffDocument {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+    async fn layer_id(&self) -> ID {
+        ID(self.0.layer_id.to_string())
+    }
+    async fn at(&self) -> DateTime<Utc> {
+        self.0.at
+    }
+    async fn outgoing_since(&self) -> DateTime<Utc> {
+        self.0.outgoing_since
+    }
+    async fn outgoing(&self, ctx: &Context<'_>) -> Result<Option<User>> {
+        user_object(ctx, Some(self.0.outgoing_id)).await
+    }
+    async fn incoming(&self, ctx: &Context<'_>) -> Result<Option<User>> {
+        user_object(ctx, Some(self.0.incoming_id)).await
+    }
+    /// Empty until submitted.
+    async fn notes(&self) -> &str {
+        &self.0.notes
+    }
+    async fn submitted_at(&self) -> Option<DateTime<Utc>> {
+        self.0.submitted_at
+    }
+    async fn submitted_by(&self, ctx: &Context<'_>) -> Result<Option<User>> {
+        user_object(ctx, self.0.submitted_by).await
+    }
+    async fn acknowledged_at(&self) -> Option<DateTime<Utc>> {
+        self.0.acknowledged_at
+    }
+    async fn acknowledged_by(&self, ctx: &Context<'_>) -> Result<Option<User>> {
+        user_object(ctx, self.0.acknowledged_by).await
+    }
+    /// The team's incidents declared during the outgoing rotation that the reader may
+    /// see (at most 50), oldest first.
+    #[graphql(complexity = "3 * STATEMENT + 50 * child_complexity")]
+    async fn incidents(&self, ctx: &Context<'_>) -> Result<Vec<Incident>> {
+        let rows = handoffs::rotation_incidents(service_ctx(ctx), &self.0).await?;
+        Ok(rows.into_iter().map(Incident).collect())
+    }
+    /// What an editor starts the notes from: a line per incident of the rotation.
+    #[graphql(complexity = "3 * STATEMENT")]
+    async fn draft(&self, ctx: &Context<'_>) -> Result<String> {
+        let rows = handoffs::rotation_incidents(service_ctx(ctx), &self.0).await?;
+        Ok(handoffs::draft(&rows))
+    }
+}
+
+#[derive(Default)]
+pub struct HandoffQuery;
+
+#[Object]
+impl HandoffQuery {
+    #[graphql(complexity = "STATEMENT + child_complexity")]
+    async fn handoff_document(&self, ctx: &Context<'_>, id: ID) -> Result<HandoffDocument> {
+        Ok(HandoffDocument(handoffs::get(service_ctx(ctx), &id).await?))
+    }
+
+    /// The handoff documents of a schedule's layers, newest first.
+    #[graphql(complexity = "STATEMENT + crate::graphql::cost::page(first) * child_complexity")]
+    async fn handoff_documents(
+        &self,
+        ctx: &Context<'_>,
+        schedule_id: ID,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<ListConnection<HandoffDocument>> {
+        let page = PageRequest::new(first, after.as_deref())?;
+        let result = handoffs::list(service_ctx(ctx), &schedule_id, &page).await?;
+        Ok(from_page(
+            result,
+            page.after.is_some(),
+            |d| d.id.to_string(),
+            HandoffDocument,
+        ))
+    }
+}
+
+#[derive(InputObject)]
+pub struct SubmitHandoffInput {
+    pub layer_id: ID,
+    /// The handoff's instant (from `handoffs`).
+    pub at: DateTime<Utc>,
+    pub notes: String,
+}
+
+#[derive(InputObject)]
+pub struct AcknowledgeHandoffInput {
+    pub document_id: ID,
+}
+
+#[derive(SimpleObject)]
+pub struct HandoffDocumentPayload {
+    pub document: HandoffDocument,
+}
+
+#[derive(Default)]
+pub struct HandoffMutation;
+
+#[Object]
+impl HandoffMutation {
+    /// The outgoing on-caller (or a manager of the team) writes the handoff's document,
+    /// creating it if the worker has not yet; again to correct it until acknowledged.
+    async fn submit_handoff(
+        &self,
+        ctx: &Context<'_>,
+        input: SubmitHandoffInput,
+    ) -> Result<HandoffDocumentPayload> {
+        let doc =
+            handoffs::submit(service_ctx(ctx), &input.layer_id, input.at, &input.notes).await?;
+        Ok(HandoffDocumentPayload {
+            document: HandoffDocument(doc),
+        })
+    }
+
+    /// The incoming on-caller acknowledges a submitted document.
+    async fn acknowledge_handoff(
+        &self,
+        ctx: &Context<'_>,
+        input: AcknowledgeHandoffInput,
+    ) -> Result<HandoffDocumentPayload> {
+        let doc = handoffs::acknowledge(service_ctx(ctx), &input.document_id).await?;
+        Ok(HandoffDocumentPayload {
+            document: HandoffDocument(doc),
+        })
+    }
+}

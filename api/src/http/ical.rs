@@ -1,0 +1,128 @@
+//! Calendar feeds, `GET /ical/users/{id}.ics` and `GET /ical/schedules/{id}.ics`: RFC 5545
+//! calendars of the coming shifts (8 weeks) for Google Calendar, Outlook and Apple
+//! Calendar, written with the `icalendar` crate. The secret comes in `?token=`, since
+//! calendar applications cannot send headers; see `services::schedules::feeds`.
+//!
+//! Events: a UID stable across refreshes (a hash of layer, person, role and start),
+//! DTSTART and DTEND in UTC, a SUMMARY naming the schedule and the layer.
+
+use super::state::AppState;
+use crate::services::schedules::feeds::{self, Calendar, FeedError, Refusal, Scope};
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use icalendar::{Component, EventLike};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+#[derive(Deserialize)]
+pub struct TokenQuery {
+    token: Option<String>,
+}
+
+/// `{id}.ics` → the id.
+fn id_of(file: &str) -> Option<Uuid> {
+    file.strip_suffix(".ics")
+        .and_then(|id| Uuid::parse_str(id).ok())
+}
+
+pub async fn user_feed(
+    State(state): State<AppState>,
+    Path(file): Path<String>,
+    Query(q): Query<TokenQuery>,
+) -> Response {
+    let Some(id) = id_of(&file) else {
+        return not_found();
+    };
+    serve(&state, Scope::User, Some(id), q.token.as_deref()).await
+}
+
+pub async fn schedule_feed(
+    State(state): State<AppState>,
+    Path(file): Path<String>,
+    Query(q): Query<TokenQuery>,
+) -> Response {
+    let Some(id) = id_of(&file) else {
+        return not_found();
+    };
+    serve(&state, Scope::Schedule(id), None, q.token.as_deref()).await
+}
+
+fn not_found() -> Response {
+    (StatusCode::NOT_FOUND, "no such calendar feed").into_response()
+}
+
+async fn serve(
+    state: &AppState,
+    scope: Scope,
+    user: Option<Uuid>,
+    token: Option<&str>,
+) -> Response {
+    let now = state.clock.now();
+    match feeds::fetch(&state.db, now, scope, user, token).await {
+        Ok(calendar) => (
+            [
+                (header::CONTENT_TYPE, "text/calendar; charset=utf-8"),
+                (header::CACHE_CONTROL, "private, max-age=300"),
+                (header::REFERRER_POLICY, "no-referrer"),
+            ],
+            render(&calendar, now),
+        )
+            .into_response(),
+        Err(FeedError::Refused(Refusal::Missing)) => (
+            StatusCode::UNAUTHORIZED,
+            "a calendar feed needs its token: ?token=…",
+        )
+            .into_response(),
+        Err(FeedError::Refused(Refusal::Unknown)) => not_found(),
+        Err(FeedError::Refused(Refusal::Forbidden)) => (
+            StatusCode::FORBIDDEN,
+            "the holder of this feed may no longer read it",
+        )
+            .into_response(),
+        Err(FeedError::Service(e)) => {
+            tracing::warn!(error = %e, "calendar feed failed");
+            (StatusCode::SERVICE_UNAVAILABLE, "try again later").into_response()
+        }
+    }
+}
+
+/// A UID that stays the same while the shift does.
+fn uid(e: &feeds::Event) -> String {
+    let s = &e.shift;
+    let key = format!(
+        "{}|{}|{}|{}",
+        s.layer,
+        s.user,
+        s.shadow,
+        s.span.start.timestamp()
+    );
+    format!(
+        "{}@firebreak",
+        &hex::encode(Sha256::digest(key.as_bytes()))[..32]
+    )
+}
+
+pub fn render(calendar: &Calendar, now: chrono::DateTime<chrono::Utc>) -> String {
+    let mut cal = icalendar::Calendar::new();
+    cal.name(&calendar.name);
+    cal.append_property(icalendar::Property::new(
+        "PRODID",
+        "-//Firebreak//On-call//EN",
+    ));
+    for e in &calendar.events {
+        let role = if e.shift.shadow { "Shadow" } else { "On call" };
+        let summary = format!("{role}: {} / {} ({})", e.schedule, e.layer, e.person);
+        cal.push(
+            icalendar::Event::new()
+                .uid(&uid(e))
+                .summary(&summary)
+                .starts(e.shift.span.start)
+                .ends(e.shift.span.end)
+                .timestamp(now)
+                .done(),
+        );
+    }
+    cal.done().to_string()
+}

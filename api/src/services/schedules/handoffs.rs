@@ -1,0 +1,243 @@
+//! Handoff documents: at each rotation change the outgoing on-caller writes what happened,
+//! what is flaky and what to watch (about five lines), and the incoming one acknowledges
+//! it. A document is keyed by (layer, instant); the worker creates them on time, and
+//! `submit` creates one if it has not yet.
+
+use super::{domain_layer, lock_schedule, reader};
+use crate::services::pagination::{Page, PageRequest};
+use crate::services::visibility::visible_to;
+use crate::services::{Ctx, ServiceError, ServiceResult, parse_id};
+use chrono::{DateTime, Utc};
+use entity::{Role, handoff_document, incident, layer_member, schedule_layer, team_manager};
+use scheduler::domain::reason::Reason;
+use scheduler::domain::{instant, text};
+use scheduler::oncall::shifts::{Handoff, handoff_exactly_at};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
+    QueryFilter, QueryOrder, QuerySelect,
+};
+use uuid::Uuid;
+
+/// Most incidents a document lists from the outgoing rotation.
+pub const MAX_INCIDENTS: u64 = 50;
+
+/// The document of `handoff`, created (unsubmitted) if there is none yet. The caller
+/// holds the schedule's lock.
+pub async fn ensure(
+    conn: &impl ConnectionTrait,
+    handoff: &Handoff,
+    now: DateTime<Utc>,
+) -> ServiceResult<handoff_document::Model> {
+    if let Some(doc) = handoff_document::Entity::find()
+        .filter(handoff_document::COLUMN.layer_id.eq(handoff.layer))
+        .filter(handoff_document::COLUMN.at.eq(handoff.at))
+        .one(conn)
+        .await?
+    {
+        return Ok(doc);
+    }
+    Ok(handoff_document::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        layer_id: Set(handoff.layer),
+        at: Set(handoff.at),
+        outgoing_since: Set(handoff.outgoing_since),
+        outgoing_id: Set(handoff.outgoing),
+        incoming_id: Set(handoff.incoming),
+        notes: Set(String::new()),
+        submitted_at: Set(None),
+        submitted_by: Set(None),
+        acknowledged_at: Set(None),
+        acknowledged_by: Set(None),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(conn)
+    .await?)
+}
+
+async fn manages(
+    conn: &impl ConnectionTrait,
+    team_id: Uuid,
+    user: &crate::auth::CurrentUser,
+) -> ServiceResult<bool> {
+    Ok(user.role >= Role::Admin
+        || user.role >= Role::Manager
+            && team_manager::Entity::find_by_id((team_id, user.id))
+                .one(conn)
+                .await?
+                .is_some())
+}
+
+/// The outgoing on-caller (or a manager of the team) writes the document of the handoff
+/// of `layer` at `at`; submitting again replaces the notes until it is acknowledged.
+pub async fn submit(
+    ctx: Ctx<'_>,
+    layer: &str,
+    at: DateTime<Utc>,
+    notes: &str,
+) -> ServiceResult<handoff_document::Model> {
+    let caller = ctx.principal.require(Role::Responder)?;
+    let layer_id = parse_id(layer, "layer")?;
+    let at = instant::check("at", at)?;
+    let notes = text::multi_line("notes", notes, 4000)?;
+    let txn = ctx.db.begin_write().await?;
+    let row = schedule_layer::Entity::find_by_id(layer_id)
+        .one(&txn)
+        .await?
+        .ok_or(ServiceError::NotFound("layer"))?;
+    let schedule = lock_schedule(&txn, row.schedule_id).await?;
+    let members = layer_member::Entity::find()
+        .filter(layer_member::COLUMN.layer_id.eq(layer_id))
+        .all(&txn)
+        .await?;
+    let handoff = handoff_exactly_at(&domain_layer(&row, &members), at).ok_or_else(|| {
+        ServiceError::invalid(
+            Reason::NotAHandoff,
+            "no handoff of this layer happens at that instant",
+        )
+    })?;
+    let doc = ensure(&txn, &handoff, ctx.now).await?;
+    if doc.outgoing_id != caller.id && !manages(&txn, schedule.team_id, caller).await? {
+        return Err(ServiceError::forbidden(
+            Reason::NotHandoffParty,
+            "only the outgoing on-caller (or a manager of the team) writes the handoff",
+        ));
+    }
+    if doc.acknowledged_at.is_some() {
+        return Err(ServiceError::conflict(
+            Reason::HandoffAcknowledged,
+            "the incoming on-caller already acknowledged this handoff",
+        ));
+    }
+    let version = doc.version;
+    let mut am = doc.into_active_model();
+    am.notes = Set(notes);
+    am.submitted_at = Set(Some(ctx.now));
+    am.submitted_by = Set(Some(caller.id));
+    am.version = Set(version + 1);
+    am.updated_at = Set(ctx.now);
+    let doc = am.update(&txn).await?;
+    txn.commit().await?;
+    Ok(doc)
+}
+
+/// The incoming on-caller acknowledges a submitted document, once.
+pub async fn acknowledge(ctx: Ctx<'_>, id: &str) -> ServiceResult<handoff_document::Model> {
+    let caller = ctx.principal.require(Role::Responder)?;
+    let id = parse_id(id, "handoff document")?;
+    let txn = ctx.db.begin_write().await?;
+    let doc = handoff_document::Entity::find_by_id(id)
+        .lock_exclusive()
+        .one(&txn)
+        .await?
+        .ok_or(ServiceError::NotFound("handoff document"))?;
+    if doc.incoming_id != caller.id {
+        return Err(ServiceError::forbidden(
+            Reason::NotHandoffParty,
+            "only the incoming on-caller acknowledges the handoff",
+        ));
+    }
+    if doc.submitted_at.is_none() {
+        return Err(ServiceError::conflict(
+            Reason::HandoffNotSubmitted,
+            "the outgoing on-caller has not submitted the handoff yet",
+        ));
+    }
+    if doc.acknowledged_at.is_some() {
+        return Err(ServiceError::conflict(
+            Reason::HandoffAcknowledged,
+            "this handoff was already acknowledged",
+        ));
+    }
+    let version = doc.version;
+    let mut am = doc.into_active_model();
+    am.acknowledged_at = Set(Some(ctx.now));
+    am.acknowledged_by = Set(Some(caller.id));
+    am.version = Set(version + 1);
+    am.updated_at = Set(ctx.now);
+    let doc = am.update(&txn).await?;
+    txn.commit().await?;
+    Ok(doc)
+}
+
+pub async fn get(ctx: Ctx<'_>, id: &str) -> ServiceResult<handoff_document::Model> {
+    reader(ctx)?;
+    handoff_document::Entity::find_by_id(parse_id(id, "handoff document")?)
+        .one(ctx.db.conn())
+        .await?
+        .ok_or(ServiceError::NotFound("handoff document"))
+}
+
+/// The documents of a schedule's layers, newest first, a page at a time.
+pub async fn list(
+    ctx: Ctx<'_>,
+    schedule: &str,
+    page: &PageRequest,
+) -> ServiceResult<Page<handoff_document::Model>> {
+    reader(ctx)?;
+    let sid = super::schedule_id(schedule)?;
+    let layers = schedule_layer::Entity::find()
+        .select_only()
+        .column(schedule_layer::Column::Id)
+        .filter(schedule_layer::COLUMN.schedule_id.eq(sid));
+    let mut q = handoff_document::Entity::find()
+        .filter(
+            handoff_document::Column::LayerId.in_subquery(sea_orm::QueryTrait::into_query(layers)),
+        )
+        .order_by_desc(handoff_document::COLUMN.id)
+        .limit(page.fetch_limit());
+    if let Some(after) = &page.after {
+        q = q.filter(
+            handoff_document::COLUMN
+                .id
+                .lt(crate::services::pagination::cursor_id(after)?),
+        );
+    }
+    let rows = q.all(ctx.db.conn()).await?;
+    Ok(Page::from_overfetch(rows, page))
+}
+
+/// The incidents of the schedule's team declared during the outgoing rotation that the
+/// reader may see (restricted ones stay invisible to others), oldest first, at most
+/// [`MAX_INCIDENTS`]: what a document is pre-filled with.
+pub async fn rotation_incidents(
+    ctx: Ctx<'_>,
+    doc: &handoff_document::Model,
+) -> ServiceResult<Vec<incident::Model>> {
+    let user = reader(ctx)?;
+    let layer = schedule_layer::Entity::find_by_id(doc.layer_id)
+        .one(ctx.db.conn())
+        .await?
+        .ok_or(ServiceError::NotFound("layer"))?;
+    let schedule = super::find_schedule(ctx.db.conn(), layer.schedule_id).await?;
+    Ok(incident::Entity::find()
+        .filter(incident::COLUMN.team_id.eq(schedule.team_id))
+        .filter(incident::COLUMN.declared_at.gte(doc.outgoing_since))
+        .filter(incident::COLUMN.declared_at.lt(doc.at))
+        .filter(visible_to(user))
+        .order_by_asc(incident::COLUMN.declared_at)
+        .limit(MAX_INCIDENTS)
+        .all(ctx.db.conn())
+        .await?)
+}
+
+/// The draft a document's editor starts from: one line per incident of the rotation.
+pub fn draft(incidents: &[incident::Model]) -> String {
+    if incidents.is_empty() {
+        return "No incidents during this rotation.".to_owned();
+    }
+    incidents
+        .iter()
+        .map(|i| {
+            format!(
+                "- {} {} ({}): {}",
+                i.severity.as_str(),
+                scheduler::domain::references::incident_name(i.channel.as_deref(), &i.title),
+                i.status.as_str().to_lowercase(),
+                i.title
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
