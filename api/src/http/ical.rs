@@ -105,12 +105,17 @@ fn uid(e: &feeds::Event) -> String {
 }
 
 pub fn render(calendar: &Calendar, now: chrono::DateTime<chrono::Utc>) -> String {
-    let mut cal = icalendar::Calendar::new();
-    cal.name(&calendar.name);
+    let mut cal = icalendar::Calendar::empty();
+    cal.append_property(icalendar::Property::new("VERSION", "2.0"));
     cal.append_property(icalendar::Property::new(
         "PRODID",
         "-//Firebreak//On-call//EN",
     ));
+    cal.append_property(icalendar::Property::new("CALSCALE", "GREGORIAN"));
+    cal.append_property(icalendar::Property::new("METHOD", "PUBLISH"));
+    cal.name(&calendar.name);
+    // Calendar applications poll; ask for an hourly refresh.
+    cal.ttl(&chrono::Duration::hours(1));
     for e in &calendar.events {
         let role = if e.shift.shadow { "Shadow" } else { "On call" };
         let summary = format!("{role}: {} / {} ({})", e.schedule, e.layer, e.person);
@@ -125,4 +130,41 @@ pub fn render(calendar: &Calendar, now: chrono::DateTime<chrono::Utc>) -> String
         );
     }
     cal.done().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{TimeZone, Utc};
+    use scheduler::oncall::{Shift, Span};
+
+    #[test]
+    fn events_are_utc_with_one_prodid() {
+        let at = |h| Utc.with_ymd_and_hms(2026, 11, 23, h, 0, 0).unwrap();
+        let shift = Shift {
+            layer: Uuid::nil(),
+            user: Uuid::nil(),
+            span: Span::new(at(9), at(17)),
+            shadow: false,
+            from_override: None,
+        };
+        let cal = Calendar {
+            name: "On call: Primary".into(),
+            events: vec![feeds::Event {
+                shift,
+                schedule: "Primary".into(),
+                layer: "Days".into(),
+                person: "Asha".into(),
+            }],
+        };
+        let text = render(&cal, at(8));
+        assert_eq!(text.matches("PRODID").count(), 1, "{text}");
+        assert!(text.contains("DTSTART:20261123T090000Z"), "{text}");
+        assert!(text.contains("DTEND:20261123T170000Z"), "{text}");
+        assert!(
+            text.contains("SUMMARY:On call: Primary / Days (Asha)"),
+            "{text}"
+        );
+        assert!(text.contains("\r\n"), "CRLF line endings");
+    }
 }

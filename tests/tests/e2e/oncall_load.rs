@@ -1,0 +1,213 @@
+//! Schedules under load: a page of schedules with their layers, members and people costs
+//! a constant number of SQL statements under concurrent requests, and of two concurrent
+//! overlapping overrides one wins and the other is told CONFLICT.
+
+use entity::Role;
+use firebreak::services::schedules::editing::{self, LayerInput, MemberInput, NewSchedule};
+use firebreak_tests::serde_json::{Value, json};
+use firebreak_tests::{TestApp, e2e};
+
+fn admin_ctx<'a>(
+    app: &'a TestApp,
+    principal: &'a firebreak::auth::Principal,
+) -> firebreak::services::Ctx<'a> {
+    firebreak::services::Ctx {
+        db: app.db(),
+        principal,
+        now: app.now(),
+    }
+}
+
+async fn admin_principal(app: &TestApp) -> firebreak::auth::Principal {
+    let (id, _) = app.named_user("root", Role::Admin).await;
+    firebreak::auth::Principal::User(firebreak::auth::CurrentUser {
+        id: id.parse().unwrap(),
+        subject: "root".into(),
+        role: Role::Admin,
+    })
+}
+
+const PAGE: &str =
+    "query SchedulePage { schedules(first: 10) { nodes { name isDefault team { name }
+    layers { name timeZone warnings { reason } members { shadow user { name } } } } } }";
+
+e2e!(
+    a_page_of_schedules_costs_constant_statements_under_load,
+    |app| {
+        let principal = admin_principal(&app).await;
+        let ctx = admin_ctx(&app, &principal);
+        let mut people = vec![];
+        for n in 0..24 {
+            people.push(app.named_user(&format!("u{n}"), Role::Responder).await.0);
+        }
+        let team = firebreak::services::teams::create(
+            ctx,
+            firebreak::services::teams::NewTeam {
+                name: "SRE".into(),
+                description: None,
+            },
+        )
+        .await
+        .unwrap();
+        for s in 0..10 {
+            let sched = editing::create(
+                ctx,
+                NewSchedule {
+                    team_id: team.id.to_string(),
+                    name: format!("S{s}"),
+                    description: String::new(),
+                    make_default: false,
+                },
+            )
+            .await
+            .unwrap();
+            for (l, zone) in ["Asia/Kolkata", "Europe/London", "America/New_York"]
+                .iter()
+                .enumerate()
+            {
+                editing::add_layer(
+                    ctx,
+                    &sched.id.to_string(),
+                    LayerInput {
+                        name: format!("L{l}"),
+                        time_zone: (*zone).into(),
+                        window: Some(("09:00:00".parse().unwrap(), "17:00:00".parse().unwrap())),
+                        weekdays: vec![chrono::Weekday::Mon, chrono::Weekday::Tue],
+                        rotation_days: 7,
+                        handoff_time: "09:00:00".parse().unwrap(),
+                        start_date: "2026-11-23".parse().unwrap(),
+                        members: people[l * 8..l * 8 + 8]
+                            .iter()
+                            .map(|u| MemberInput {
+                                user_id: u.clone(),
+                                shadow: false,
+                            })
+                            .collect(),
+                    },
+                )
+                .await
+                .unwrap();
+            }
+        }
+        let token = app.sign("root");
+        let runs = 10;
+        let tasks: Vec<_> = (0..runs)
+            .map(|_| {
+                let client = app.client.clone();
+                let url = app.url("/graphql");
+                let token = token.clone();
+                tokio::spawn(async move {
+                    let res = client
+                        .post(&url)
+                        .bearer_auth(&token)
+                        .json(&json!({ "query": PAGE }))
+                        .send()
+                        .await
+                        .unwrap();
+                    let body: Value = res.json().await.unwrap();
+                    let nodes = body["data"]["schedules"]["nodes"]
+                        .as_array()
+                        .unwrap_or_else(|| panic!("{body}"))
+                        .clone();
+                    assert_eq!(nodes.len(), 10, "{body}");
+                    assert_eq!(nodes[3]["layers"].as_array().unwrap().len(), 3);
+                    assert_eq!(nodes[3]["layers"][2]["members"][7]["user"]["name"], "u23");
+                    assert_eq!(nodes[0]["isDefault"], true);
+                    assert_eq!(nodes[1]["isDefault"], false);
+                })
+            })
+            .collect();
+        // Other traffic at the same time must not leak into the counts.
+        let noise: Vec<_> = (0..10)
+        .map(|_| {
+            let client = app.client.clone();
+            let url = app.url("/graphql");
+            let token = token.clone();
+            tokio::spawn(async move {
+                client.post(&url).bearer_auth(&token).json(&json!({ "query": "{ teams { nodes { name members { user { name } } } } }" })).send().await.unwrap();
+            })
+        })
+        .collect();
+        for t in tasks.into_iter().chain(noise) {
+            t.await.unwrap();
+        }
+        let metrics = app
+            .client
+            .get(app.url("/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let value = |key: &str| -> f64 {
+            metrics
+                .lines()
+                .find_map(|l| l.strip_prefix(key))
+                .unwrap_or_else(|| panic!("no {key} in {metrics}"))
+                .trim()
+                .parse()
+                .unwrap()
+        };
+        // authentication, the page, teams, layers, members, users: six for every request.
+        assert_eq!(
+            value("firebreak_graphql_sql_statements_count{operation=\"SchedulePage\"} "),
+            runs as f64
+        );
+        assert_eq!(
+            value("firebreak_graphql_sql_statements_sum{operation=\"SchedulePage\"} "),
+            (6 * runs) as f64
+        );
+        assert_eq!(
+            value("firebreak_graphql_sql_statements_bucket{operation=\"SchedulePage\",le=\"5\"} "),
+            0.0
+        );
+    }
+);
+
+e2e!(of_two_concurrent_overlapping_overrides_one_wins, |app| {
+    let (team, mia) = crate::schedules::team_with_manager(&app).await;
+    let (a, _) = app.named_user("asha", Role::Responder).await;
+    let (b, _) = app.named_user("bala", Role::Responder).await;
+    let sid = crate::schedules::schedule(&app, &mia, &team).await;
+    let layer = crate::schedules::add_layer(&app, &mia, &sid, json!({
+        "name": "Primary", "timeZone": "UTC", "handoffTime": "09:00:00", "startDate": "2026-11-23",
+        "members": crate::schedules::members(&[&a], &[]),
+    })).await.ok()["addScheduleLayer"]["layer"]["id"].as_str().unwrap().to_owned();
+    for round in 0..5 {
+        let day = 24 + round;
+        let tasks: Vec<_> = [&b, &a]
+            .into_iter()
+            .map(|user| {
+                let app_url = app.url("/graphql");
+                let client = app.client.clone();
+                let token = mia.clone();
+                let input = json!({ "scheduleId": sid, "layerId": layer, "userId": user,
+                    "startsAt": format!("2026-11-{day}T00:00:00Z"), "endsAt": format!("2026-11-{day}T12:00:00Z") });
+                tokio::spawn(async move {
+                    let res = client
+                        .post(&app_url)
+                        .bearer_auth(&token)
+                        .json(&json!({ "query": "mutation($i: CreateOverrideInput!) { createScheduleOverride(input: $i) { override { id } } }", "variables": { "i": input } }))
+                        .send()
+                        .await
+                        .unwrap();
+                    res.json::<Value>().await.unwrap()
+                })
+            })
+            .collect();
+        let mut won = 0;
+        for t in tasks {
+            let body = t.await.unwrap();
+            if body["errors"].is_null() {
+                won += 1;
+            } else {
+                assert_eq!(
+                    body["errors"][0]["extensions"]["code"], "CONFLICT",
+                    "{body}"
+                );
+            }
+        }
+        assert_eq!(won, 1, "round {round}");
+    }
+});
