@@ -84,6 +84,19 @@ async fn who(app: &TestApp, token: &str, team: &str, at: &str) -> Value {
         .clone()
 }
 
+async fn read_layer_id(app: &TestApp, token: &str, schedule: &str, position: usize) -> String {
+    app.gql(
+        Some(token),
+        "query($id: ID!) { schedule(id: $id) { layers { id } } }",
+        json!({ "id": schedule }),
+    )
+    .await
+    .ok()["schedule"]["layers"][position]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
 e2e!(follow_the_sun_layers_answer_who_is_on_call, |app| {
     let (team, mia) = team_with_manager(&app).await;
     let mut ids = vec![];
@@ -260,6 +273,70 @@ e2e!(follow_the_sun_layers_answer_who_is_on_call, |app| {
     } }), "layer { id }").await.ok();
     let now = who(&app, &mia, &team, "2026-11-23T05:00:00Z").await;
     assert_eq!(now["layers"][0]["primary"]["user"]["login"], "bala");
+
+    // Members alone: Dina joins New York's rotation at the front.
+    let ny_id = read_layer_id(&app, &mia, &sid, 1).await;
+    let set = app
+        .call(
+            &mia,
+            "setLayerMembers",
+            "SetLayerMembersInput",
+            json!({ "layerId": ny_id, "members": members(&[d, c], &[]) }),
+            "layer { members { user { login } } timeZone windowStart }",
+        )
+        .await;
+    let set = set.ok()["setLayerMembers"]["layer"].clone();
+    assert_eq!(set["members"][0]["user"]["login"], "dina");
+    assert_eq!(set["timeZone"], "America/New_York", "other settings kept");
+    assert_eq!(set["windowStart"], "09:00:00");
+
+    // Renaming; a second schedule made the default answers whoIsOnCall; the first can
+    // still be asked by id.
+    let renamed = app.call(&mia, "updateSchedule", "UpdateScheduleInput", json!({ "scheduleId": sid, "name": "Follow the sun", "description": "Bengaluru and New York" }), "schedule { name description }").await;
+    assert_eq!(
+        renamed.ok()["updateSchedule"]["schedule"]["name"],
+        "Follow the sun"
+    );
+    let second = app
+        .call(
+            &mia,
+            "createSchedule",
+            "CreateScheduleInput",
+            json!({ "teamId": team, "name": "Weekend" }),
+            "schedule { id isDefault }",
+        )
+        .await;
+    let second = second.ok()["createSchedule"]["schedule"].clone();
+    assert_eq!(second["isDefault"], false);
+    app.call(
+        &mia,
+        "makeDefaultSchedule",
+        "ScheduleIdInput",
+        json!({ "scheduleId": second["id"] }),
+        "schedule { isDefault }",
+    )
+    .await
+    .ok();
+    let by_default = who(&app, &mia, &team, "2026-11-23T05:00:00Z").await;
+    assert_eq!(
+        by_default["layers"],
+        json!([]),
+        "the new default has no layers yet"
+    );
+    let by_id = app.gql(Some(&mia), "query($t: ID!, $s: ID!) { whoIsOnCall(teamId: $t, scheduleId: $s, at: \"2026-11-23T05:00:00Z\") { schedule { name } layers { primary { user { login } } } } }", json!({ "t": team, "s": sid })).await;
+    assert_eq!(
+        by_id.ok()["whoIsOnCall"]["schedule"]["name"],
+        "Follow the sun"
+    );
+    app.call(
+        &mia,
+        "makeDefaultSchedule",
+        "ScheduleIdInput",
+        json!({ "scheduleId": sid }),
+        "schedule { isDefault }",
+    )
+    .await
+    .ok();
 
     // The team's minimum rotation size decides the warning.
     let admin = app.token(Role::Admin).await;

@@ -122,6 +122,13 @@ pub struct UpdateScheduleLayerInput {
 }
 
 #[derive(InputObject)]
+pub struct SetLayerMembersInput {
+    pub layer_id: ID,
+    /// The members in their new rotation order.
+    pub members: Vec<LayerMemberInput>,
+}
+
+#[derive(InputObject)]
 pub struct LayerIdInput {
     pub layer_id: ID,
 }
@@ -277,6 +284,24 @@ impl ScheduleMutation {
     ) -> Result<ScheduleLayerPayload> {
         let layer = input.layer.into_service()?;
         let row = editing::update_layer(service_ctx(ctx), &input.layer_id, layer).await?;
+        layer_payload(ctx, row).await
+    }
+
+    /// Sets a layer's members in rotation order: adds, removes and reorders them.
+    async fn set_layer_members(
+        &self,
+        ctx: &Context<'_>,
+        input: SetLayerMembersInput,
+    ) -> Result<ScheduleLayerPayload> {
+        let members = input
+            .members
+            .into_iter()
+            .map(|m| MemberInput {
+                user_id: m.user_id.0,
+                shadow: m.shadow,
+            })
+            .collect();
+        let row = editing::set_members(service_ctx(ctx), &input.layer_id, members).await?;
         layer_payload(ctx, row).await
     }
 

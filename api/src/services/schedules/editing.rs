@@ -439,6 +439,35 @@ pub async fn update_layer(
     Ok(row)
 }
 
+/// Sets a layer's members, in rotation order: how members are added, removed and
+/// reordered without sending the layer's other settings.
+pub async fn set_members(
+    ctx: Ctx<'_>,
+    layer: &str,
+    members: Vec<MemberInput>,
+) -> ServiceResult<schedule_layer::Model> {
+    let id = parse_id(layer, "layer")?;
+    let current = schedule_layer::Entity::find_by_id(id)
+        .one(ctx.db.conn())
+        .await?
+        .ok_or(ServiceError::NotFound("layer"))?;
+    let weekdays = Weekdays((current.weekdays & 0x7f) as u8).days();
+    let input = LayerInput {
+        name: current.name.clone(),
+        time_zone: current.time_zone.clone(),
+        window: current
+            .window_start
+            .zip(current.window_end)
+            .map(|(s, e)| (super::time_of(s), super::time_of(e))),
+        weekdays,
+        rotation_days: current.rotation_days,
+        handoff_time: super::time_of(current.handoff_minute),
+        start_date: current.start_date,
+        members,
+    };
+    update_layer(ctx, layer, input).await
+}
+
 /// Deletes a layer with its members, its overrides and its handoff documents.
 pub async fn delete_layer(ctx: Ctx<'_>, layer: &str) -> ServiceResult<Uuid> {
     let id = parse_id(layer, "layer")?;
