@@ -6,3 +6,4 @@
 pub mod clock;
 pub mod domain;
 pub mod oncall;
+pub mod paging;
