@@ -169,13 +169,19 @@ fn a_gap_the_schedule_has_all_year_is_not_blamed_on_clocks() {
         Span::new(utc(2026, 1, 14, 14, 0), utc(2026, 1, 14, 15, 30))
     );
     assert_eq!(jan.overlaps[0].cause, Cause::Schedule);
-    // In July New York is on EDT: the gap grows to 01:00–03:30, partly the clock's doing.
+    // In July New York is on EDT: the gap grows to 01:00–03:30; the hour the clock change
+    // adds comes apart from the 90 minutes the schedule has all year.
     let jul = coverage(&layers, day(2026, 7, 14));
     assert_eq!(
         jul.gaps[0].span,
-        Span::new(utc(2026, 7, 14, 1, 0), utc(2026, 7, 14, 3, 30))
+        Span::new(utc(2026, 7, 14, 1, 0), utc(2026, 7, 14, 2, 0))
     );
     assert_eq!(jul.gaps[0].cause, Cause::ClockChange);
+    assert_eq!(
+        jul.gaps[1].span,
+        Span::new(utc(2026, 7, 14, 2, 0), utc(2026, 7, 14, 3, 30))
+    );
+    assert_eq!(jul.gaps[1].cause, Cause::Schedule);
 }
 
 #[test]
@@ -278,6 +284,132 @@ fn a_window_that_wraps_midnight_across_a_change() {
 }
 
 #[test]
+fn dublin_summer_is_the_clock_change_though_its_law_says_winter() {
+    // Dublin 09:00–17:00 and New York 12:00–20:00: in January 09:00–17:00 UTC and
+    // 17:00–01:00 UTC, so nobody covers 01:00–09:00 all year. In July (both on summer
+    // time) Dublin is 08:00–16:00 UTC and New York 16:00–00:00: the gap is 00:00–08:00,
+    // of which 00:00–01:00 is summer time's doing, Dublin's included (chrono-tz calls
+    // Dublin's winter the daylight-saving exception; its clock goes forward all the same).
+    let start = NaiveDate::from_ymd_opt(2026, 1, 5).unwrap();
+    let p = people(2);
+    let layers = [
+        layer(
+            chrono_tz::Europe::Dublin,
+            daily((9, 0), (17, 0)),
+            &p[0..1],
+            start,
+            hm(9, 0),
+        ),
+        layer(
+            chrono_tz::America::New_York,
+            daily((12, 0), (20, 0)),
+            &p[1..2],
+            start,
+            hm(9, 0),
+        ),
+    ];
+    let jan = coverage(&layers, day(2026, 1, 14));
+    assert_eq!(jan.gaps.len(), 1);
+    assert_eq!(
+        jan.gaps[0].span,
+        Span::new(utc(2026, 1, 14, 1, 0), utc(2026, 1, 14, 9, 0))
+    );
+    assert_eq!(jan.gaps[0].cause, Cause::Schedule);
+    assert_eq!(
+        jan.gaps[0].zones_in_dst,
+        vec![],
+        "no zone is on summer time in January"
+    );
+    let jul = coverage(&layers, day(2026, 7, 14));
+    assert_eq!(jul.gaps.len(), 2, "{jul:?}");
+    assert_eq!(
+        jul.gaps[0].span,
+        Span::new(utc(2026, 7, 14, 0, 0), utc(2026, 7, 14, 1, 0))
+    );
+    assert_eq!(jul.gaps[0].cause, Cause::ClockChange);
+    assert_eq!(
+        jul.gaps[0].zones_in_dst,
+        vec![chrono_tz::America::New_York, chrono_tz::Europe::Dublin]
+    );
+    assert_eq!(
+        jul.gaps[1].span,
+        Span::new(utc(2026, 7, 14, 1, 0), utc(2026, 7, 14, 8, 0))
+    );
+    assert_eq!(jul.gaps[1].cause, Cause::Schedule);
+}
+
+#[test]
+fn a_nearly_wrapping_window_never_overlaps_itself_across_spring_forward() {
+    // New York 03:00–02:30: on 2026-03-07 the end (03-08 02:30) does not exist and moves
+    // to 03:30 EDT = 07:30 UTC, past the next window's start (03:00 EDT = 07:00 UTC). The
+    // earlier window ends at 07:00.
+    let p = people(2);
+    let l = layer(
+        chrono_tz::America::New_York,
+        daily((3, 0), (2, 30)),
+        &p,
+        NaiveDate::from_ymd_opt(2026, 3, 1).unwrap(),
+        hm(3, 0),
+    );
+    let s = layer_shifts(
+        &l,
+        &[],
+        Span::new(utc(2026, 3, 7, 0, 0), utc(2026, 3, 9, 0, 0)),
+    );
+    for pair in s.windows(2) {
+        assert!(pair[0].span.end <= pair[1].span.start, "{pair:?}");
+    }
+    assert!(s.iter().any(|x| x.span.end == utc(2026, 3, 8, 7, 0)));
+}
+
+#[test]
+fn an_override_fills_a_layer_without_members_and_whole_shifts_are_reported() {
+    let p = people(2);
+    let mut l = layer(
+        chrono_tz::UTC,
+        Window::AllDay,
+        &[],
+        NaiveDate::from_ymd_opt(2026, 1, 5).unwrap(),
+        hm(9, 0),
+    );
+    let o = Override {
+        id: Uuid::now_v7(),
+        layer: Some(l.id),
+        span: Span::new(utc(2026, 2, 1, 0, 0), utc(2026, 4, 30, 0, 0)),
+        user: p[0],
+        replaces: None,
+    };
+    let at = utc(2026, 3, 15, 12, 0);
+    let now = on_call(&l, std::slice::from_ref(&o), at);
+    let shift = now
+        .primary
+        .expect("the override puts someone on an empty layer");
+    assert_eq!(shift.user, p[0]);
+    assert_eq!(
+        shift.span, o.span,
+        "the whole override, not a week around the instant"
+    );
+    // With members, an override longer than a rotation is whole too, and merges with the
+    // same person's rotation shift touching it.
+    l.members = vec![Member {
+        user: p[1],
+        shadow: false,
+    }];
+    let o2 = Override {
+        user: p[1],
+        ..o.clone()
+    };
+    let now = on_call(&l, std::slice::from_ref(&o2), at);
+    let shift = now.primary.unwrap();
+    assert_eq!(shift.user, p[1]);
+    assert_eq!(shift.overrides, vec![o2.id]);
+    assert!(
+        shift.span.start < o.span.start && shift.span.end > o.span.end,
+        "{shift:?}"
+    );
+}
+
+#[test]
 fn overrides_win_and_can_name_the_person_they_replace() {
     let p = people(3);
     let l = layer(
@@ -303,7 +435,7 @@ fn overrides_win_and_can_name_the_person_they_replace() {
     );
     let got: Vec<(Uuid, DateTime<Utc>, DateTime<Utc>, bool)> = s
         .iter()
-        .map(|s| (s.user, s.span.start, s.span.end, s.from_override.is_some()))
+        .map(|s| (s.user, s.span.start, s.span.end, !s.overrides.is_empty()))
         .collect();
     assert_eq!(
         got,

@@ -48,6 +48,7 @@ pub struct Loaders {
     pub layers: CachedLoader<ById<entity::schedule_layer::Model>>,
     pub overrides: CachedLoader<ById<entity::schedule_override::Model>>,
     pub schedule_layers: CachedLoader<LayersOfSchedule>,
+    pub rotation_incidents: CachedLoader<RotationIncidents>,
 }
 
 impl Loaders {
@@ -97,6 +98,13 @@ impl Loaders {
             layers: dl(ById::new(db), &counter),
             overrides: dl(ById::new(db), &counter),
             schedule_layers: dl(LayersOfSchedule(db.clone()), &counter),
+            rotation_incidents: dl(
+                RotationIncidents {
+                    db: db.clone(),
+                    principal: principal.clone(),
+                },
+                &counter,
+            ),
         }
     }
 }
@@ -130,6 +138,8 @@ impl Loaders {
         self.layers.clear::<Uuid>();
         self.overrides.clear::<Uuid>();
         self.schedule_layers.clear::<Uuid>();
+        self.rotation_incidents
+            .clear::<crate::services::schedules::handoffs::Rotation>();
     }
 }
 
@@ -267,6 +277,30 @@ impl Loader<Uuid> for ById<entity::schedule_override::Model> {
     async fn load(&self, keys: &[Uuid]) -> LoadResult<Self::Value> {
         let rows = crate::services::schedules::overrides_by_ids(&self.db, keys).await?;
         Ok(rows.into_iter().map(|r| (r.id, r)).collect())
+    }
+}
+
+/// The incidents of handoff documents' rotations the caller may see (three statements for
+/// any number of documents).
+pub struct RotationIncidents {
+    db: Db,
+    principal: Principal,
+}
+impl Loader<crate::services::schedules::handoffs::Rotation> for RotationIncidents {
+    type Value = Vec<incident::Model>;
+    type Error = async_graphql::Error;
+    async fn load(
+        &self,
+        keys: &[crate::services::schedules::handoffs::Rotation],
+    ) -> Result<HashMap<crate::services::schedules::handoffs::Rotation, Self::Value>, Self::Error>
+    {
+        let user = self.principal.require(entity::Role::Viewer)?;
+        Ok(
+            crate::services::schedules::handoffs::rotation_incidents(&self.db, user, keys)
+                .await?
+                .into_iter()
+                .collect(),
+        )
     }
 }
 

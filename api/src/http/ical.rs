@@ -88,16 +88,17 @@ async fn serve(
     }
 }
 
-/// A UID that stays the same while the shift does.
-fn uid(e: &feeds::Event) -> String {
+/// A UID that stays the same while the shift does: keyed on its start, or, for a shift
+/// that began before the feed looks back (its start is clipped and moves with every
+/// refresh), on its end.
+fn uid(e: &feeds::Event, clipped_before: chrono::DateTime<chrono::Utc>) -> String {
     let s = &e.shift;
-    let key = format!(
-        "{}|{}|{}|{}",
-        s.layer,
-        s.user,
-        s.shadow,
-        s.span.start.timestamp()
-    );
+    let edge = if s.span.start <= clipped_before {
+        format!("until {}", s.span.end.timestamp())
+    } else {
+        s.span.start.timestamp().to_string()
+    };
+    let key = format!("{}|{}|{}|{edge}", s.layer, s.user, s.shadow);
     format!(
         "{}@firebreak",
         &hex::encode(Sha256::digest(key.as_bytes()))[..32]
@@ -121,7 +122,7 @@ pub fn render(calendar: &Calendar, now: chrono::DateTime<chrono::Utc>) -> String
         let summary = format!("{role}: {} / {} ({})", e.schedule, e.layer, e.person);
         cal.push(
             icalendar::Event::new()
-                .uid(&uid(e))
+                .uid(&uid(e, calendar.looks_back_to))
                 .summary(&summary)
                 .starts(e.shift.span.start)
                 .ends(e.shift.span.end)
@@ -146,9 +147,10 @@ mod tests {
             user: Uuid::nil(),
             span: Span::new(at(9), at(17)),
             shadow: false,
-            from_override: None,
+            overrides: vec![],
         };
         let cal = Calendar {
+            looks_back_to: at(0),
             name: "On call: Primary".into(),
             events: vec![feeds::Event {
                 shift,

@@ -135,6 +135,10 @@ pub enum Reason {
     OverrideOverlap,
     /// The person is not a member of the schedule (overrides by members go to members).
     NotScheduleMember,
+    /// A member hands over only time they are on call themselves.
+    NotYourShift,
+    /// Only responders (and above) go on call: viewers cannot act on a page.
+    OnCallNeedsResponder,
     /// No handoff of the layer happens at that instant.
     NotAHandoff,
     /// Only the outgoing on-caller (or a manager) writes the handoff document; only the

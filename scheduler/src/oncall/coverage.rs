@@ -96,12 +96,30 @@ fn gaps_and_overlaps(
     (gaps, overlaps)
 }
 
-fn covered_by(span: &Span, by: &[Span]) -> bool {
-    by.iter()
-        .any(|b| b.start <= span.start && span.end <= b.end)
+/// `span` cut where it leaves the `standard` spans: the parts inside them the schedule
+/// has all year, the parts outside exist because of a clock change.
+fn split(span: Span, standard: &[Span]) -> Vec<(Span, Cause)> {
+    let mut out = vec![];
+    let mut cursor = span.start;
+    for s in standard.iter().filter_map(|s| s.intersect(&span)) {
+        if cursor < s.start {
+            out.push((Span::new(cursor, s.start), Cause::ClockChange));
+        }
+        let from = s.start.max(cursor);
+        if from < s.end {
+            out.push((Span::new(from, s.end), Cause::Schedule));
+            cursor = s.end;
+        }
+    }
+    if cursor < span.end {
+        out.push((Span::new(cursor, span.end), Cause::ClockChange));
+    }
+    out
 }
 
-/// Gaps and overlaps of `layers` within `range`.
+/// Gaps and overlaps of `layers` within `range`. A gap or overlap that is only partly
+/// made by a clock change comes as two intervals: the part the schedule has all year
+/// (`Schedule`) and the part the change adds (`ClockChange`).
 pub fn coverage(layers: &[Layer], range: Span) -> Coverage {
     let (gaps, overlaps) = gaps_and_overlaps(layers, range, Clock::Actual);
     let (std_gaps, std_overlaps) = gaps_and_overlaps(layers, range, Clock::Standard);
@@ -116,32 +134,36 @@ pub fn coverage(layers: &[Layer], range: Span) -> Coverage {
         z.dedup();
         z
     };
-    let cause = |span: &Span, standard: &[Span]| {
-        if covered_by(span, standard) || zones(span.start).is_empty() && zones(span.end).is_empty()
-        {
-            Cause::Schedule
-        } else {
-            Cause::ClockChange
-        }
+    let intervals = |span: Span, standard: &[Span], layers: &[Uuid]| -> Vec<Interval> {
+        split(span, standard)
+            .into_iter()
+            .map(|(span, cause)| {
+                let in_dst = zones(span.start);
+                let cause = if cause == Cause::ClockChange
+                    && in_dst.is_empty()
+                    && zones(span.end).is_empty()
+                {
+                    Cause::Schedule
+                } else {
+                    cause
+                };
+                Interval {
+                    span,
+                    layers: layers.to_vec(),
+                    cause,
+                    zones_in_dst: in_dst,
+                }
+            })
+            .collect()
     };
     Coverage {
         gaps: gaps
             .into_iter()
-            .map(|span| Interval {
-                cause: cause(&span, &std_gaps),
-                zones_in_dst: zones(span.start),
-                layers: vec![],
-                span,
-            })
+            .flat_map(|span| intervals(span, &std_gaps, &[]))
             .collect(),
         overlaps: overlaps
             .into_iter()
-            .map(|(span, layers)| Interval {
-                cause: cause(&span, &std_overlaps),
-                zones_in_dst: zones(span.start),
-                layers,
-                span,
-            })
+            .flat_map(|(span, layers)| intervals(span, &std_overlaps, &layers))
             .collect(),
     }
 }

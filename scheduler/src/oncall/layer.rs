@@ -184,11 +184,22 @@ impl Layer {
         }
         let range = Span::new(start, range.end);
         let first = local(self.zone, range.start).date() - Duration::days(2);
-        let last = local(self.zone, range.end).date() + Duration::days(1);
-        first
+        let last = local(self.zone, range.end).date() + Duration::days(2);
+        let mut all: Vec<Span> = first
             .iter_days()
             .take_while(|d| *d <= last)
             .filter_map(|d| self.window_on(d, clock))
+            .collect();
+        // A window that nearly wraps the day can run into the next one when its end falls
+        // in a spring-forward gap (moved forward) and the next start just after it: one
+        // layer is never on call twice, so the earlier window ends where the next begins.
+        for i in 1..all.len() {
+            if all[i - 1].end > all[i].start {
+                all[i - 1].end = all[i].start;
+            }
+        }
+        all.into_iter()
+            .filter(|w| w.start < w.end)
             .filter_map(|w| w.intersect(&range))
             .collect()
     }

@@ -3,8 +3,8 @@
 //! i.e. read with the offset in force before the gap; a local time that happens twice
 //! (in a fall-back overlap) is its first occurrence.
 
-use chrono::{DateTime, Duration, NaiveDateTime, Offset, TimeZone, Utc};
-use chrono_tz::{OffsetComponents, Tz};
+use chrono::{DateTime, Datelike, Duration, NaiveDateTime, Offset, TimeZone, Utc};
+use chrono_tz::Tz;
 
 /// The instant of `local` in `zone`, by RFC 5545's rule.
 pub fn resolve(zone: Tz, local: NaiveDateTime) -> DateTime<Utc> {
@@ -22,19 +22,45 @@ pub fn resolve(zone: Tz, local: NaiveDateTime) -> DateTime<Utc> {
     }
 }
 
-/// The instant `local` would be if `zone` kept its standard (non-daylight-saving) offset:
-/// what coverage is compared with to tell gaps made by clock changes.
-pub fn resolve_standard(zone: Tz, local: NaiveDateTime) -> DateTime<Utc> {
-    let actual = resolve(zone, local);
-    let base = zone
-        .offset_from_utc_datetime(&actual.naive_utc())
-        .base_utc_offset();
-    local.and_utc() - base
+/// The zone's standard offset in the year of `at`: the smaller of its offsets in
+/// mid-January and mid-July. Not chrono-tz's "base" offset: Europe/Dublin's legal
+/// standard time is its summer time (winter counts as negative daylight saving), but
+/// what moves coverage is the clock going forward, whichever way the law names it.
+fn standard_offset(zone: Tz, at: DateTime<Utc>) -> Duration {
+    let year = at.year();
+    let offset = |m: u32| {
+        Utc.with_ymd_and_hms(year, m, 15, 12, 0, 0)
+            .single()
+            .map_or(0, |t| {
+                zone.offset_from_utc_datetime(&t.naive_utc())
+                    .fix()
+                    .local_minus_utc()
+            })
+    };
+    Duration::seconds(i64::from(offset(1).min(offset(7))))
 }
 
-/// Whether `zone` is away from its standard offset (daylight-saving time) at `at`.
+fn offset_at(zone: Tz, at: DateTime<Utc>) -> Duration {
+    Duration::seconds(i64::from(
+        zone.offset_from_utc_datetime(&at.naive_utc())
+            .fix()
+            .local_minus_utc(),
+    ))
+}
+
+/// The instant `local` would be if `zone` kept its standard offset (see
+/// [`in_daylight_saving`]): what coverage is compared with to tell gaps made by clock
+/// changes.
+pub fn resolve_standard(zone: Tz, local: NaiveDateTime) -> DateTime<Utc> {
+    let actual = resolve(zone, local);
+    local.and_utc() - standard_offset(zone, actual)
+}
+
+/// Whether `zone`'s clock is ahead of its standard offset at `at` (daylight-saving time;
+/// for the few zones whose law calls winter the exception, such as Europe/Dublin, their
+/// summer all the same).
 pub fn in_daylight_saving(zone: Tz, at: DateTime<Utc>) -> bool {
-    zone.offset_from_utc_datetime(&at.naive_utc()).dst_offset() != Duration::zero()
+    offset_at(zone, at) > standard_offset(zone, at)
 }
 
 /// The local date and time of `at` in `zone`.

@@ -110,6 +110,23 @@ pub fn check_override(new: &Override, others: &[Override]) -> Result<(), Schedul
     }
 }
 
+/// Whether `spans` together cover all of `span` (touching spans join).
+pub fn covers(spans: &[Span], span: Span) -> bool {
+    let mut sorted: Vec<Span> = spans.to_vec();
+    sorted.sort();
+    let mut reached = span.start;
+    for s in sorted {
+        if s.start > reached {
+            break;
+        }
+        reached = reached.max(s.end);
+        if reached >= span.end {
+            return true;
+        }
+    }
+    reached >= span.end
+}
+
 /// Whether a layer has fewer primaries than the team's minimum rotation size: too few
 /// people share the load (the seeds' "at least four people per rotation").
 pub fn understaffed(layer: &Layer, min_rotation: i32) -> bool {

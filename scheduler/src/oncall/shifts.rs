@@ -30,17 +30,28 @@ pub struct Shift {
     pub user: Uuid,
     pub span: Span,
     pub shadow: bool,
-    /// The override it comes from, if any.
-    pub from_override: Option<Uuid>,
+    /// The overrides it comes from, in order (empty: the rotation's own).
+    pub overrides: Vec<Uuid>,
 }
 
+/// The user of a piece of a layer with no primary members: nobody, until an override
+/// puts someone there.
+const VACANT: Uuid = Uuid::nil();
+
 /// The rotation's pieces of `windows` for `members` (primaries or shadows), cut at the
-/// handoffs.
+/// handoffs. Without members, primaries' pieces are vacant (overrides can still fill
+/// them); shadows' are none.
 fn rotate(layer: &Layer, windows: &[Span], members: &[Uuid], shadow: bool) -> Vec<Shift> {
     let mut out = Vec::new();
-    if members.is_empty() {
+    if members.is_empty() && shadow {
         return out;
     }
+    let vacant = [VACANT];
+    let members = if members.is_empty() {
+        &vacant[..]
+    } else {
+        members
+    };
     let n = members.len() as i64;
     for w in windows {
         let mut from = w.start;
@@ -54,7 +65,7 @@ fn rotate(layer: &Layer, windows: &[Span], members: &[Uuid], shadow: bool) -> Ve
                 user: members[k.rem_euclid(n) as usize],
                 span: Span::new(from, to),
                 shadow,
-                from_override: None,
+                overrides: vec![],
             });
             from = to;
             k += 1;
@@ -69,7 +80,7 @@ fn apply(shifts: Vec<Shift>, o: &Override) -> Vec<Shift> {
     for s in shifts {
         let taken = !s.shadow
             && o.applies_to(s.layer)
-            && o.replaces.is_none_or(|r| r == s.user)
+            && o.replaces.is_none_or(|r| r == s.user || s.user == VACANT)
             && s.span.overlaps(&o.span);
         if !taken {
             out.push(s);
@@ -85,7 +96,7 @@ fn apply(shifts: Vec<Shift>, o: &Override) -> Vec<Shift> {
             out.push(Shift {
                 user: o.user,
                 span: inside,
-                from_override: Some(o.id),
+                overrides: vec![o.id],
                 ..s.clone()
             });
         }
@@ -99,7 +110,8 @@ fn apply(shifts: Vec<Shift>, o: &Override) -> Vec<Shift> {
     out
 }
 
-/// Joins touching shifts of one person on one layer (same role, same origin).
+/// Joins touching shifts of one person on one layer and role, whatever their origin (the
+/// overrides they come from are kept, in order).
 pub fn merge(mut shifts: Vec<Shift>) -> Vec<Shift> {
     shifts.sort_by(|a, b| {
         (a.layer, a.shadow, a.span.start, a.user).cmp(&(b.layer, b.shadow, b.span.start, b.user))
@@ -110,10 +122,14 @@ pub fn merge(mut shifts: Vec<Shift>) -> Vec<Shift> {
             && last.layer == s.layer
             && last.shadow == s.shadow
             && last.user == s.user
-            && last.from_override == s.from_override
             && last.span.end == s.span.start
         {
             last.span.end = s.span.end;
+            for o in s.overrides {
+                if !last.overrides.contains(&o) {
+                    last.overrides.push(o);
+                }
+            }
             continue;
         }
         out.push(s);
@@ -130,6 +146,7 @@ pub fn layer_shifts(layer: &Layer, overrides: &[Override], range: Span) -> Vec<S
     for o in overrides.iter().filter(|o| o.applies_to(layer.id)) {
         shifts = apply(shifts, o);
     }
+    shifts.retain(|s| s.user != VACANT);
     shifts.extend(rotate(layer, &windows, &layer.shadows(), true));
     merge(shifts)
 }
@@ -155,23 +172,41 @@ pub struct OnCall {
     pub in_window: bool,
 }
 
-/// Who is on call on `layer` at `at`. The shifts returned are whole (merged) as far as
-/// one rotation length plus two days either side; the cost does not depend on how far
-/// `at` is from the rotation's start.
+/// How far `on_call` looks for the whole of a shift: a shift longer than this (a
+/// one-person layer, a long override) is reported clipped to it.
+pub const ON_CALL_REACH_DAYS: i64 = 400;
+
+/// Who is on call on `layer` at `at`, each shift whole (as far as
+/// [`ON_CALL_REACH_DAYS`] either side). It looks one rotation either side first and
+/// widens only while a shift runs into the edge, so the cost depends on the shifts'
+/// lengths, never on how far `at` is from the rotation's start.
 pub fn on_call(layer: &Layer, overrides: &[Override], at: DateTime<Utc>) -> OnCall {
-    let reach = Duration::days(i64::from(layer.rotation_days) + 2);
-    let shifts = layer_shifts(layer, overrides, Span::new(at - reach, at + reach));
-    let holding = |s: &&Shift| s.span.contains(at);
-    OnCall {
-        layer: layer.id,
-        primary: shifts.iter().filter(|s| !s.shadow).find(holding).cloned(),
-        shadows: shifts
+    let mut reach = Duration::days(i64::from(layer.rotation_days) + 2);
+    loop {
+        let range = Span::new(at - reach, at + reach);
+        let shifts = layer_shifts(layer, overrides, range);
+        let holding = |s: &&Shift| s.span.contains(at);
+        let primary = shifts.iter().filter(|s| !s.shadow).find(holding).cloned();
+        let shadows: Vec<Shift> = shifts
             .iter()
             .filter(|s| s.shadow)
             .filter(holding)
             .cloned()
-            .collect(),
-        in_window: layer.in_window(at),
+            .collect();
+        let clipped = primary
+            .iter()
+            .chain(shadows.iter())
+            .any(|s| s.span.start == range.start || s.span.end == range.end);
+        if clipped && reach < Duration::days(ON_CALL_REACH_DAYS) {
+            reach = (reach * 4).min(Duration::days(ON_CALL_REACH_DAYS));
+            continue;
+        }
+        return OnCall {
+            layer: layer.id,
+            primary,
+            shadows,
+            in_window: layer.in_window(at),
+        };
     }
 }
 

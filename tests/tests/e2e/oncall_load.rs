@@ -211,3 +211,99 @@ e2e!(of_two_concurrent_overlapping_overrides_one_wins, |app| {
         assert_eq!(won, 1, "round {round}");
     }
 });
+
+const HANDOFFS: &str = "query HandoffPage($s: ID!) { handoffDocuments(scheduleId: $s, first: 20) {
+    nodes { at outgoing { name } incoming { name } incidents { title } draft } } }";
+
+e2e!(
+    a_page_of_handoff_documents_costs_constant_statements,
+    |app| {
+        let (team, mia) = crate::schedules::team_with_manager(&app).await;
+        let (a, at) = app.named_user("asha", Role::Responder).await;
+        let (b, _) = app.named_user("bala", Role::Responder).await;
+        let sid = crate::schedules::schedule(&app, &mia, &team).await;
+        let layer: uuid::Uuid = crate::schedules::add_layer(&app, &mia, &sid, json!({
+        "name": "Primary", "timeZone": "UTC", "rotationDays": 1, "handoffTime": "09:00:00", "startDate": "2026-11-13",
+        "members": crate::schedules::members(&[&a, &b], &[]),
+    })).await.ok()["addScheduleLayer"]["layer"]["id"].as_str().unwrap().parse().unwrap();
+        // Ten daily handoffs before now, with a team incident in each rotation.
+        for k in 1..=10i64 {
+            let at_ = chrono::DateTime::parse_from_rfc3339("2026-11-13T09:00:00Z")
+                .unwrap()
+                .with_timezone(&chrono::Utc)
+                + chrono::Duration::days(k);
+            let (out, inc) = if k % 2 == 1 { (&a, &b) } else { (&b, &a) };
+            let handoff = scheduler::oncall::Handoff {
+                layer,
+                at: at_,
+                index: k,
+                outgoing: out.parse().unwrap(),
+                incoming: inc.parse().unwrap(),
+                outgoing_since: at_ - chrono::Duration::days(1),
+            };
+            firebreak::services::schedules::handoffs::ensure(app.db().conn(), &handoff, app.now())
+                .await
+                .unwrap();
+        }
+        app.declare(
+            &at,
+            json!({ "title": "Queue backlog", "severity": "SEV3", "teamId": team }),
+        )
+        .await;
+        let runs = 6;
+        let tasks: Vec<_> = (0..runs)
+            .map(|_| {
+                let client = app.client.clone();
+                let url = app.url("/graphql");
+                let token = mia.clone();
+                let sid = sid.clone();
+                tokio::spawn(async move {
+                    let res = client
+                        .post(&url)
+                        .bearer_auth(&token)
+                        .json(&json!({ "query": HANDOFFS, "variables": { "s": sid } }))
+                        .send()
+                        .await
+                        .unwrap();
+                    let body: Value = res.json().await.unwrap();
+                    let nodes = body["data"]["handoffDocuments"]["nodes"]
+                        .as_array()
+                        .unwrap_or_else(|| panic!("{body}"))
+                        .clone();
+                    assert_eq!(nodes.len(), 10);
+                    assert_eq!(nodes[0]["outgoing"]["name"], "bala");
+                })
+            })
+            .collect();
+        for t in tasks {
+            t.await.unwrap();
+        }
+        let metrics = app
+            .client
+            .get(app.url("/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let value = |key: &str| -> f64 {
+            metrics
+                .lines()
+                .find_map(|l| l.strip_prefix(key))
+                .unwrap_or_else(|| panic!("no {key} in {metrics}"))
+                .trim()
+                .parse()
+                .unwrap()
+        };
+        // authentication, the page, the people, the rotations' layers, schedules, incidents.
+        assert_eq!(
+            value("firebreak_graphql_sql_statements_count{operation=\"HandoffPage\"} "),
+            runs as f64
+        );
+        assert_eq!(
+            value("firebreak_graphql_sql_statements_sum{operation=\"HandoffPage\"} "),
+            (6 * runs) as f64
+        );
+    }
+);

@@ -73,7 +73,7 @@ pub(crate) fn members(ids: &[&str], shadows: &[&str]) -> Value {
 const WHO: &str = "query($team: ID!, $at: DateTime) { whoIsOnCall(teamId: $team, at: $at) {
     nobodyOnCall
     layers { layer { name } inWindow gap
-      primary { user { login } startsAt endsAt overrideId }
+      primary { user { login } startsAt endsAt overrideIds }
       shadows { user { login } } }
 } }";
 
@@ -215,13 +215,16 @@ e2e!(follow_the_sun_layers_answer_who_is_on_call, |app| {
     assert_eq!(cov["overlaps"][0]["startsAt"], "2026-11-24T14:00:00+00:00");
     assert_eq!(cov["overlaps"][0]["endsAt"], "2026-11-24T15:30:00+00:00");
     assert_eq!(cov["overlaps"][0]["layerIds"].as_array().unwrap().len(), 2);
-    // In July New York is on EDT: the gap is 01:00–03:30 and the clock's doing.
+    // In July New York is on EDT: the gap is 01:00–03:30, the first hour the clock's doing.
     let jul = app
         .gql(Some(&mia), "query($id: ID!) { coverage(scheduleId: $id, from: \"2027-07-14T00:00:00Z\", to: \"2027-07-15T00:00:00Z\") { gaps { startsAt endsAt cause zonesInDst } } }", json!({ "id": sid }))
         .await;
     assert_eq!(
-        jul.ok()["coverage"]["gaps"][0],
-        json!({ "startsAt": "2027-07-14T01:00:00+00:00", "endsAt": "2027-07-14T03:30:00+00:00", "cause": "CLOCK_CHANGE", "zonesInDst": ["America/New_York"] })
+        jul.ok()["coverage"]["gaps"],
+        json!([
+            { "startsAt": "2027-07-14T01:00:00+00:00", "endsAt": "2027-07-14T02:00:00+00:00", "cause": "CLOCK_CHANGE", "zonesInDst": ["America/New_York"] },
+            { "startsAt": "2027-07-14T02:00:00+00:00", "endsAt": "2027-07-14T03:30:00+00:00", "cause": "SCHEDULE", "zonesInDst": ["America/New_York"] },
+        ])
     );
 
     // Handoffs: rotation changes only, a week after the start, 09:00 local.
@@ -256,6 +259,13 @@ e2e!(follow_the_sun_layers_answer_who_is_on_call, |app| {
     bad(json!({ "name": "x", "timeZone": "UTC", "handoffTime": "09:00:00", "startDate": "2026-11-23", "members": members(&[a, a], &[]) }))
         .await
         .expect_reason("BAD_USER_INPUT", "DUPLICATE_MEMBER");
+    bad(json!({ "name": "x", "timeZone": "UTC", "handoffTime": "09:00:30", "startDate": "2026-11-23" }))
+        .await
+        .expect_reason("BAD_USER_INPUT", "VALUE_OUT_OF_RANGE");
+    let (vera, _) = app.named_user("vera", Role::Viewer).await;
+    bad(json!({ "name": "x", "timeZone": "UTC", "handoffTime": "09:00:00", "startDate": "2026-11-23", "members": members(&[&vera], &[]) }))
+        .await
+        .expect_reason("BAD_USER_INPUT", "ON_CALL_NEEDS_RESPONDER");
     let responder = app.token(Role::Responder).await;
     add_layer(&app, &responder, &sid, json!({ "name": "x", "timeZone": "UTC", "handoffTime": "09:00:00", "startDate": "2026-11-23" }))
         .await
@@ -467,7 +477,7 @@ e2e!(overrides_by_managers_and_by_members, |app| {
     assert_eq!(o["user"]["login"], "cole");
     let now = who(&app, &mia, &team, "2026-11-24T12:00:00Z").await;
     assert_eq!(now["layers"][0]["primary"]["user"]["login"], "cole");
-    assert_eq!(now["layers"][0]["primary"]["overrideId"], o["id"]);
+    assert_eq!(now["layers"][0]["primary"]["overrideIds"], json!([o["id"]]));
     assert_eq!(
         now["layers"][0]["primary"]["startsAt"],
         "2026-11-24T00:00:00+00:00"
@@ -497,16 +507,23 @@ e2e!(overrides_by_managers_and_by_members, |app| {
     create(bt.clone(), json!({ "scheduleId": sid, "layerId": layer, "userId": b, "replacesUserId": a, "startsAt": "2026-11-27T00:00:00Z", "endsAt": "2026-11-28T00:00:00Z" }))
         .await
         .expect_reason("FORBIDDEN", "NOT_SCHEDULE_MEMBER");
+    // Asha cannot hand over time that is not hers (Bala's week), however wide.
+    create(at.clone(), json!({ "scheduleId": sid, "userId": b, "startsAt": "2026-11-26T00:00:00Z", "endsAt": "2027-02-01T00:00:00Z" }))
+        .await
+        .expect_reason("FORBIDDEN", "NOT_YOUR_SHIFT");
+    create(mia.clone(), json!({ "scheduleId": sid, "layerId": layer, "userId": b, "replacesUserId": "0190a0a0-0000-7000-8000-000000000000", "startsAt": "2026-12-20T00:00:00Z", "endsAt": "2026-12-21T00:00:00Z" }))
+        .await
+        .expect_code("NOT_FOUND");
     let viewer = app.token(Role::Viewer).await;
     create(viewer, json!({ "scheduleId": sid, "userId": b, "startsAt": "2026-11-27T00:00:00Z", "endsAt": "2026-11-28T00:00:00Z" }))
         .await
         .expect_code("FORBIDDEN");
 
     // Bala's shifts across schedules include the override.
-    let my = app.gql(Some(&bt), "{ myShifts(from: \"2026-11-23T00:00:00Z\", to: \"2026-12-08T00:00:00Z\") { schedule { name } shift { startsAt endsAt overrideId } } }", json!({})).await;
+    let my = app.gql(Some(&bt), "{ myShifts(from: \"2026-11-23T00:00:00Z\", to: \"2026-12-08T00:00:00Z\") { schedule { name } shift { startsAt endsAt overrideIds } } }", json!({})).await;
     let my = my.ok()["myShifts"].as_array().unwrap().clone();
     assert_eq!(my[0]["shift"]["startsAt"], "2026-11-26T00:00:00+00:00");
-    assert_eq!(my[0]["shift"]["overrideId"], mine["id"]);
+    assert_eq!(my[0]["shift"]["overrideIds"], json!([mine["id"]]));
     assert_eq!(
         my[1]["shift"]["startsAt"], "2026-11-30T09:00:00+00:00",
         "her own week"

@@ -90,14 +90,28 @@ impl HandoffDocument {
     /// see (at most 50), oldest first.
     #[graphql(complexity = "3 * STATEMENT + 50 * child_complexity")]
     async fn incidents(&self, ctx: &Context<'_>) -> Result<Vec<Incident>> {
-        let rows = handoffs::rotation_incidents(service_ctx(ctx), &self.0).await?;
-        Ok(rows.into_iter().map(Incident).collect())
+        Ok(self
+            .rotation(ctx)
+            .await?
+            .into_iter()
+            .map(Incident)
+            .collect())
     }
     /// What an editor starts the notes from: a line per incident of the rotation.
     #[graphql(complexity = "3 * STATEMENT")]
     async fn draft(&self, ctx: &Context<'_>) -> Result<String> {
-        let rows = handoffs::rotation_incidents(service_ctx(ctx), &self.0).await?;
-        Ok(handoffs::draft(&rows))
+        Ok(handoffs::draft(&self.rotation(ctx).await?))
+    }
+}
+
+impl HandoffDocument {
+    /// Through the request's loader: a page of documents reads its incidents at once.
+    async fn rotation(&self, ctx: &Context<'_>) -> Result<Vec<entity::incident::Model>> {
+        Ok(loaders(ctx)
+            .rotation_incidents
+            .load_one(handoffs::Rotation::from(&self.0))
+            .await?
+            .unwrap_or_default())
     }
 }
 

@@ -287,8 +287,9 @@ impl Shift {
     async fn shadow(&self) -> bool {
         self.0.shadow
     }
-    /// The override this shift comes from, if any.
-    async fn override_id(&self) -> Option<ID> {
-        self.0.from_override.map(|o| ID(o.to_string()))
+    /// The overrides this shift comes from, in order (empty: the rotation's own; a shift
+    /// merged from a rotation piece and an override of the same person lists it).
+    async fn override_ids(&self) -> Vec<ID> {
+        self.0.overrides.iter().map(|o| ID(o.to_string())).collect()
     }
 }

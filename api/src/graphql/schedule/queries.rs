@@ -5,7 +5,7 @@ use super::handoff::Handoff;
 use super::{Schedule, ScheduleLayer, ScheduleOverride, Shift, loaders};
 use crate::graphql::connection::{ListConnection, from_page};
 use crate::graphql::context::service_ctx;
-use crate::graphql::cost::{LIST_CAP, STATEMENT};
+use crate::graphql::cost::STATEMENT;
 use crate::services::ServiceError;
 use crate::services::pagination::PageRequest;
 use crate::services::schedules::{self, overrides, queries};
@@ -17,6 +17,9 @@ use scheduler::oncall::rules::{self, MAX_LAYERS};
 
 /// Most shifts one answer holds; a range with more is refused (ask for a shorter one).
 pub const MAX_SHIFTS: usize = 2_000;
+
+/// Most gaps, and most overlaps, one coverage answer holds; more is refused likewise.
+pub const MAX_INTERVALS: usize = 500;
 
 fn capped(shifts: Vec<scheduler::oncall::Shift>) -> Result<Vec<Shift>> {
     if shifts.len() > MAX_SHIFTS {
@@ -40,8 +43,8 @@ impl LayerOnCall {
     async fn layer(&self) -> &ScheduleLayer {
         &self.layer
     }
-    /// The primary's shift holding the instant (whole as far as one rotation either
-    /// side); null in a gap.
+    /// The primary's shift holding the instant, whole (as far as 400 days either side);
+    /// null in a gap.
     async fn primary(&self) -> Option<Shift> {
         self.on.primary.clone().map(Shift)
     }
@@ -231,8 +234,10 @@ impl ScheduleQuery {
     }
 
     /// Gaps (nobody on call) and overlaps (several layers at once) from `from` to `to`
-    /// (at most 93 days), with their cause where it is a clock change.
-    #[graphql(complexity = "3 * STATEMENT + 2 * LIST_CAP * child_complexity")]
+    /// (at most 93 days; at most 500 of each), with their cause: a gap or overlap partly
+    /// made by a clock change comes as the part the schedule has all year (`SCHEDULE`)
+    /// and the part the change adds (`CLOCK_CHANGE`).
+    #[graphql(complexity = "3 * STATEMENT + 2 * MAX_INTERVALS * child_complexity")]
     async fn coverage(
         &self,
         ctx: &Context<'_>,
@@ -241,6 +246,13 @@ impl ScheduleQuery {
         to: DateTime<Utc>,
     ) -> Result<Coverage> {
         let c = queries::coverage(service_ctx(ctx), &schedule_id, from, to).await?;
+        if c.gaps.len() > MAX_INTERVALS || c.overlaps.len() > MAX_INTERVALS {
+            return Err(ServiceError::invalid(
+                Reason::RangeTooLong,
+                format!("the range holds more than {MAX_INTERVALS} gaps or overlaps: ask for a shorter one"),
+            )
+            .into());
+        }
         Ok(Coverage {
             gaps: c.gaps.into_iter().map(interval).collect(),
             overlaps: c.overlaps.into_iter().map(interval).collect(),

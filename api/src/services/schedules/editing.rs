@@ -1,10 +1,10 @@
 //! Creating, changing and deleting schedules, layers and their members. Admins and the
 //! team's managers; every change audited in its transaction.
 
-use super::{find_schedule, layers_of, lock_schedule, require_schedule_manager, schedule_id};
+use super::{layers_of, lock_schedule, require_schedule_manager, schedule_id};
 use crate::services::audit::{self, Change};
 use crate::services::{Ctx, ServiceError, ServiceResult, parse_id};
-use chrono::{Datelike, NaiveDate, NaiveTime, Weekday};
+use chrono::{Datelike, NaiveDate, NaiveTime, Timelike, Weekday};
 use entity::{
     calendar_feed, handoff_document, layer_member, schedule, schedule_layer, schedule_override,
     team,
@@ -137,7 +137,8 @@ pub async fn update(
 pub async fn make_default(ctx: Ctx<'_>, id: &str) -> ServiceResult<schedule::Model> {
     let id = schedule_id(id)?;
     let txn = ctx.db.begin_write().await?;
-    let s = find_schedule(&txn, id).await?;
+    // Locked, so a concurrent delete cannot leave the team pointing at nothing.
+    let s = lock_schedule(&txn, id).await?;
     let team = team::Entity::find_by_id(s.team_id)
         .lock_exclusive()
         .one(&txn)
@@ -268,6 +269,21 @@ async fn checked(
             "startDate must be between 2000 and 2100",
         ));
     }
+    let times = [
+        Some(input.handoff_time),
+        input.window.map(|w| w.0),
+        input.window.map(|w| w.1),
+    ];
+    if times
+        .into_iter()
+        .flatten()
+        .any(|t| t.second() != 0 || t.nanosecond() != 0)
+    {
+        return Err(ServiceError::invalid(
+            scheduler::domain::reason::Reason::ValueOutOfRange,
+            "windows and handoffs are set in whole minutes",
+        ));
+    }
     let mut members = Vec::with_capacity(input.members.len());
     for m in &input.members {
         let id = parse_id(&m.user_id, "user")?;
@@ -294,7 +310,7 @@ async fn checked(
     };
     rules::check_layer(&layer)?;
     for (user, _) in &members {
-        crate::services::users::active_user_id(conn, *user).await?;
+        super::on_call_capable(conn, *user).await?;
     }
     Ok((name, zone.name().to_owned(), members))
 }
@@ -397,26 +413,45 @@ pub async fn add_layer(
     Ok(row)
 }
 
-/// Replaces a layer's settings and members (the client sends the whole layer: members
-/// in their new order, which is how they are added, removed and reordered).
-pub async fn update_layer(
+/// The layer and its schedule, the schedule locked first and the layer read after, so
+/// a change never works on a layer another change moved or deleted meanwhile.
+async fn locked_layer(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+) -> ServiceResult<(
+    schedule::Model,
+    schedule_layer::Model,
+    Vec<layer_member::Model>,
+)> {
+    let schedule_id = schedule_layer::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .ok_or(ServiceError::NotFound("layer"))?
+        .schedule_id;
+    let s = lock_schedule(conn, schedule_id).await?;
+    let layer = schedule_layer::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .ok_or(ServiceError::NotFound("layer"))?;
+    let members = layer_member::Entity::find()
+        .filter(layer_member::COLUMN.layer_id.eq(id))
+        .all(conn)
+        .await?;
+    Ok((s, layer, members))
+}
+
+/// Changes a layer: `make` turns its current settings into the new ones, under the lock.
+async fn change_layer(
     ctx: Ctx<'_>,
     layer: &str,
-    input: LayerInput,
+    make: impl FnOnce(&schedule_layer::Model) -> LayerInput,
 ) -> ServiceResult<schedule_layer::Model> {
     let id = parse_id(layer, "layer")?;
     let txn = ctx.db.begin_write().await?;
-    let current = schedule_layer::Entity::find_by_id(id)
-        .one(&txn)
-        .await?
-        .ok_or(ServiceError::NotFound("layer"))?;
-    let s = lock_schedule(&txn, current.schedule_id).await?;
+    let (s, current, old_members) = locked_layer(&txn, id).await?;
     let actor = require_schedule_manager(ctx, &txn, s.team_id).await?;
-    let old_members = layer_member::Entity::find()
-        .filter(layer_member::COLUMN.layer_id.eq(id))
-        .all(&txn)
-        .await?;
     let before = layer_snapshot(&current, &old_members);
+    let input = make(&current);
     let (name, zone, members) = checked(&txn, id, &input).await?;
     let mut am = layer_row(id, s.id, current.position, name, zone, &input, ctx.now);
     am.created_at = Set(current.created_at);
@@ -439,6 +474,16 @@ pub async fn update_layer(
     Ok(row)
 }
 
+/// Replaces a layer's settings and members (the client sends the whole layer: members
+/// in their new order, which is how they are added, removed and reordered).
+pub async fn update_layer(
+    ctx: Ctx<'_>,
+    layer: &str,
+    input: LayerInput,
+) -> ServiceResult<schedule_layer::Model> {
+    change_layer(ctx, layer, |_| input).await
+}
+
 /// Sets a layer's members, in rotation order: how members are added, removed and
 /// reordered without sending the layer's other settings.
 pub async fn set_members(
@@ -446,44 +491,52 @@ pub async fn set_members(
     layer: &str,
     members: Vec<MemberInput>,
 ) -> ServiceResult<schedule_layer::Model> {
-    let id = parse_id(layer, "layer")?;
-    let current = schedule_layer::Entity::find_by_id(id)
-        .one(ctx.db.conn())
-        .await?
-        .ok_or(ServiceError::NotFound("layer"))?;
-    let weekdays = Weekdays((current.weekdays & 0x7f) as u8).days();
-    let input = LayerInput {
+    change_layer(ctx, layer, |current| LayerInput {
         name: current.name.clone(),
         time_zone: current.time_zone.clone(),
         window: current
             .window_start
             .zip(current.window_end)
             .map(|(s, e)| (super::time_of(s), super::time_of(e))),
-        weekdays,
+        weekdays: Weekdays((current.weekdays & 0x7f) as u8).days(),
         rotation_days: current.rotation_days,
         handoff_time: super::time_of(current.handoff_minute),
         start_date: current.start_date,
         members,
-    };
-    update_layer(ctx, layer, input).await
+    })
+    .await
 }
 
-/// Deletes a layer with its members, its overrides and its handoff documents.
+/// Writes `order` as the layers' positions 0, 1, 2…
+async fn renumber(
+    conn: &impl ConnectionTrait,
+    order: &[schedule_layer::Model],
+) -> ServiceResult<()> {
+    for (i, l) in order.iter().enumerate() {
+        if l.position != i as i32 {
+            let mut am = l.clone().into_active_model();
+            am.position = Set(i as i32);
+            am.update(conn).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Deletes a layer with its members, its overrides and its handoff documents; the
+/// layers after it move up.
 pub async fn delete_layer(ctx: Ctx<'_>, layer: &str) -> ServiceResult<Uuid> {
     let id = parse_id(layer, "layer")?;
     let txn = ctx.db.begin_write().await?;
-    let current = schedule_layer::Entity::find_by_id(id)
-        .one(&txn)
-        .await?
-        .ok_or(ServiceError::NotFound("layer"))?;
-    let s = lock_schedule(&txn, current.schedule_id).await?;
+    let (s, current, members) = locked_layer(&txn, id).await?;
     let actor = require_schedule_manager(ctx, &txn, s.team_id).await?;
-    let members = layer_member::Entity::find()
-        .filter(layer_member::COLUMN.layer_id.eq(id))
-        .all(&txn)
-        .await?;
     let before = layer_snapshot(&current, &members);
     delete_layer_rows(&txn, &[id]).await?;
+    let rest: Vec<schedule_layer::Model> = layers_of(&txn, &[s.id])
+        .await?
+        .into_iter()
+        .map(|(l, _)| l)
+        .collect();
+    renumber(&txn, &rest).await?;
     audit::record(
         &txn,
         ctx.now,
@@ -509,28 +562,21 @@ pub async fn move_layer(
 ) -> ServiceResult<schedule_layer::Model> {
     let id = parse_id(layer, "layer")?;
     let txn = ctx.db.begin_write().await?;
-    let current = schedule_layer::Entity::find_by_id(id)
-        .one(&txn)
-        .await?
-        .ok_or(ServiceError::NotFound("layer"))?;
-    let s = lock_schedule(&txn, current.schedule_id).await?;
+    let (s, current, _) = locked_layer(&txn, id).await?;
     let actor = require_schedule_manager(ctx, &txn, s.team_id).await?;
     let mut layers: Vec<schedule_layer::Model> = layers_of(&txn, &[s.id])
         .await?
         .into_iter()
         .map(|(l, _)| l)
         .collect();
-    let from = layers.iter().position(|l| l.id == id).unwrap_or(0);
+    let from = layers
+        .iter()
+        .position(|l| l.id == id)
+        .ok_or(ServiceError::NotFound("layer"))?;
     let moved = layers.remove(from);
     let to = usize::try_from(position).unwrap_or(0).min(layers.len());
     layers.insert(to, moved);
-    for (i, l) in layers.iter().enumerate() {
-        if l.position != i as i32 {
-            let mut am = l.clone().into_active_model();
-            am.position = Set(i as i32);
-            am.update(&txn).await?;
-        }
-    }
+    renumber(&txn, &layers).await?;
     audit::record(
         &txn,
         ctx.now,

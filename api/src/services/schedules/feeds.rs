@@ -29,6 +29,9 @@ pub const HORIZON_WEEKS: i64 = 8;
 /// its UID) does not move with every refresh.
 pub const LOOKBACK_DAYS: i64 = 31;
 
+/// Most feeds `mine` lists (one per scope: the holder's own and one per schedule).
+pub const MAX_FEEDS: u64 = 100;
+
 /// What a feed shows: the holder's own shifts, or a schedule's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scope {
@@ -149,6 +152,7 @@ pub async fn mine(ctx: Ctx<'_>) -> ServiceResult<Vec<calendar_feed::Model>> {
     Ok(calendar_feed::Entity::find()
         .filter(calendar_feed::COLUMN.user_id.eq(caller.id))
         .order_by_asc(calendar_feed::COLUMN.id)
+        .limit(MAX_FEEDS)
         .all(ctx.db.conn())
         .await?)
 }
@@ -167,6 +171,8 @@ pub enum Refusal {
 /// The calendar to render: its name and its shifts (with schedule and layer names).
 pub struct Calendar {
     pub name: String,
+    /// Where the feed's look-back starts: a shift starting there began earlier.
+    pub looks_back_to: DateTime<Utc>,
     pub events: Vec<Event>,
 }
 
@@ -234,10 +240,11 @@ pub async fn fetch(
             )
         }
     };
-    // A shift clipped at the look-back edge would change its start (and UID) every day.
+    // Shifts still to come or in progress (one in progress keeps its start, or, when it
+    // began before the look-back, is keyed on its end: see `http::ical`).
     let shifts: Vec<(Uuid, Shift)> = shifts
         .into_iter()
-        .filter(|(_, s)| s.span.end > now && s.span.start > span.start)
+        .filter(|(_, s)| s.span.end > now)
         .collect();
     let schedule_ids: Vec<Uuid> = shifts.iter().map(|(s, _)| *s).collect();
     let layer_ids: Vec<Uuid> = shifts.iter().map(|(_, s)| s.layer).collect();
@@ -274,7 +281,11 @@ pub async fn fetch(
             shift,
         })
         .collect();
-    Ok(Calendar { name, events })
+    Ok(Calendar {
+        name,
+        looks_back_to: span.start,
+        events,
+    })
 }
 
 #[derive(Debug)]

@@ -98,6 +98,13 @@ pub async fn submit(
         )
     })?;
     let doc = ensure(&txn, &handoff, ctx.now).await?;
+    // The document's own lock, the one acknowledging takes: notes never change after (or
+    // while) the incoming person acknowledges them.
+    let doc = handoff_document::Entity::find_by_id(doc.id)
+        .lock_exclusive()
+        .one(&txn)
+        .await?
+        .ok_or(ServiceError::NotFound("handoff document"))?;
     if doc.outgoing_id != caller.id && !manages(&txn, schedule.team_id, caller).await? {
         return Err(ServiceError::forbidden(
             Reason::NotHandoffParty,
@@ -198,28 +205,81 @@ pub async fn list(
     Ok(Page::from_overfetch(rows, page))
 }
 
-/// The incidents of the schedule's team declared during the outgoing rotation that the
-/// reader may see (restricted ones stay invisible to others), oldest first, at most
-/// [`MAX_INCIDENTS`]: what a document is pre-filled with.
+/// The rotation a document covers: its layer and the outgoing person's span.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Rotation {
+    pub layer: Uuid,
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+}
+
+impl From<&handoff_document::Model> for Rotation {
+    fn from(d: &handoff_document::Model) -> Self {
+        Rotation {
+            layer: d.layer_id,
+            from: d.outgoing_since,
+            to: d.at,
+        }
+    }
+}
+
+/// For each rotation, the incidents of its schedule's team declared during it that
+/// `user` may see (restricted ones stay invisible to others), oldest first, at most
+/// [`MAX_INCIDENTS`] each: what documents are pre-filled with. Three statements for any
+/// number of rotations.
 pub async fn rotation_incidents(
-    ctx: Ctx<'_>,
-    doc: &handoff_document::Model,
-) -> ServiceResult<Vec<incident::Model>> {
-    let user = reader(ctx)?;
-    let layer = schedule_layer::Entity::find_by_id(doc.layer_id)
-        .one(ctx.db.conn())
-        .await?
-        .ok_or(ServiceError::NotFound("layer"))?;
-    let schedule = super::find_schedule(ctx.db.conn(), layer.schedule_id).await?;
-    Ok(incident::Entity::find()
-        .filter(incident::COLUMN.team_id.eq(schedule.team_id))
-        .filter(incident::COLUMN.declared_at.gte(doc.outgoing_since))
-        .filter(incident::COLUMN.declared_at.lt(doc.at))
+    db: &crate::db::Db,
+    user: &crate::auth::CurrentUser,
+    rotations: &[Rotation],
+) -> ServiceResult<Vec<(Rotation, Vec<incident::Model>)>> {
+    if rotations.is_empty() {
+        return Ok(vec![]);
+    }
+    let layers =
+        super::layers_by_ids(db, &rotations.iter().map(|r| r.layer).collect::<Vec<_>>()).await?;
+    let schedules = super::by_ids(
+        db,
+        &layers.iter().map(|l| l.schedule_id).collect::<Vec<_>>(),
+    )
+    .await?;
+    let team_of = |layer: Uuid| {
+        layers
+            .iter()
+            .find(|l| l.id == layer)
+            .and_then(|l| schedules.iter().find(|s| s.id == l.schedule_id))
+            .map(|s| s.team_id)
+    };
+    let mut any = sea_orm::Condition::any();
+    for r in rotations {
+        if let Some(team) = team_of(r.layer) {
+            any = any.add(
+                sea_orm::Condition::all()
+                    .add(incident::COLUMN.team_id.eq(team))
+                    .add(incident::COLUMN.declared_at.gte(r.from))
+                    .add(incident::COLUMN.declared_at.lt(r.to)),
+            );
+        }
+    }
+    let rows = incident::Entity::find()
+        .filter(any)
         .filter(visible_to(user))
         .order_by_asc(incident::COLUMN.declared_at)
-        .limit(MAX_INCIDENTS)
-        .all(ctx.db.conn())
-        .await?)
+        .all(db.conn())
+        .await?;
+    Ok(rotations
+        .iter()
+        .map(|r| {
+            let team = team_of(r.layer);
+            let mine: Vec<incident::Model> = rows
+                .iter()
+                .filter(|i| i.team_id.is_some() && i.team_id == team)
+                .filter(|i| r.from <= i.declared_at && i.declared_at < r.to)
+                .take(MAX_INCIDENTS as usize)
+                .cloned()
+                .collect();
+            (*r, mine)
+        })
+        .collect())
 }
 
 /// The draft a document's editor starts from: one line per incident of the rotation.

@@ -113,6 +113,28 @@ pub(crate) async fn require_schedule_manager<'a>(
         })
 }
 
+/// A person who can go on call: active, and a responder or above (a viewer could not act
+/// on a page).
+pub(crate) async fn on_call_capable(conn: &impl ConnectionTrait, id: Uuid) -> ServiceResult<()> {
+    let u = entity::user::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .ok_or(ServiceError::NotFound("user"))?;
+    if !u.active {
+        return Err(ServiceError::invalid(
+            Reason::UserDeactivated,
+            "that user is deactivated",
+        ));
+    }
+    if u.role < Role::Responder {
+        return Err(ServiceError::invalid(
+            Reason::OnCallNeedsResponder,
+            "only responders (and above) go on call",
+        ));
+    }
+    Ok(())
+}
+
 /// A schedule's layers in position order, with their members.
 pub(crate) async fn layers_of(
     conn: &impl ConnectionTrait,

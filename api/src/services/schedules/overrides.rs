@@ -80,7 +80,13 @@ pub async fn create(ctx: Ctx<'_>, input: NewOverride) -> ServiceResult<schedule_
     {
         return Err(ServiceError::NotFound("layer"));
     }
-    crate::services::users::active_user_id(&txn, user).await?;
+    super::on_call_capable(&txn, user).await?;
+    if let Some(r) = replaces {
+        entity::user::Entity::find_by_id(r)
+            .one(&txn)
+            .await?
+            .ok_or(ServiceError::NotFound("user"))?;
+    }
     let member_of = |u: Uuid| {
         layers
             .iter()
@@ -103,6 +109,28 @@ pub async fn create(ctx: Ctx<'_>, input: NewOverride) -> ServiceResult<schedule_
                 ));
             }
             _ => replaces = Some(caller.id),
+        }
+        // …and only shifts that are theirs: the span lies within their own rotation on
+        // the layers it covers (so a member cannot block others with a wide override).
+        let span = Span::new(starts, ends.max(starts));
+        let mine: Vec<Span> = layers
+            .iter()
+            .filter(|(row, _)| layer.is_none_or(|l| l == row.id))
+            .flat_map(|(row, members)| {
+                scheduler::oncall::shifts::layer_shifts(
+                    &super::domain_layer(row, members),
+                    &[],
+                    span,
+                )
+            })
+            .filter(|s| !s.shadow && s.user == caller.id)
+            .map(|s| s.span)
+            .collect();
+        if !rules::covers(&mine, span) {
+            return Err(ServiceError::forbidden(
+                Reason::NotYourShift,
+                "members hand over only time they are on call themselves",
+            ));
         }
     }
     let row = schedule_override::Model {
