@@ -16,6 +16,10 @@ pub struct Model {
     /// Small teams may publish a postmortem they submitted themselves; by default another
     /// person publishes it (a second pair of eyes).
     pub allow_self_publication: bool,
+    /// Paged for SEV1 (and an escalation target).
+    pub engineering_lead_id: Option<Uuid>,
+    /// Paged for SEV1.
+    pub vp_engineering_id: Option<Uuid>,
     pub updated_at: DateTimeUtc,
 }
 

@@ -21,6 +21,7 @@ mod m20261124_000012_due_changes;
 mod m20261124_000013_message_templates;
 mod m20261125_000014_tickets_and_early_work;
 mod m20261125_000015_schedules;
+mod m20261125_000016_paging;
 mod sqlite_rebuild;
 
 pub struct Migrator;
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000013_message_templates::Migration),
             Box::new(m20261125_000014_tickets_and_early_work::Migration),
             Box::new(m20261125_000015_schedules::Migration),
+            Box::new(m20261125_000016_paging::Migration),
         ]
     }
 }

@@ -9,6 +9,7 @@ pub mod incidents;
 pub mod metrics;
 pub mod organization;
 pub mod pagination;
+pub mod paging;
 pub mod postmortems;
 pub mod schedules;
 pub mod severity;

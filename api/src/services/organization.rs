@@ -31,6 +31,8 @@ pub async fn ensure_exists(db: &Db, now: DateTime<Utc>) -> ServiceResult<()> {
         time_zone: Set("UTC".into()),
         postmortem_due_hours: Set(scheduler::domain::deadlines::DEFAULT_POSTMORTEM_HOURS as i32),
         allow_self_publication: Set(false),
+        engineering_lead_id: Set(None),
+        vp_engineering_id: Set(None),
         updated_at: Set(now),
     };
     let insert = organization::Entity::insert(row)

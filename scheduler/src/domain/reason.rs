@@ -150,6 +150,9 @@ pub enum Reason {
     HandoffAcknowledged,
     /// A layer has fewer primary members than the team's minimum rotation size (a warning).
     LayerUnderstaffed,
+    // --- paging
+    /// The alert is resolved.
+    AlertResolved,
     // --- permissions
     /// The caller's role is too low.
     RoleRequired,

@@ -231,6 +231,7 @@ async fn declare_once(
         })),
     )
     .await?;
+    crate::services::paging::hooks::declared(&txn, &row, user.id, now).await?;
     if let Some(key) = &v.key {
         let inserted = incident_idempotency::ActiveModel {
             user_id: Set(user.id),

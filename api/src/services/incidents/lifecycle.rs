@@ -60,6 +60,7 @@ pub async fn acknowledge(
         Some(json!({ "acknowledgedAt": at })),
     )
     .await?;
+    crate::services::paging::hooks::acknowledged(&txn, row.id, user.id, ctx.now).await?;
     txn.commit().await?;
     Ok(updated)
 }
@@ -119,6 +120,9 @@ pub async fn change_severity(
         Some(after),
     )
     .await?;
+    if to.is_worse_than(row.severity) {
+        crate::services::paging::hooks::severity_raised(&txn, &updated, user.id, ctx.now).await?;
+    }
     txn.commit().await?;
     Ok(updated)
 }

@@ -1,0 +1,127 @@
+//! What incidents do to paging, in the incident's own transaction: declaring one pages
+//! its severity's targets; raising its severity pages whoever the new policy adds, nobody
+//! twice; acknowledging it acknowledges its alerts.
+
+use super::{ACKNOWLEDGED, NewAlert, RESOLVED, TRIGGERED, page_targets};
+use crate::services::ServiceResult;
+use chrono::{DateTime, Utc};
+use entity::{alert, incident, page};
+use scheduler::paging::routing::Target;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use uuid::Uuid;
+
+/// Pages the severity's targets for a just-declared incident (a SEV4 pages nobody and
+/// opens no alert).
+pub async fn declared(
+    conn: &impl ConnectionTrait,
+    i: &incident::Model,
+    actor: Uuid,
+    now: DateTime<Utc>,
+) -> ServiceResult<()> {
+    let policy = crate::services::severity::policy_for(conn, i.severity).await?;
+    if policy.pages.is_empty() {
+        return Ok(());
+    }
+    super::open(
+        conn,
+        NewAlert {
+            team_id: i.team_id,
+            integration_id: None,
+            incident_id: Some(i.id),
+            source: "incident".into(),
+            name: i.title.clone(),
+            dedup_key: None,
+            summary: i.title.clone(),
+            severity: i.severity,
+            triggered_by: Some(actor),
+            details: None,
+            notification_hash: None,
+        },
+        now,
+    )
+    .await?;
+    Ok(())
+}
+
+/// The incident's open alert, if any (the newest).
+async fn open_alert(
+    conn: &impl ConnectionTrait,
+    incident: Uuid,
+) -> ServiceResult<Option<alert::Model>> {
+    Ok(alert::Entity::find()
+        .filter(alert::COLUMN.incident_id.eq(incident))
+        .filter(alert::COLUMN.status.ne(RESOLVED))
+        .order_by_desc(alert::COLUMN.created_at)
+        .one(conn)
+        .await?)
+}
+
+/// After a severity raise: pages whoever the new policy adds, nobody twice (people paged
+/// on any of the incident's alerts count).
+pub async fn severity_raised(
+    conn: &impl ConnectionTrait,
+    i: &incident::Model,
+    actor: Uuid,
+    now: DateTime<Utc>,
+) -> ServiceResult<()> {
+    let policy = crate::services::severity::policy_for(conn, i.severity).await?;
+    if policy.pages.is_empty() {
+        return Ok(());
+    }
+    let Some(alert) = open_alert(conn, i.id).await? else {
+        return declared(conn, i, actor, now).await;
+    };
+    alert::Entity::update_many()
+        .col_expr(alert::Column::Severity, Expr::value(i.severity))
+        .col_expr(alert::Column::UpdatedAt, Expr::value(now))
+        .filter(alert::COLUMN.id.eq(alert.id))
+        .exec(conn)
+        .await?;
+    let targets: Vec<Target> = policy.pages.iter().copied().map(Target::from).collect();
+    page_targets(
+        conn,
+        &alert,
+        &targets,
+        alert.position as u32,
+        Some(actor),
+        now,
+    )
+    .await?;
+    Ok(())
+}
+
+/// Acknowledging an incident acknowledges its triggered alerts and their pages.
+pub async fn acknowledged(
+    conn: &impl ConnectionTrait,
+    incident: Uuid,
+    actor: Uuid,
+    now: DateTime<Utc>,
+) -> ServiceResult<()> {
+    let alerts: Vec<Uuid> = alert::Entity::find()
+        .filter(alert::COLUMN.incident_id.eq(incident))
+        .filter(alert::COLUMN.status.eq(TRIGGERED))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|a| a.id)
+        .collect();
+    if alerts.is_empty() {
+        return Ok(());
+    }
+    alert::Entity::update_many()
+        .col_expr(alert::Column::Status, Expr::value(ACKNOWLEDGED))
+        .col_expr(alert::Column::AcknowledgedAt, Expr::value(now))
+        .col_expr(alert::Column::AcknowledgedBy, Expr::value(actor))
+        .col_expr(alert::Column::UpdatedAt, Expr::value(now))
+        .filter(alert::Column::Id.is_in(alerts.clone()))
+        .exec(conn)
+        .await?;
+    page::Entity::update_many()
+        .col_expr(page::Column::AcknowledgedAt, Expr::value(now))
+        .filter(page::Column::AlertId.is_in(alerts))
+        .filter(page::Column::AcknowledgedAt.is_null())
+        .exec(conn)
+        .await?;
+    Ok(())
+}
