@@ -168,10 +168,10 @@ async fn move_to(
     am.snoozed_until = Set(None);
     let a = save(conn, am, now).await?;
     page_targets(conn, &a, &targets, position, actor, now).await?;
-    Ok(alert::Entity::find_by_id(a.id)
+    alert::Entity::find_by_id(a.id)
         .one(conn)
         .await?
-        .ok_or(ServiceError::NotFound("alert"))?)
+        .ok_or(ServiceError::NotFound("alert"))
 }
 
 /// Escalates now, to the next step (the last step stays the last).
