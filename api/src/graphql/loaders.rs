@@ -49,6 +49,8 @@ pub struct Loaders {
     pub overrides: CachedLoader<ById<entity::schedule_override::Model>>,
     pub schedule_layers: CachedLoader<LayersOfSchedule>,
     pub rotation_incidents: CachedLoader<RotationIncidents>,
+    pub alerts: CachedLoader<ById<entity::alert::Model>>,
+    pub alert_pages: CachedLoader<PagesOfAlert>,
 }
 
 impl Loaders {
@@ -98,6 +100,8 @@ impl Loaders {
             layers: dl(ById::new(db), &counter),
             overrides: dl(ById::new(db), &counter),
             schedule_layers: dl(LayersOfSchedule(db.clone()), &counter),
+            alerts: dl(ById::new(db), &counter),
+            alert_pages: dl(PagesOfAlert(db.clone()), &counter),
             rotation_incidents: dl(
                 RotationIncidents {
                     db: db.clone(),
@@ -138,6 +142,8 @@ impl Loaders {
         self.layers.clear::<Uuid>();
         self.overrides.clear::<Uuid>();
         self.schedule_layers.clear::<Uuid>();
+        self.alerts.clear::<Uuid>();
+        self.alert_pages.clear::<Uuid>();
         self.rotation_incidents
             .clear::<crate::services::schedules::handoffs::Rotation>();
     }
@@ -277,6 +283,25 @@ impl Loader<Uuid> for ById<entity::schedule_override::Model> {
     async fn load(&self, keys: &[Uuid]) -> LoadResult<Self::Value> {
         let rows = crate::services::schedules::overrides_by_ids(&self.db, keys).await?;
         Ok(rows.into_iter().map(|r| (r.id, r)).collect())
+    }
+}
+
+impl Loader<Uuid> for ById<entity::alert::Model> {
+    type Value = entity::alert::Model;
+    type Error = async_graphql::Error;
+    async fn load(&self, keys: &[Uuid]) -> LoadResult<Self::Value> {
+        let rows = crate::services::paging::alerts::by_ids(&self.db, keys).await?;
+        Ok(rows.into_iter().map(|r| (r.id, r)).collect())
+    }
+}
+
+pub struct PagesOfAlert(Db);
+impl Loader<Uuid> for PagesOfAlert {
+    type Value = Vec<entity::page::Model>;
+    type Error = async_graphql::Error;
+    async fn load(&self, keys: &[Uuid]) -> LoadResult<Self::Value> {
+        let rows = crate::services::paging::alerts::pages_of(&self.0, keys).await?;
+        Ok(with_empty(keys, group(rows, |p| p.alert_id)))
     }
 }
 

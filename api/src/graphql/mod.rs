@@ -13,6 +13,7 @@ pub mod loaders;
 pub mod metrics;
 pub mod objects;
 pub mod organization;
+pub mod paging;
 pub mod postmortem;
 pub mod schedule;
 pub mod service;
@@ -42,6 +43,8 @@ pub struct QueryRoot(
     schedule::queries::ScheduleQuery,
     schedule::handoff::HandoffQuery,
     schedule::feeds::FeedQuery,
+    paging::PagingQuery,
+    paging::settings::PagingSettingsQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -59,6 +62,8 @@ pub struct MutationRoot(
     schedule::mutations::ScheduleMutation,
     schedule::handoff::HandoffMutation,
     schedule::feeds::FeedMutation,
+    paging::PagingMutation,
+    paging::settings::PagingSettingsMutation,
 );
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;

@@ -17,6 +17,7 @@ mod oncall_load;
 mod operations;
 mod organization;
 mod outage;
+mod paging;
 mod phases;
 mod policies;
 mod postmortem_library;

@@ -220,6 +220,7 @@ impl IncidentMutation {
                 commander_id: input.commander_id.map(|i| i.0),
                 idempotency_key: input.idempotency_key,
                 detection_source: input.detection_source,
+                from_alert: None,
             },
         )
         .await?;

@@ -41,6 +41,8 @@ pub struct Declare {
     pub idempotency_key: Option<String>,
     /// How it came to light; UNKNOWN when not said.
     pub detection_source: DetectionSource,
+    /// The alert it is declared from: linked to it, and its people are not paged again.
+    pub from_alert: Option<Uuid>,
 }
 
 /// The validated input, ready to write.
@@ -57,6 +59,7 @@ struct Valid {
     commander_id: Option<Uuid>,
     key: Option<String>,
     detection_source: DetectionSource,
+    from_alert: Option<Uuid>,
 }
 
 enum Attempt {
@@ -110,6 +113,7 @@ pub async fn declare(ctx: Ctx<'_>, input: Declare) -> ServiceResult<incident::Mo
             .map(|k| text::single_line("idempotencyKey", k, 200))
             .transpose()?,
         detection_source: input.detection_source,
+        from_alert: input.from_alert,
     };
     for _ in 0..5 {
         match declare_once(ctx, user, &valid, input.customer_impact, input.restricted).await? {
@@ -231,7 +235,12 @@ async fn declare_once(
         })),
     )
     .await?;
-    crate::services::paging::hooks::declared(&txn, &row, user.id, now).await?;
+    match v.from_alert {
+        Some(alert) => {
+            crate::services::paging::hooks::adopted(&txn, &row, alert, user.id, now).await?
+        }
+        None => crate::services::paging::hooks::declared(&txn, &row, user.id, now).await?,
+    }
     if let Some(key) = &v.key {
         let inserted = incident_idempotency::ActiveModel {
             user_id: Set(user.id),

@@ -314,6 +314,36 @@ pub async fn run_due(db: &crate::db::Db, now: DateTime<Utc>) -> ServiceResult<Du
     Ok(due)
 }
 
+/// Turns an alert into an incident in one call: its team, severity and summary (the
+/// title may be given), detected by an alert, the alert linked.
+pub async fn declare_incident(
+    ctx: Ctx<'_>,
+    id: &str,
+    title: Option<String>,
+) -> ServiceResult<entity::incident::Model> {
+    ctx.principal.require(Role::Responder)?;
+    let a = get(ctx, id).await?;
+    if a.incident_id.is_some() {
+        return Err(ServiceError::conflict(
+            Reason::AlreadyExists,
+            "this alert already has an incident",
+        ));
+    }
+    must_be_open(&a)?;
+    crate::services::incidents::declare(
+        ctx,
+        crate::services::incidents::Declare {
+            title: title.unwrap_or_else(|| a.summary.clone()),
+            severity: Some(a.severity),
+            team_id: a.team_id.map(|t| t.to_string()),
+            detection_source: entity::DetectionSource::Alert,
+            from_alert: Some(a.id),
+            ..Default::default()
+        },
+    )
+    .await
+}
+
 pub async fn get(ctx: Ctx<'_>, id: &str) -> ServiceResult<alert::Model> {
     ctx.principal.require(Role::Viewer)?;
     let a = alert::Entity::find_by_id(parse_id(id, "alert")?)

@@ -44,6 +44,52 @@ pub async fn declared(
     Ok(())
 }
 
+/// An incident declared from an alert takes the alert over: linked to it, and paged as
+/// its severity asks, nobody twice.
+pub async fn adopted(
+    conn: &impl ConnectionTrait,
+    i: &incident::Model,
+    alert_id: Uuid,
+    actor: Uuid,
+    now: DateTime<Utc>,
+) -> ServiceResult<()> {
+    alert::Entity::update_many()
+        .col_expr(alert::Column::IncidentId, Expr::value(i.id))
+        .col_expr(alert::Column::UpdatedAt, Expr::value(now))
+        .filter(alert::COLUMN.id.eq(alert_id))
+        .exec(conn)
+        .await?;
+    let Some(alert) = alert::Entity::find_by_id(alert_id).one(conn).await? else {
+        return Ok(());
+    };
+    // Its people see the incident if it is restricted.
+    for p in super::paged(conn, alert.id).await? {
+        if i.restricted {
+            crate::services::incidents::ensure_participant(
+                conn,
+                i.id,
+                p.user_id,
+                actor,
+                now,
+                "Paged about this incident",
+            )
+            .await?;
+        }
+    }
+    let policy = crate::services::severity::policy_for(conn, i.severity).await?;
+    let targets: Vec<Target> = policy.pages.iter().copied().map(Target::from).collect();
+    page_targets(
+        conn,
+        &alert,
+        &targets,
+        alert.position as u32,
+        Some(actor),
+        now,
+    )
+    .await?;
+    Ok(())
+}
+
 /// The incident's open alert, if any (the newest).
 async fn open_alert(
     conn: &impl ConnectionTrait,

@@ -6,6 +6,7 @@
 
 pub mod alerts;
 pub mod hooks;
+pub mod settings;
 
 use super::{ServiceError, ServiceResult};
 use chrono::{DateTime, Duration, Utc};
