@@ -45,6 +45,7 @@ pub struct QueryRoot(
     schedule::feeds::FeedQuery,
     paging::PagingQuery,
     paging::settings::PagingSettingsQuery,
+    paging::integrations::IntegrationQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -64,6 +65,7 @@ pub struct MutationRoot(
     schedule::feeds::FeedMutation,
     paging::PagingMutation,
     paging::settings::PagingSettingsMutation,
+    paging::integrations::IntegrationMutation,
 );
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;

@@ -13,11 +13,12 @@ pub(crate) mod state;
 pub use state::AppState;
 pub mod negotiate;
 pub mod problem;
+pub mod webhooks;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, Request};
-use axum::routing::get;
+use axum::routing::{get, post};
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -39,6 +40,11 @@ pub fn router(state: AppState) -> Router {
         // The token is in the query string: the request span records the path only.
         .route("/ical/users/{file}", get(ical::user_feed))
         .route("/ical/schedules/{file}", get(ical::schedule_feed))
+        // Integration keys may be in the path: the request span records it without them.
+        .route("/webhooks/alertmanager/{key}", post(webhooks::alertmanager_keyed))
+        .route("/webhooks/alertmanager", post(webhooks::alertmanager_bearer))
+        .route("/webhooks/generic/{key}", post(webhooks::generic_keyed))
+        .route("/webhooks/generic", post(webhooks::generic_bearer))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
@@ -55,7 +61,7 @@ pub fn router(state: AppState) -> Router {
                             .get(REQUEST_ID)
                             .and_then(|v| v.to_str().ok())
                             .unwrap_or("-");
-                        tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+                        tracing::info_span!("request", method = %req.method(), path = %webhooks::loggable(req.uri().path()), request_id = %id)
                     }),
                 )
                 .layer(PropagateRequestIdLayer::new(REQUEST_ID))

@@ -2,6 +2,7 @@
 //! run on SQLite and PostgreSQL through `e2e!`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod alertmanager;
 mod auth;
 mod clients;
 mod cost;

@@ -1,6 +1,7 @@
 //! Paging over GraphQL: alerts and pages, the responder's actions, escalation policies and
 //! the people the severity policy names.
 
+pub mod integrations;
 pub mod settings;
 
 use crate::graphql::connection::{ListConnection, from_page};

@@ -6,6 +6,8 @@
 
 pub mod alerts;
 pub mod hooks;
+pub mod inbound;
+pub mod integrations;
 pub mod settings;
 
 use super::{ServiceError, ServiceResult};
