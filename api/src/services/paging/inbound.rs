@@ -200,9 +200,12 @@ pub async fn alertmanager(
         let outcome = apply(
             &txn,
             &i,
-            &p.group_key,
-            p.status == "firing",
-            hash.clone(),
+            Notification {
+                key: &p.group_key,
+                firing: p.status == "firing",
+                hash: hash.clone(),
+                details: details.clone(),
+            },
             || NewAlert {
                 team_id: Some(i.team_id),
                 integration_id: Some(i.id),
@@ -216,7 +219,6 @@ pub async fn alertmanager(
                 details: Some(details.clone()),
                 notification_hash: Some(hash.clone()),
             },
-            details.clone(),
             now,
         )
         .await?;
@@ -259,9 +261,12 @@ pub async fn generic(
         let outcome = apply(
             &txn,
             &i,
-            &dedup,
-            firing,
-            hash.clone(),
+            Notification {
+                key: &dedup,
+                firing,
+                hash: hash.clone(),
+                details: json!({ "summary": summary }),
+            },
             || NewAlert {
                 team_id: Some(i.team_id),
                 integration_id: Some(i.id),
@@ -275,7 +280,6 @@ pub async fn generic(
                 details: None,
                 notification_hash: Some(hash.clone()),
             },
-            json!({ "summary": summary }),
             now,
         )
         .await?;
