@@ -104,17 +104,29 @@ async fn latest(
         .await?)
 }
 
-/// Applies one notification: `firing` with the group's alerts, or `resolved`.
+/// One notification, as applied to the alert of its group.
+struct Notification<'a> {
+    key: &'a str,
+    firing: bool,
+    /// What makes a repeat recognisable: the same hash changes nothing.
+    hash: String,
+    details: Value,
+}
+
+/// Applies one notification: firing with the group's alerts, or resolved.
 async fn apply(
     conn: &impl sea_orm::ConnectionTrait,
     i: &integration::Model,
-    key: &str,
-    firing: bool,
-    hash: String,
+    n: Notification<'_>,
     new: impl FnOnce() -> NewAlert,
-    details: Value,
     now: DateTime<Utc>,
 ) -> ServiceResult<Outcome> {
+    let Notification {
+        key,
+        firing,
+        hash,
+        details,
+    } = n;
     let open = latest(conn, i.id, key)
         .await?
         .filter(|a| a.status != RESOLVED);
