@@ -46,6 +46,7 @@ pub struct QueryRoot(
     paging::PagingQuery,
     paging::settings::PagingSettingsQuery,
     paging::integrations::IntegrationQuery,
+    paging::report::ReportQuery,
 );
 
 #[derive(MergedObject, Default)]

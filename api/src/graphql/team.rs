@@ -18,6 +18,24 @@ impl Team {
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
+    /// Fewer primaries than this in a schedule layer is `LAYER_UNDERSTAFFED`.
+    async fn min_rotation_size(&self) -> i32 {
+        self.0.min_rotation_size
+    }
+    /// On-call load limits, night window and compensation.
+    async fn load_settings(&self) -> TeamLoadSettings {
+        let t = &self.0;
+        TeamLoadSettings {
+            page_warn_above: t.page_warn_above,
+            page_breach_at: t.page_breach_at,
+            night_start: crate::services::schedules::time_of(t.night_start_minute),
+            night_end: crate::services::schedules::time_of(t.night_end_minute),
+            rest_per_night_page_minutes: t.rest_per_night_page_minutes,
+            pay_per_hour_minor: t.pay_per_hour_minor,
+            pay_per_week_minor: t.pay_per_week_minor,
+            currency: t.currency.clone(),
+        }
+    }
     async fn name(&self) -> &str {
         &self.0.name
     }
@@ -142,6 +160,18 @@ pub struct CreateTeamInput {
     pub description: Option<String>,
 }
 
+#[derive(async_graphql::SimpleObject)]
+pub struct TeamLoadSettings {
+    pub page_warn_above: i32,
+    pub page_breach_at: i32,
+    pub night_start: chrono::NaiveTime,
+    pub night_end: chrono::NaiveTime,
+    pub rest_per_night_page_minutes: i32,
+    pub pay_per_hour_minor: i64,
+    pub pay_per_week_minor: i64,
+    pub currency: String,
+}
+
 #[derive(InputObject)]
 pub struct UpdateTeamInput {
     pub id: ID,
@@ -151,6 +181,19 @@ pub struct UpdateTeamInput {
     /// Fewer primary members than this in one of the team's schedule layers and the layer
     /// carries a `LAYER_UNDERSTAFFED` warning (default 4).
     pub min_rotation_size: Option<i32>,
+    /// More pages than this in an on-call week is a warning sign (default 2).
+    pub page_warn_above: Option<i32>,
+    /// This many pages or more in an on-call week is a breach (default 5).
+    pub page_breach_at: Option<i32>,
+    /// The night window in each responder's own zone (default 22:00–07:00).
+    pub night_start: Option<chrono::NaiveTime>,
+    pub night_end: Option<chrono::NaiveTime>,
+    /// Compensation: rest per night page (minutes), pay per on-call hour and per on-call
+    /// week (minor units of `currency`, an ISO 4217 code).
+    pub rest_per_night_page_minutes: Option<i32>,
+    pub pay_per_hour_minor: Option<i64>,
+    pub pay_per_week_minor: Option<i64>,
+    pub currency: Option<String>,
 }
 
 #[derive(InputObject)]
@@ -206,6 +249,16 @@ impl TeamMutation {
             description,
             active: None,
             min_rotation_size: input.min_rotation_size,
+            load: crate::services::teams::LoadSettings {
+                page_warn_above: input.page_warn_above,
+                page_breach_at: input.page_breach_at,
+                night_start: input.night_start,
+                night_end: input.night_end,
+                rest_per_night_page_minutes: input.rest_per_night_page_minutes,
+                pay_per_hour_minor: input.pay_per_hour_minor,
+                pay_per_week_minor: input.pay_per_week_minor,
+                currency: input.currency,
+            },
         };
         Ok(payload(
             teams::update(service_ctx(ctx), &input.id, changes).await?,

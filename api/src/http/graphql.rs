@@ -447,7 +447,10 @@ fn graphiql() -> Response {
 
 /// Authenticates the caller. No `Authorization` header: anonymous. A header that is present
 /// but not a valid token of an active user fails the whole request (401).
-async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Principal, Response> {
+pub(crate) async fn authenticate(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<Principal, Response> {
     let Some(value) = headers.get(header::AUTHORIZATION) else {
         return Ok(Principal::Anonymous);
     };

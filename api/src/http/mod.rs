@@ -13,6 +13,7 @@ pub(crate) mod state;
 pub use state::AppState;
 pub mod negotiate;
 pub mod problem;
+pub mod reports;
 pub mod webhooks;
 
 use axum::Router;
@@ -45,6 +46,7 @@ pub fn router(state: AppState) -> Router {
         .route("/webhooks/alertmanager", post(webhooks::alertmanager_bearer))
         .route("/webhooks/generic/{key}", post(webhooks::generic_keyed))
         .route("/webhooks/generic", post(webhooks::generic_bearer))
+        .route("/reports/oncall-load.csv", get(reports::oncall_load))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))

@@ -22,6 +22,14 @@ fn snapshot(t: &team::Model) -> serde_json::Value {
         "description": t.description,
         "active": t.active,
         "minRotationSize": t.min_rotation_size,
+        "pageWarnAbove": t.page_warn_above,
+        "pageBreachAt": t.page_breach_at,
+        "nightStartMinute": t.night_start_minute,
+        "nightEndMinute": t.night_end_minute,
+        "restPerNightPageMinutes": t.rest_per_night_page_minutes,
+        "payPerHourMinor": t.pay_per_hour_minor,
+        "payPerWeekMinor": t.pay_per_week_minor,
+        "currency": t.currency,
     })
 }
 
@@ -162,6 +170,58 @@ pub struct TeamChanges {
     pub active: Option<bool>,
     /// Fewer primaries than this in a schedule layer and the layer carries a warning.
     pub min_rotation_size: Option<i32>,
+    /// Load limits, night window and compensation (see `LoadSettings`).
+    pub load: LoadSettings,
+}
+
+/// A team's on-call load settings; `None` keeps the current value.
+#[derive(Debug, Default)]
+pub struct LoadSettings {
+    pub page_warn_above: Option<i32>,
+    pub page_breach_at: Option<i32>,
+    pub night_start: Option<chrono::NaiveTime>,
+    pub night_end: Option<chrono::NaiveTime>,
+    pub rest_per_night_page_minutes: Option<i32>,
+    pub pay_per_hour_minor: Option<i64>,
+    pub pay_per_week_minor: Option<i64>,
+    pub currency: Option<String>,
+}
+
+fn check_load(l: &LoadSettings) -> ServiceResult<()> {
+    let bad = |m: &str| Err(ServiceError::invalid(Reason::ValueOutOfRange, m.to_owned()));
+    if l.page_warn_above.is_some_and(|v| !(0..=100).contains(&v))
+        || l.page_breach_at.is_some_and(|v| !(1..=100).contains(&v))
+    {
+        return bad("page limits are between 0 and 100");
+    }
+    if l.rest_per_night_page_minutes
+        .is_some_and(|v| !(0..=1440).contains(&v))
+    {
+        return bad("restPerNightPageMinutes is between 0 and 1440");
+    }
+    if l.pay_per_hour_minor
+        .is_some_and(|v| !(0..=1_000_000).contains(&v))
+        || l.pay_per_week_minor
+            .is_some_and(|v| !(0..=100_000_000).contains(&v))
+    {
+        return bad(
+            "pay amounts are between 0 and 1,000,000 (hourly) / 100,000,000 (weekly) minor units",
+        );
+    }
+    if l.currency
+        .as_deref()
+        .is_some_and(|c| c.len() != 3 || !c.chars().all(|x| x.is_ascii_uppercase()))
+    {
+        return bad("currency is an ISO 4217 code such as EUR");
+    }
+    if [l.night_start, l.night_end]
+        .into_iter()
+        .flatten()
+        .any(|t| chrono::Timelike::second(&t) != 0)
+    {
+        return bad("the night window is set in whole minutes");
+    }
+    Ok(())
 }
 
 pub async fn update(ctx: Ctx<'_>, id: &str, changes: TeamChanges) -> ServiceResult<team::Model> {
@@ -176,6 +236,7 @@ pub async fn update(ctx: Ctx<'_>, id: &str, changes: TeamChanges) -> ServiceResu
         Some(Some(d)) => Some(Some(text::multi_line("description", &d, 2000)?)),
         other => other,
     };
+    check_load(&changes.load)?;
     if let Some(n) = changes.min_rotation_size
         && !(1..=50).contains(&n)
     {
@@ -199,6 +260,31 @@ pub async fn update(ctx: Ctx<'_>, id: &str, changes: TeamChanges) -> ServiceResu
     }
     if let Some(v) = changes.min_rotation_size {
         active.min_rotation_size = Set(v);
+    }
+    let l = changes.load;
+    if let Some(v) = l.page_warn_above {
+        active.page_warn_above = Set(v);
+    }
+    if let Some(v) = l.page_breach_at {
+        active.page_breach_at = Set(v);
+    }
+    if let Some(v) = l.night_start {
+        active.night_start_minute = Set(crate::services::schedules::minutes(v));
+    }
+    if let Some(v) = l.night_end {
+        active.night_end_minute = Set(crate::services::schedules::minutes(v));
+    }
+    if let Some(v) = l.rest_per_night_page_minutes {
+        active.rest_per_night_page_minutes = Set(v);
+    }
+    if let Some(v) = l.pay_per_hour_minor {
+        active.pay_per_hour_minor = Set(v);
+    }
+    if let Some(v) = l.pay_per_week_minor {
+        active.pay_per_week_minor = Set(v);
+    }
+    if let Some(v) = l.currency {
+        active.currency = Set(v);
     }
     active.updated_at = Set(ctx.now);
     let updated = active.update(&txn).await.map_err(|e| {

@@ -4,4 +4,5 @@
 
 pub mod escalation;
 pub mod load;
+pub mod report;
 pub mod routing;

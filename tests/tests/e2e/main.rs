@@ -11,6 +11,7 @@ mod http_spec;
 mod incident_lists;
 mod incidents;
 mod input;
+mod load_report;
 mod migrations;
 mod oncall_feeds;
 mod oncall_handoffs;

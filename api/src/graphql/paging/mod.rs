@@ -2,6 +2,7 @@
 //! the people the severity policy names.
 
 pub mod integrations;
+pub mod report;
 pub mod settings;
 
 use crate::graphql::connection::{ListConnection, from_page};

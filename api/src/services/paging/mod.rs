@@ -8,6 +8,7 @@ pub mod alerts;
 pub mod hooks;
 pub mod inbound;
 pub mod integrations;
+pub mod load_report;
 pub mod settings;
 
 use super::{ServiceError, ServiceResult};
