@@ -97,8 +97,11 @@ pub struct IncidentMetrics {
     pub start_unknown: i32,
     /// Time to detect: started → detected, incidents with a known start only.
     pub mttd: Option<DurationStats>,
-    /// Time to acknowledge: declared → acknowledged. Provisional: once paging exists it
-    /// becomes first page → acknowledgement.
+    /// Counted incidents nobody was paged about (SEV4 tickets, alerts nobody could be
+    /// reached for): left out of `mtta`.
+    pub not_paged: i32,
+    /// Time to acknowledge: first page → acknowledgement, incidents someone was paged
+    /// about only.
     pub mtta: Option<DurationStats>,
     /// Time to mitigate: started → mitigated (service restored; DORA's time to restore).
     pub mttm: Option<DurationStats>,
@@ -178,6 +181,7 @@ impl MetricsQuery {
             false_alarm_rate: r.false_alarm_rate,
             duplicates: int(r.duplicates),
             start_unknown: int(r.start_unknown),
+            not_paged: int(r.not_paged),
             mttd: r.mttd.map(Into::into),
             mtta: r.mtta.map(Into::into),
             mttm: r.mttm.map(Into::into),

@@ -13,8 +13,10 @@ use scheduler::domain::metrics::{
     self, ActionItemSample, IncidentSample, PostmortemSample, Report,
 };
 use scheduler::domain::reason::Reason;
-use sea_orm::sea_query::Query;
-use sea_orm::{ColumnTrait, Condition, EntityTrait, FromQueryResult, QueryFilter, QuerySelect};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QuerySelect,
+};
 use uuid::Uuid;
 
 #[derive(Debug)]
@@ -32,6 +34,7 @@ const MAX_PERIOD_DAYS: i64 = 5 * 366;
 /// The columns of an incident the figures need (and no more).
 #[derive(Debug, FromQueryResult)]
 struct IncidentRow {
+    id: Uuid,
     highest_severity: Severity,
     started_at: DateTime<Utc>,
     start_known: bool,
@@ -87,10 +90,32 @@ pub async fn incident_metrics(ctx: Ctx<'_>, f: &MetricsFilter) -> ServiceResult<
             .to_owned()
     };
     let db = ctx.db.conn();
-    let (rows, pms, items) = tokio::try_join!(
+    // When each incident of the period was first paged about (time to acknowledge runs
+    // from there).
+    let first_page_query = Query::select()
+        .column((entity::alert::Entity, entity::alert::Column::IncidentId))
+        .expr_as(
+            Expr::col((entity::page::Entity, entity::page::Column::CreatedAt)).min(),
+            sea_orm::sea_query::Alias::new("first_paged"),
+        )
+        .from(entity::page::Entity)
+        .inner_join(
+            entity::alert::Entity,
+            Expr::col((entity::alert::Entity, entity::alert::Column::Id))
+                .equals((entity::page::Entity, entity::page::Column::AlertId)),
+        )
+        .and_where(
+            Expr::col((entity::alert::Entity, entity::alert::Column::IncidentId))
+                .in_subquery(scoped_incidents(in_period.clone())),
+        )
+        .group_by_col((entity::alert::Entity, entity::alert::Column::IncidentId))
+        .to_owned();
+    let backend = db.get_database_backend();
+    let (rows, pms, items, first) = tokio::try_join!(
         incident::Entity::find()
             .select_only()
             .columns([
+                incident::Column::Id,
                 incident::Column::HighestSeverity,
                 incident::Column::StartedAt,
                 incident::Column::StartKnown,
@@ -128,7 +153,14 @@ pub async fn incident_metrics(ctx: Ctx<'_>, f: &MetricsFilter) -> ServiceResult<
             .filter(action_item::Column::IncidentId.in_subquery(incidents_where(scope.clone())))
             .into_tuple::<(Uuid, DateTime<Utc>, Option<DateTime<Utc>>, ActionItemStatus)>()
             .all(db),
+        db.query_all_raw(backend.build(&first_page_query)),
     )?;
+    let mut first_pages: std::collections::HashMap<Uuid, DateTime<Utc>> = Default::default();
+    for row in first {
+        let id: Uuid = row.try_get("", "incident_id")?;
+        let at: DateTime<Utc> = row.try_get("", "first_paged")?;
+        first_pages.insert(id, at);
+    }
     // A recurrence counts only when the caller may see the earlier incident too: a link to
     // a restricted incident must not reveal that it exists.
     let earlier: Vec<Uuid> = rows.iter().filter_map(|r| r.recurrence_of).collect();
@@ -141,6 +173,7 @@ pub async fn incident_metrics(ctx: Ctx<'_>, f: &MetricsFilter) -> ServiceResult<
             detected: r.detected_at,
             declared: r.declared_at,
             acknowledged: r.acknowledged_at,
+            first_paged: first_pages.get(&r.id).copied(),
             mitigated: r.mitigated_at,
             resolved: r.resolved_at,
             start_known: r.start_known,

@@ -4,7 +4,8 @@
 //!   apart and left out of every other figure.
 //! - Time to detect = detected − started, only for incidents whose start was given
 //!   (unknown is not zero: the others are counted as "start unknown"); time to
-//!   acknowledge = acknowledged − declared (provisional until paging exists); time to
+//!   acknowledge = acknowledged − first page, for incidents someone was paged about (the
+//!   others, such as SEV4 tickets, are counted as "not paged" and left out); time to
 //!   mitigate = mitigated − started (service restored: DORA's "time to restore"); time to
 //!   resolve = resolved − started (monitoring included).
 //! - Open incidents and the age of the oldest are reported beside the closed ones'
@@ -31,6 +32,8 @@ pub struct IncidentSample {
     pub detected: DateTime<Utc>,
     pub declared: DateTime<Utc>,
     pub acknowledged: Option<DateTime<Utc>>,
+    /// The first page about it, if anyone was paged.
+    pub first_paged: Option<DateTime<Utc>>,
     pub mitigated: Option<DateTime<Utc>>,
     pub resolved: Option<DateTime<Utc>>,
     /// Whether someone said when impact began (otherwise `started` is the detection).
@@ -126,6 +129,8 @@ pub struct Report {
     pub duplicates: usize,
     /// Counted incidents whose start nobody gave (left out of time to detect).
     pub start_unknown: usize,
+    /// Counted incidents nobody was paged about (left out of time to acknowledge).
+    pub not_paged: usize,
     pub mttd: Option<Summary>,
     pub mtta: Option<Summary>,
     pub mttm: Option<Summary>,
@@ -187,6 +192,7 @@ pub fn report(
             .collect(),
     );
     let start_unknown = counted.iter().filter(|i| !i.start_known).count();
+    let not_paged = counted.iter().filter(|i| i.first_paged.is_none()).count();
     let mttm = summarize(
         counted
             .iter()
@@ -198,7 +204,7 @@ pub fn report(
     let mtta = summarize(
         counted
             .iter()
-            .filter_map(|i| i.acknowledged.map(|a| secs(a - i.declared)))
+            .filter_map(|i| i.acknowledged.zip(i.first_paged).map(|(a, p)| secs(a - p)))
             .collect(),
     );
     let mttr = summarize(
@@ -267,6 +273,7 @@ pub fn report(
             .then(|| false_alarms as f64 / (total + false_alarms) as f64),
         duplicates,
         start_unknown,
+        not_paged,
         mttd,
         mtta,
         mttm,
@@ -310,6 +317,8 @@ mod tests {
             detected: start + Duration::minutes(detect_min),
             declared: start + Duration::minutes(detect_min),
             acknowledged: ack_min.map(|m| start + Duration::minutes(detect_min + m)),
+            // Paged at the declaration.
+            first_paged: Some(start + Duration::minutes(detect_min)),
             mitigated: resolve_min.map(|m| start + Duration::minutes(m / 2)),
             resolved: resolve_min.map(|m| start + Duration::minutes(m)),
             start_known: true,

@@ -289,6 +289,9 @@ e2e!(
 );
 
 e2e!(metrics_a_manager_can_trust, |app| {
+    // With no team, a page falls back to the admins: Ana is paged at each declaration, so
+    // time to acknowledge runs from the declaration here.
+    app.named_user("ana-admin", Role::Admin).await;
     let t = app.token(Role::Responder).await;
     let a = incident(&app, &t, json!({ "severity": "SEV3", "startedAt": "2026-11-23T08:30:00Z", "detectedAt": "2026-11-23T08:50:00Z" })).await;
     let b = incident(&app, &t, json!({})).await; // SEV2, nobody said when it started
@@ -353,7 +356,7 @@ e2e!(metrics_a_manager_can_trust, |app| {
     .ok();
 
     let q = "query($f: IncidentMetricsFilter!) { incidentMetrics(filter: $f) {
-        total bySeverity { severity count } falseAlarms falseAlarmRate duplicates startUnknown
+        total bySeverity { severity count } falseAlarms falseAlarmRate duplicates startUnknown notPaged
         mttd { medianSeconds sampleSize } mtta { medianSeconds sampleSize } mttm { medianSeconds sampleSize }
         mttr { medianSeconds sampleSize } openIncidents oldestOpenSeconds } }";
     let m = app
@@ -379,9 +382,11 @@ e2e!(metrics_a_manager_can_trust, |app| {
         (json!(1), json!(1))
     );
     assert!((m["falseAlarmRate"].as_f64().unwrap() - 1.0 / 3.0).abs() < 1e-9);
-    // A: started 08:30, detected 08:50 (20 min), declared 09:00, acknowledged 09:05 (5 min),
+    // A: started 08:30, detected 08:50 (20 min), declared and paged 09:00, acknowledged
+    // 09:05 (5 min from the first page),
     // mitigated 09:20 (50 min from start), resolved 09:40 (70 min). B: start unknown.
     assert_eq!(m["startUnknown"], 1);
+    assert_eq!(m["notPaged"], 0);
     assert_eq!(m["mttd"], json!({ "medianSeconds": 1200, "sampleSize": 1 }));
     assert_eq!(m["mtta"], json!({ "medianSeconds": 300, "sampleSize": 1 }));
     assert_eq!(m["mttm"], json!({ "medianSeconds": 3000, "sampleSize": 1 }));

@@ -47,6 +47,8 @@ pub(crate) async fn postmortem(app: &TestApp, token: &str, incident: &str) -> Va
 }
 
 e2e!(the_whole_postmortem_flow, |app| {
+    // The admin nobody-else-reachable pages fall back to (the incident has no team).
+    app.named_user("ana-admin", Role::Admin).await;
     let (_, ada) = app.named_user("ada", Role::Responder).await;
     let (bob_id, bob) = app.named_user("bob", Role::Responder).await;
     let (_, viewer) = app.named_user("vera", Role::Viewer).await;
