@@ -307,3 +307,92 @@ e2e!(
         );
     }
 );
+
+const ALERT_PAGE: &str = "query AlertPage($t: ID!) { alerts(filter: { teamId: $t }, first: 30) {
+    nodes { summary team { name } incident { title } pages { via user { name } alert { summary } } } } }";
+
+e2e!(a_page_of_alerts_costs_constant_statements, |app| {
+    let (team, mia) = crate::schedules::team_with_manager(&app).await;
+    let mut people = vec![];
+    for n in 0..3 {
+        people.push(app.named_user(&format!("p{n}"), Role::Responder).await.0);
+    }
+    let sid = crate::schedules::schedule(&app, &mia, &team).await;
+    let refs: Vec<&str> = people.iter().map(String::as_str).collect();
+    crate::schedules::add_layer(&app, &mia, &sid, json!({ "name": "Primary", "timeZone": "UTC", "handoffTime": "09:00:00", "startDate": "2026-11-23", "members": crate::schedules::members(&refs, &[]) })).await.ok();
+    let t = app.sign("p0");
+    for n in 0..30 {
+        if n % 3 == 0 {
+            app.declare(
+                &t,
+                json!({ "title": format!("Incident {n}"), "severity": "SEV2", "teamId": team }),
+            )
+            .await;
+        } else {
+            app.call(
+                &t,
+                "triggerPage",
+                "TriggerPageInput",
+                json!({ "teamId": team, "summary": format!("Alert {n}"), "severity": "SEV3" }),
+                "alert { id }",
+            )
+            .await
+            .ok();
+        }
+    }
+    let runs = 6;
+    let tasks: Vec<_> = (0..runs)
+        .map(|_| {
+            let client = app.client.clone();
+            let url = app.url("/graphql");
+            let token = mia.clone();
+            let team = team.clone();
+            tokio::spawn(async move {
+                let res = client
+                    .post(&url)
+                    .bearer_auth(&token)
+                    .json(&json!({ "query": ALERT_PAGE, "variables": { "t": team } }))
+                    .send()
+                    .await
+                    .unwrap();
+                let body: Value = res.json().await.unwrap();
+                let nodes = body["data"]["alerts"]["nodes"]
+                    .as_array()
+                    .unwrap_or_else(|| panic!("{body}"))
+                    .clone();
+                assert_eq!(nodes.len(), 30);
+                assert!(nodes.iter().any(|n| n["incident"]["title"].is_string()));
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let metrics = app
+        .client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let value = |key: &str| -> f64 {
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(key))
+            .unwrap_or_else(|| panic!("no {key} in {metrics}"))
+            .trim()
+            .parse()
+            .unwrap()
+    };
+    // authentication, the page, teams, incidents, pages, their people.
+    assert_eq!(
+        value("firebreak_graphql_sql_statements_count{operation=\"AlertPage\"} "),
+        runs as f64
+    );
+    assert_eq!(
+        value("firebreak_graphql_sql_statements_sum{operation=\"AlertPage\"} "),
+        (6 * runs) as f64
+    );
+});

@@ -432,3 +432,87 @@ e2e!(
         assert_eq!(theirs.len(), 1, "the restricted incident's alert is hidden");
     }
 );
+
+e2e!(a_teams_escalation_policy_decides_the_steps, |app| {
+    let o = org(&app, None).await;
+    let (rita, _) = app.named_user("rita", Role::Responder).await;
+    let set = |token: String, input: Value| {
+        let app = &app;
+        async move {
+            app.call(
+                &token,
+                "setEscalationPolicy",
+                "SetEscalationPolicyInput",
+                input,
+                "steps { targets delayMinutes } repeats",
+            )
+            .await
+        }
+    };
+    let policy = set(
+        o.mia.clone(),
+        json!({ "teamId": o.team, "repeats": 1, "steps": [
+        { "targets": ["on_call"], "delayMinutes": 5 },
+        { "targets": [format!("person:{rita}")], "delayMinutes": 10 },
+    ] }),
+    )
+    .await;
+    assert_eq!(
+        policy.ok()["setEscalationPolicy"]["steps"][1]["delayMinutes"],
+        10
+    );
+    set(
+        o.mia.clone(),
+        json!({ "teamId": o.team, "steps": [{ "targets": ["the_cto"], "delayMinutes": 5 }] }),
+    )
+    .await
+    .expect_reason("BAD_USER_INPUT", "VALUE_OUT_OF_RANGE");
+    let responder = app.token(Role::Responder).await;
+    set(
+        responder.clone(),
+        json!({ "teamId": o.team, "steps": [{ "targets": ["on_call"], "delayMinutes": 5 }] }),
+    )
+    .await
+    .expect_code("FORBIDDEN");
+    let read = app
+        .gql(
+            Some(&responder),
+            "query($t: ID!) { escalationPolicy(teamId: $t) { repeats steps { targets } } }",
+            json!({ "t": o.team }),
+        )
+        .await;
+    assert_eq!(read.ok()["escalationPolicy"]["repeats"], 1);
+
+    // Five minutes unacknowledged: Rita (step 1); ten more: the on-call again (the repeat).
+    let a = app
+        .call(
+            &responder,
+            "triggerPage",
+            "TriggerPageInput",
+            json!({ "teamId": o.team, "summary": "Queue stuck", "severity": "SEV3" }),
+            ALERT,
+        )
+        .await
+        .ok()["triggerPage"]["alert"]
+        .clone();
+    assert_eq!(a["pages"][0]["via"], "on_call");
+    app.advance_clock(chrono::Duration::minutes(5));
+    firebreak::services::paging::alerts::run_due(app.db(), app.now())
+        .await
+        .unwrap();
+    app.advance_clock(chrono::Duration::minutes(10));
+    firebreak::services::paging::alerts::run_due(app.db(), app.now())
+        .await
+        .unwrap();
+    let mia = app.sign("mia");
+    let now = alerts_of(&app, &mia, &o.team).await;
+    assert_eq!(now[0]["escalationPosition"], 2);
+    assert_eq!(
+        logins(&now[0]),
+        vec![
+            ("olga".into(), "on_call".into()),
+            ("rita".into(), format!("person:{rita}"))
+        ],
+        "nobody is paged twice by the repeat"
+    );
+});

@@ -171,6 +171,55 @@ impl Page {
     }
 }
 
+/// Loads what a page of alerts is asked for (teams, incidents, pages and their people),
+/// one statement each, and primes the request's loaders with it: a page costs the same
+/// number of statements whatever its size and however the loaders would batch.
+async fn prefetch(ctx: &Context<'_>, rows: &[alert::Model]) -> Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let look = ctx.look_ahead();
+    let nodes = [look.field("edges").field("node"), look.field("nodes")];
+    let wants = |f: &str| nodes.iter().any(|n| n.field(f).exists());
+    let wants_page = |f: &str| nodes.iter().any(|n| n.field("pages").field(f).exists());
+    let db = &crate::graphql::context::data(ctx).db;
+    let cache = loaders(ctx);
+    cache
+        .alerts
+        .feed_many(rows.iter().map(|a| (a.id, a.clone())))
+        .await;
+    let ids: Vec<uuid::Uuid> = rows.iter().map(|a| a.id).collect();
+    if wants("team") {
+        let teams: Vec<uuid::Uuid> = rows.iter().filter_map(|a| a.team_id).collect();
+        let found = crate::services::teams::by_ids(db, &teams).await?;
+        cache
+            .teams
+            .feed_many(found.into_iter().map(|t| (t.id, t)))
+            .await;
+    }
+    if wants("incident") {
+        let incidents: Vec<uuid::Uuid> = rows.iter().filter_map(|a| a.incident_id).collect();
+        crate::graphql::loaders::prime_visible_incidents(ctx, &incidents).await?;
+    }
+    if wants("pages") {
+        let pages = alerts::pages_of(db, &ids).await?;
+        if wants_page("user") {
+            let users: Vec<uuid::Uuid> = pages.iter().map(|p| p.user_id).collect();
+            let found = crate::services::users::by_ids(db, &users).await?;
+            cache
+                .users
+                .feed_many(found.into_iter().map(|u| (u.id, u)))
+                .await;
+        }
+        let grouped = crate::graphql::loaders::with_empty(
+            &ids,
+            crate::graphql::loaders::group(pages, |p| p.alert_id),
+        );
+        cache.alert_pages.feed_many(grouped).await;
+    }
+    Ok(())
+}
+
 #[derive(InputObject, Default)]
 pub struct AlertFilterInput {
     pub team_id: Option<ID>,
@@ -210,6 +259,7 @@ impl PagingQuery {
             unrouted: f.unrouted,
         };
         let result = alerts::list(service_ctx(ctx), &filter, &page).await?;
+        prefetch(ctx, &result.items).await?;
         Ok(from_page(
             result,
             page.after.is_some(),

@@ -34,6 +34,7 @@ pub const RESOLVED: &str = "resolved";
 pub(crate) async fn directory(
     conn: &impl ConnectionTrait,
     team: Option<&team::Model>,
+    named: &[Uuid],
     now: DateTime<Utc>,
 ) -> ServiceResult<Directory> {
     let mut dir = Directory::default();
@@ -81,6 +82,7 @@ pub(crate) async fn directory(
     candidates.extend(&dir.team_leads);
     candidates.extend(dir.engineering_lead);
     candidates.extend(dir.vp_engineering);
+    candidates.extend(named);
     dir.active = user::Entity::find()
         .filter(user::Column::Id.is_in(candidates))
         .filter(user::COLUMN.active.eq(true))
@@ -192,14 +194,23 @@ pub(crate) async fn page_targets(
         Some(t) => team::Entity::find_by_id(t).one(conn).await?,
         None => None,
     };
-    let dir = directory(conn, team.as_ref(), now).await?;
     let policy = policy_of(conn, alert.team_id).await?;
+    let fallbacks = policy.fallbacks(position);
+    let named: Vec<Uuid> = targets
+        .iter()
+        .chain(fallbacks.iter())
+        .filter_map(|t| match t {
+            Target::Person(p) => Some(*p),
+            _ => None,
+        })
+        .collect();
+    let dir = directory(conn, team.as_ref(), &named, now).await?;
     let already: Vec<Uuid> = paged(conn, alert.id)
         .await?
         .into_iter()
         .map(|p| p.user_id)
         .collect();
-    let routing = routing::route(targets, &policy.fallbacks(position), &dir, &already);
+    let routing = routing::route(targets, &fallbacks, &dir, &already);
     let wait = policy
         .step(position)
         .map_or(Duration::minutes(15), |s| s.delay);
