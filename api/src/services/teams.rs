@@ -247,6 +247,20 @@ pub async fn update(ctx: Ctx<'_>, id: &str, changes: TeamChanges) -> ServiceResu
     }
     let txn = ctx.db.begin_write().await?;
     let current = find_locked(&txn, id).await?;
+    let warn = changes
+        .load
+        .page_warn_above
+        .unwrap_or(current.page_warn_above);
+    let breach = changes
+        .load
+        .page_breach_at
+        .unwrap_or(current.page_breach_at);
+    if breach <= warn {
+        return Err(ServiceError::invalid(
+            Reason::ValueOutOfRange,
+            "pageBreachAt must be above pageWarnAbove",
+        ));
+    }
     let before = snapshot(&current);
     let mut active = current.into_active_model();
     if let Some(v) = name.clone() {

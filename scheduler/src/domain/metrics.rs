@@ -204,7 +204,12 @@ pub fn report(
     let mtta = summarize(
         counted
             .iter()
-            .filter_map(|i| i.acknowledged.zip(i.first_paged).map(|(a, p)| secs(a - p)))
+            // Acknowledged before anyone was paged (a ticket raised later): zero, not less.
+            .filter_map(|i| {
+                i.acknowledged
+                    .zip(i.first_paged)
+                    .map(|(a, p)| secs((a - p).max(Duration::zero())))
+            })
             .collect(),
     );
     let mttr = summarize(

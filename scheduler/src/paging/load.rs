@@ -102,13 +102,13 @@ pub struct Owed {
 }
 
 impl Compensation {
-    /// For `on_call` time in a week (a week counts for the weekly amount when the person
-    /// was on call at all) and `night_pages` in it. Partial hours are paid pro rata, to
-    /// the minute, rounded down.
+    /// For `on_call` time and `night_pages`. The hourly and weekly amounts are both paid
+    /// pro rata, to the minute, rounded down: a week on call split over two calendar weeks
+    /// earns one weekly amount, not two, and an hour's override earns an hour's share.
     pub fn owed(&self, on_call: Duration, night_pages: u32) -> Owed {
         let minutes = on_call.num_minutes().max(0);
         let hourly = self.per_hour_minor.saturating_mul(minutes) / 60;
-        let weekly = if minutes > 0 { self.per_week_minor } else { 0 };
+        let weekly = self.per_week_minor.saturating_mul(minutes) / (7 * 24 * 60);
         Owed {
             rest: self.rest_per_night_page * night_pages as i32,
             amount_minor: hourly.saturating_add(weekly),
@@ -186,10 +186,13 @@ mod tests {
             per_week_minor: 10_000,
             currency: "EUR".into(),
         };
-        // 56 h 30 min on call, 2 night pages: 8 h rest; 56.5 × 2.50 + 100.00 = 241.25.
+        // 56 h 30 min on call, 2 night pages: 8 h rest; 56.5 × 2.50 = 141.25 plus
+        // 100.00 × 3390 / 10080 minutes = 33.63: 174.88.
         let owed = rule.owed(Duration::minutes(56 * 60 + 30), 2);
         assert_eq!(owed.rest, Duration::hours(8));
-        assert_eq!(owed.amount_minor, 24_125);
+        assert_eq!(owed.amount_minor, 14_125 + 3_363);
+        // A whole week: 168 × 2.50 + 100.00.
+        assert_eq!(rule.owed(Duration::hours(168), 0).amount_minor, 52_000);
         assert_eq!(
             rule.owed(Duration::zero(), 0).amount_minor,
             0,

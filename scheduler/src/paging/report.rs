@@ -104,18 +104,27 @@ fn week_start(week: (i32, u32), zone: Tz) -> DateTime<Utc> {
     crate::oncall::local::resolve(zone, date.and_time(chrono::NaiveTime::MIN)).with_timezone(&Utc)
 }
 
-/// Splits `span` at the organization's week boundaries.
+/// Splits `span` at the organization's week boundaries (local Monday midnight, which
+/// moves in UTC with daylight saving).
 fn by_week(span: Span, zone: Tz) -> Vec<((i32, u32), Duration)> {
     let mut out = vec![];
     let mut from = span.start;
     while from < span.end {
         let w = iso_week(from, zone);
-        let next = week_start(w, zone) + Duration::days(7);
-        let to = next.min(span.end);
+        let monday = NaiveDate::from_isoywd_opt(w.0, w.1, chrono::Weekday::Mon).unwrap_or_default();
+        let next_monday = monday + Duration::days(7);
+        let next = week_start(iso_week_of(next_monday), zone);
+        // Always forward, whatever a zone's history does at midnight.
+        let to = next.max(from + Duration::minutes(1)).min(span.end);
         out.push((w, to - from));
         from = to;
     }
     out
+}
+
+fn iso_week_of(d: NaiveDate) -> (i32, u32) {
+    let w = chrono::Datelike::iso_week(&d);
+    (w.year(), w.week())
 }
 
 pub fn report(input: &Input<'_>) -> Report {
@@ -129,10 +138,25 @@ pub fn report(input: &Input<'_>) -> Report {
             ..Row::default()
         })
     }
+    // One person on two layers at once is on call once: their spans are joined first.
+    let mut spans: BTreeMap<Uuid, Vec<Span>> = BTreeMap::new();
     for (user, span) in input.on_call {
         if let Some(span) = span.intersect(&input.range) {
+            spans.entry(*user).or_default().push(span);
+        }
+    }
+    for (user, mut list) in spans {
+        list.sort();
+        let mut joined: Vec<Span> = vec![];
+        for s in list {
+            match joined.last_mut() {
+                Some(last) if last.end >= s.start => last.end = last.end.max(s.end),
+                _ => joined.push(s),
+            }
+        }
+        for span in joined {
             for (week, d) in by_week(span, s.org_zone) {
-                row(&mut rows, *user, week).on_call += d;
+                row(&mut rows, user, week).on_call += d;
             }
         }
     }
@@ -182,6 +206,10 @@ pub fn report(input: &Input<'_>) -> Report {
 }
 
 fn sources(input: &Input<'_>) -> Vec<Source> {
+    let mut pages_of: HashMap<Uuid, u32> = HashMap::new();
+    for p in input.pages {
+        *pages_of.entry(p.alert).or_default() += 1;
+    }
     let mut groups: BTreeMap<(String, String), Vec<&AlertFact>> = BTreeMap::new();
     for a in input
         .alerts
@@ -196,11 +224,10 @@ fn sources(input: &Input<'_>) -> Vec<Source> {
     let mut out: Vec<Source> = groups
         .into_iter()
         .map(|((source, name), alerts)| {
-            let pages = input
-                .pages
+            let pages = alerts
                 .iter()
-                .filter(|p| alerts.iter().any(|a| a.id == p.alert))
-                .count() as u32;
+                .map(|a| pages_of.get(&a.id).copied().unwrap_or(0))
+                .sum();
             let mut acks: Vec<Duration> = alerts
                 .iter()
                 .filter_map(|a| a.acknowledged.map(|t| t - a.created))

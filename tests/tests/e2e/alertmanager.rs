@@ -272,6 +272,13 @@ e2e!(webhook_deliveries_are_idempotent_and_checked, |app| {
     assert_eq!(a.len(), 1);
     assert_eq!(a[0]["severity"], "SEV3", "warning maps to SEV3");
     assert_eq!(a[0]["summary"], "p99 above 2 s");
+    // A critical alert joins the group: the alert is raised to SEV1 and pages whoever SEV1
+    // adds (the team's on-call is nobody here; the admins are the fallback).
+    let mut worse = notification("firing");
+    worse["alerts"].as_array_mut().unwrap().push(json!({ "status": "firing", "labels": { "alertname": "Latency", "severity": "critical" }, "annotations": {}, "startsAt": "2026-11-23T09:00:00Z", "endsAt": "0001-01-01T00:00:00Z", "generatorURL": "http://prom", "fingerprint": "def456" }));
+    let (s3, b3) = post(path.clone(), worse, None).await;
+    assert_eq!((s3, b3.contains("updated")), (200, true), "{b3}");
+    assert_eq!(alerts(&app, &mia, &team).await[0]["severity"], "SEV1");
     // Unknown key, malformed body, another version: nothing written.
     assert_eq!(
         post(
@@ -290,7 +297,9 @@ e2e!(webhook_deliveries_are_idempotent_and_checked, |app| {
     v3["version"] = json!("3");
     assert_eq!(post(path.clone(), v3, None).await.0, 400);
     assert_eq!(alerts(&app, &mia, &team).await.len(), 1);
-    // Resolved, twice: resolved once.
+    // Resolved, twice: resolved once (the notification lists both alerts resolved).
+    let mut resolved = notification("resolved");
+    resolved["alerts"].as_array_mut().unwrap().push(json!({ "status": "resolved", "labels": { "alertname": "Latency", "severity": "critical" }, "annotations": {}, "fingerprint": "def456" }));
     assert_eq!(
         post(path.clone(), notification("resolved"), None).await.0,
         200

@@ -149,6 +149,20 @@ e2e!(
         let a = alerts_of(&app, &o.mia, &o.team).await;
         assert_eq!(a[0]["status"], "ACKNOWLEDGED");
         assert!(a[0]["pages"][0]["acknowledgedAt"].is_string());
+        // Resolving the incident resolves its alerts: nobody is paged about what is over.
+        app.call(
+            &ada,
+            "resolveIncident",
+            "ResolveIncidentInput",
+            json!({ "incidentId": sev3, "summary": "Reindexed" }),
+            "incident { id }",
+        )
+        .await
+        .ok();
+        assert_eq!(
+            alerts_of(&app, &o.mia, &o.team).await[0]["status"],
+            "RESOLVED"
+        );
         // A SEV4 pages nobody and opens no alert.
         app.declare(
             &ada,
@@ -334,6 +348,19 @@ e2e!(responders_acknowledge_escalate_reassign_and_snooze, |app| {
     )
     .await
     .expect_reason("BAD_USER_INPUT", "INSTANT_OUT_OF_RANGE");
+    // A SEV4 pages nobody, and never escalates.
+    let quiet = app
+        .call(
+            &ada,
+            "triggerPage",
+            "TriggerPageInput",
+            json!({ "teamId": o.team, "summary": "Low disk on CI", "severity": "SEV4" }),
+            ALERT,
+        )
+        .await
+        .ok()["triggerPage"]["alert"]
+        .clone();
+    assert_eq!(logins(&quiet), vec![]);
     // Nothing is due yet.
     let due = firebreak::services::paging::alerts::run_due(app.db(), app.now())
         .await
@@ -483,7 +510,8 @@ e2e!(a_teams_escalation_policy_decides_the_steps, |app| {
         .await;
     assert_eq!(read.ok()["escalationPolicy"]["repeats"], 1);
 
-    // Five minutes unacknowledged: Rita (step 1); ten more: the on-call again (the repeat).
+    // Five minutes unacknowledged: Rita (step 1); ten more: the on-call again (the repeat
+    // pages its step's targets again).
     let a = app
         .call(
             &responder,
@@ -511,8 +539,9 @@ e2e!(a_teams_escalation_policy_decides_the_steps, |app| {
         logins(&now[0]),
         vec![
             ("olga".into(), "on_call".into()),
-            ("rita".into(), format!("person:{rita}"))
+            ("rita".into(), format!("person:{rita}")),
+            ("olga".into(), "on_call".into()),
         ],
-        "nobody is paged twice by the repeat"
+        "the repeat pages the first step again"
     );
 });

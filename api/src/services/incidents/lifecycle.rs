@@ -290,6 +290,7 @@ pub async fn resolve(
     )
     .await?;
     crate::services::postmortems::create_if_required(&txn, &updated, ctx.now).await?;
+    crate::services::paging::hooks::resolved(&txn, updated.id, user.id, ctx.now).await?;
     txn.commit().await?;
     Ok(updated)
 }
@@ -408,6 +409,7 @@ pub async fn mark_duplicate(ctx: Ctx<'_>, id: &str, of: &str) -> ServiceResult<i
         Some(original.id),
     )
     .await?;
+    crate::services::paging::hooks::resolved(&txn, updated.id, user.id, ctx.now).await?;
     txn.commit().await?;
     Ok(updated)
 }

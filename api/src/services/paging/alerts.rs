@@ -3,7 +3,7 @@
 //! calls on time: it escalates unacknowledged alerts whose step's delay ran out and
 //! re-triggers snoozed ones.
 
-use super::{ACKNOWLEDGED, NewAlert, RESOLVED, TRIGGERED, page_targets, policy_of};
+use super::{ACKNOWLEDGED, Already, NewAlert, RESOLVED, TRIGGERED, page_targets, policy_of};
 use crate::services::pagination::{Page, PageRequest};
 use crate::services::{Ctx, ServiceError, ServiceResult, parse_id};
 use chrono::{DateTime, Utc};
@@ -52,13 +52,20 @@ pub async fn trigger(
     Ok(row)
 }
 
-/// The alert under its row lock.
-async fn locked(conn: &impl ConnectionTrait, id: &str) -> ServiceResult<alert::Model> {
-    alert::Entity::find_by_id(parse_id(id, "alert")?)
+/// The alert under its row lock, if the caller may see it (an alert about a restricted
+/// incident is as invisible as the incident).
+async fn locked(
+    ctx: Ctx<'_>,
+    conn: &impl ConnectionTrait,
+    id: &str,
+) -> ServiceResult<alert::Model> {
+    let a = alert::Entity::find_by_id(parse_id(id, "alert")?)
         .lock_exclusive()
         .one(conn)
         .await?
-        .ok_or(ServiceError::NotFound("alert"))
+        .ok_or(ServiceError::NotFound("alert"))?;
+    visible(ctx, &a).await?;
+    Ok(a)
 }
 
 fn must_be_open(a: &alert::Model) -> ServiceResult<()> {
@@ -110,7 +117,7 @@ pub(crate) async fn acknowledge_in(
 pub async fn acknowledge(ctx: Ctx<'_>, id: &str) -> ServiceResult<alert::Model> {
     let user = ctx.principal.require(Role::Responder)?;
     let txn = ctx.db.begin_write().await?;
-    let a = locked(&txn, id).await?;
+    let a = locked(ctx, &txn, id).await?;
     must_be_open(&a)?;
     if a.status == ACKNOWLEDGED && a.snoozed_until.is_none() {
         return Err(ServiceError::conflict(
@@ -141,7 +148,7 @@ pub(crate) async fn resolve_in(
 pub async fn resolve(ctx: Ctx<'_>, id: &str) -> ServiceResult<alert::Model> {
     let user = ctx.principal.require(Role::Responder)?;
     let txn = ctx.db.begin_write().await?;
-    let a = locked(&txn, id).await?;
+    let a = locked(ctx, &txn, id).await?;
     must_be_open(&a)?;
     let row = resolve_in(&txn, a, Some(user.id), ctx.now).await?;
     txn.commit().await?;
@@ -155,6 +162,7 @@ async fn move_to(
     position: u32,
     actor: Option<Uuid>,
     now: DateTime<Utc>,
+    already: Already,
 ) -> ServiceResult<alert::Model> {
     let policy = policy_of(conn, a.team_id).await?;
     let targets = policy
@@ -166,8 +174,10 @@ async fn move_to(
     am.entered_step_at = Set(now);
     am.status = Set(TRIGGERED.into());
     am.snoozed_until = Set(None);
+    am.acknowledged_at = Set(None);
+    am.acknowledged_by = Set(None);
     let a = save(conn, am, now).await?;
-    page_targets(conn, &a, &targets, position, actor, now).await?;
+    page_targets(conn, &a, &targets, position, actor, now, already).await?;
     alert::Entity::find_by_id(a.id)
         .one(conn)
         .await?
@@ -178,11 +188,11 @@ async fn move_to(
 pub async fn escalate(ctx: Ctx<'_>, id: &str) -> ServiceResult<alert::Model> {
     let user = ctx.principal.require(Role::Responder)?;
     let txn = ctx.db.begin_write().await?;
-    let a = locked(&txn, id).await?;
+    let a = locked(ctx, &txn, id).await?;
     must_be_open(&a)?;
     let policy = policy_of(&txn, a.team_id).await?;
     let next = (a.position as u32 + 1).min(policy.positions().saturating_sub(1));
-    let row = move_to(&txn, a, next, Some(user.id), ctx.now).await?;
+    let row = move_to(&txn, a, next, Some(user.id), ctx.now, Already::Position).await?;
     txn.commit().await?;
     Ok(row)
 }
@@ -192,7 +202,7 @@ pub async fn reassign(ctx: Ctx<'_>, id: &str, to: &str) -> ServiceResult<alert::
     let user = ctx.principal.require(Role::Responder)?;
     let to = parse_id(to, "user")?;
     let txn = ctx.db.begin_write().await?;
-    let a = locked(&txn, id).await?;
+    let a = locked(ctx, &txn, id).await?;
     must_be_open(&a)?;
     crate::services::schedules::on_call_capable(&txn, to).await?;
     let mut am = a.into_active_model();
@@ -200,6 +210,8 @@ pub async fn reassign(ctx: Ctx<'_>, id: &str, to: &str) -> ServiceResult<alert::
     am.entered_step_at = Set(ctx.now);
     am.snoozed_until = Set(None);
     am.unrouted = Set(false);
+    am.acknowledged_at = Set(None);
+    am.acknowledged_by = Set(None);
     let a = save(&txn, am, ctx.now).await?;
     let wait = policy_of(&txn, a.team_id)
         .await?
@@ -230,7 +242,7 @@ pub async fn snooze(ctx: Ctx<'_>, id: &str, until: DateTime<Utc>) -> ServiceResu
         ));
     }
     let txn = ctx.db.begin_write().await?;
-    let a = locked(&txn, id).await?;
+    let a = locked(ctx, &txn, id).await?;
     must_be_open(&a)?;
     let a = acknowledge_in(&txn, a, user.id, ctx.now).await?;
     let mut am = a.into_active_model();
@@ -249,69 +261,74 @@ pub struct Due {
 
 /// Escalates every unacknowledged alert whose step's delay has run out and re-triggers
 /// every snoozed alert whose snooze ended; each alert under its own lock, so two workers
-/// never both act on one. Called by the worker.
+/// never both act on one. Alerts of a severity that pages nobody (SEV4) never escalate.
+/// Called by the worker; goes through every candidate, a batch at a time.
 pub async fn run_due(db: &crate::db::Db, now: DateTime<Utc>) -> ServiceResult<Due> {
     let mut due = Due::default();
-    let candidates = alert::Entity::find()
-        .filter(alert::COLUMN.status.ne(RESOLVED))
-        .order_by_asc(alert::COLUMN.entered_step_at)
-        .limit(500)
-        .all(db.conn())
-        .await?;
-    for c in candidates {
-        let txn = db.begin_write().await?;
-        let Some(a) = alert::Entity::find_by_id(c.id)
-            .lock_exclusive()
-            .one(&txn)
-            .await?
-        else {
-            continue;
-        };
-        if a.status == ACKNOWLEDGED {
-            if a.snoozed_until.is_some_and(|u| u <= now) {
-                // Back to the step it was at: its targets are paged again.
-                let position = a.position as u32;
-                let policy = policy_of(&txn, a.team_id).await?;
-                let mut am = a.into_active_model();
-                am.status = Set(TRIGGERED.into());
-                am.snoozed_until = Set(None);
-                am.acknowledged_at = Set(None);
-                am.acknowledged_by = Set(None);
-                am.entered_step_at = Set(now);
-                let a = save(&txn, am, now).await?;
-                super::record_pages(
-                    &txn,
-                    &a,
-                    &super::paged(&txn, a.id)
-                        .await?
-                        .into_iter()
-                        .filter(|p| p.position == a.position)
-                        .map(|p| (p.user_id, "snooze_ended".to_owned()))
-                        .collect::<std::collections::BTreeMap<_, _>>()
-                        .into_iter()
-                        .collect::<Vec<_>>(),
-                    position,
-                    None,
-                    now,
-                    policy
-                        .step(position)
-                        .map_or(chrono::Duration::minutes(15), |s| s.delay),
-                )
-                .await?;
-                due.retriggered += 1;
-            }
-        } else if a.status == TRIGGERED {
-            let policy = policy_of(&txn, a.team_id).await?;
-            if let Decision::Escalate(next) =
-                policy.decide(a.position as u32, a.entered_step_at, now)
-            {
-                move_to(&txn, a, next, None, now).await?;
-                due.escalated += 1;
-            }
+    let mut after: Option<Uuid> = None;
+    loop {
+        let mut q = alert::Entity::find()
+            .filter(
+                sea_orm::Condition::any()
+                    .add(alert::COLUMN.status.eq(TRIGGERED))
+                    .add(
+                        sea_orm::Condition::all()
+                            .add(alert::COLUMN.status.eq(ACKNOWLEDGED))
+                            .add(alert::Column::SnoozedUntil.lte(now)),
+                    ),
+            )
+            .order_by_asc(alert::COLUMN.id)
+            .limit(500);
+        if let Some(a) = after {
+            q = q.filter(alert::COLUMN.id.gt(a));
         }
-        txn.commit().await?;
+        let batch = q.all(db.conn()).await?;
+        let Some(last) = batch.last() else {
+            break;
+        };
+        after = Some(last.id);
+        for c in batch {
+            run_one(db, c.id, now, &mut due).await?;
+        }
     }
     Ok(due)
+}
+
+async fn run_one(
+    db: &crate::db::Db,
+    id: Uuid,
+    now: DateTime<Utc>,
+    due: &mut Due,
+) -> ServiceResult<()> {
+    let txn = db.begin_write().await?;
+    let Some(a) = alert::Entity::find_by_id(id)
+        .lock_exclusive()
+        .one(&txn)
+        .await?
+    else {
+        return Ok(());
+    };
+    if crate::services::severity::policy_for(&txn, a.severity)
+        .await?
+        .pages
+        .is_empty()
+    {
+        return Ok(());
+    }
+    let policy = policy_of(&txn, a.team_id).await?;
+    if a.status == ACKNOWLEDGED && a.snoozed_until.is_some_and(|u| u <= now) {
+        // Back to the step it was at: its targets are paged again (whoever they are now).
+        let position = a.position as u32;
+        move_to(&txn, a, position, None, now, Already::Nobody).await?;
+        due.retriggered += 1;
+    } else if a.status == TRIGGERED
+        && let Decision::Escalate(next) = policy.decide(a.position as u32, a.entered_step_at, now)
+    {
+        move_to(&txn, a, next, None, now, Already::Position).await?;
+        due.escalated += 1;
+    }
+    txn.commit().await?;
+    Ok(())
 }
 
 /// Turns an alert into an incident in one call: its team, severity and summary (the

@@ -2,13 +2,13 @@
 //! its severity's targets; raising its severity pages whoever the new policy adds, nobody
 //! twice; acknowledging it acknowledges its alerts.
 
-use super::{ACKNOWLEDGED, NewAlert, RESOLVED, TRIGGERED, page_targets};
+use super::{ACKNOWLEDGED, Already, NewAlert, RESOLVED, TRIGGERED, page_targets};
 use crate::services::ServiceResult;
 use chrono::{DateTime, Utc};
 use entity::{alert, incident, page};
 use scheduler::paging::routing::Target;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
 /// Pages the severity's targets for a just-declared incident (a SEV4 pages nobody and
@@ -53,13 +53,26 @@ pub async fn adopted(
     actor: Uuid,
     now: DateTime<Utc>,
 ) -> ServiceResult<()> {
-    alert::Entity::update_many()
+    // Only an alert without an incident is adopted: of two concurrent declarations from
+    // one alert, the second is refused (and its incident rolled back with it).
+    let res = alert::Entity::update_many()
         .col_expr(alert::Column::IncidentId, Expr::value(i.id))
         .col_expr(alert::Column::UpdatedAt, Expr::value(now))
         .filter(alert::COLUMN.id.eq(alert_id))
+        .filter(alert::Column::IncidentId.is_null())
         .exec(conn)
         .await?;
-    let Some(alert) = alert::Entity::find_by_id(alert_id).one(conn).await? else {
+    if res.rows_affected == 0 {
+        return Err(crate::services::ServiceError::conflict(
+            scheduler::domain::reason::Reason::AlreadyExists,
+            "this alert already has an incident",
+        ));
+    }
+    let Some(alert) = alert::Entity::find_by_id(alert_id)
+        .lock_exclusive()
+        .one(conn)
+        .await?
+    else {
         return Ok(());
     };
     // Its people see the incident if it is restricted.
@@ -85,12 +98,13 @@ pub async fn adopted(
         alert.position as u32,
         Some(actor),
         now,
+        Already::Alert,
     )
     .await?;
     Ok(())
 }
 
-/// The incident's open alert, if any (the newest).
+/// The incident's open alert, if any (the newest), under its row lock.
 async fn open_alert(
     conn: &impl ConnectionTrait,
     incident: Uuid,
@@ -99,6 +113,7 @@ async fn open_alert(
         .filter(alert::COLUMN.incident_id.eq(incident))
         .filter(alert::COLUMN.status.ne(RESOLVED))
         .order_by_desc(alert::COLUMN.created_at)
+        .lock_exclusive()
         .one(conn)
         .await?)
 }
@@ -115,8 +130,29 @@ pub async fn severity_raised(
     if policy.pages.is_empty() {
         return Ok(());
     }
+    let targets: Vec<Target> = policy.pages.iter().copied().map(Target::from).collect();
     let Some(alert) = open_alert(conn, i.id).await? else {
-        return declared(conn, i, actor, now).await;
+        // Its alerts are resolved: a new one, paging only people none of them reached.
+        super::open_leaving_out(
+            conn,
+            NewAlert {
+                team_id: i.team_id,
+                integration_id: None,
+                incident_id: Some(i.id),
+                source: "incident".into(),
+                name: i.title.clone(),
+                dedup_key: None,
+                summary: i.title.clone(),
+                severity: i.severity,
+                triggered_by: Some(actor),
+                details: None,
+                notification_hash: None,
+            },
+            now,
+            Already::Incident(i.id),
+        )
+        .await?;
+        return Ok(());
     };
     alert::Entity::update_many()
         .col_expr(alert::Column::Severity, Expr::value(i.severity))
@@ -124,7 +160,6 @@ pub async fn severity_raised(
         .filter(alert::COLUMN.id.eq(alert.id))
         .exec(conn)
         .await?;
-    let targets: Vec<Target> = policy.pages.iter().copied().map(Target::from).collect();
     page_targets(
         conn,
         &alert,
@@ -132,8 +167,33 @@ pub async fn severity_raised(
         alert.position as u32,
         Some(actor),
         now,
+        Already::Incident(i.id),
     )
     .await?;
+    Ok(())
+}
+
+/// Resolving an incident (or closing it as a duplicate) resolves its open alerts: nobody
+/// is paged about an incident that is over.
+pub async fn resolved(
+    conn: &impl ConnectionTrait,
+    incident: Uuid,
+    actor: Uuid,
+    now: DateTime<Utc>,
+) -> ServiceResult<()> {
+    alert::Entity::update_many()
+        .col_expr(alert::Column::Status, Expr::value(RESOLVED))
+        .col_expr(alert::Column::ResolvedAt, Expr::value(now))
+        .col_expr(alert::Column::ResolvedBy, Expr::value(actor))
+        .col_expr(
+            alert::Column::SnoozedUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .col_expr(alert::Column::UpdatedAt, Expr::value(now))
+        .filter(alert::COLUMN.incident_id.eq(incident))
+        .filter(alert::COLUMN.status.ne(RESOLVED))
+        .exec(conn)
+        .await?;
     Ok(())
 }
 

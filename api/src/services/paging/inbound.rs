@@ -111,6 +111,9 @@ struct Notification<'a> {
     /// What makes a repeat recognisable: the same hash changes nothing.
     hash: String,
     details: Value,
+    /// The severity the notification asks for: a worse one raises an open alert (and
+    /// pages whoever the new severity adds).
+    severity: Severity,
 }
 
 /// Applies one notification: firing with the group's alerts, or resolved.
@@ -126,6 +129,7 @@ async fn apply(
         firing,
         hash,
         details,
+        severity,
     } = n;
     let open = latest(conn, i.id, key)
         .await?
@@ -136,11 +140,30 @@ async fn apply(
         }
         (true, Some(a)) => {
             let id = a.id;
+            let raised = severity.is_worse_than(a.severity);
             let mut am = a.into_active_model();
             am.details = Set(Some(details));
             am.notification_hash = Set(Some(hash));
+            if raised {
+                am.severity = Set(severity);
+            }
             am.updated_at = Set(now);
-            am.update(conn).await?;
+            let a = am.update(conn).await?;
+            if raised {
+                let policy = crate::services::severity::policy_for(conn, severity).await?;
+                let targets: Vec<scheduler::paging::routing::Target> =
+                    policy.pages.iter().copied().map(Into::into).collect();
+                super::page_targets(
+                    conn,
+                    &a,
+                    &targets,
+                    a.position as u32,
+                    None,
+                    now,
+                    super::Already::Alert,
+                )
+                .await?;
+            }
             Ok(Outcome::Updated(id))
         }
         (true, None) => {
@@ -217,6 +240,7 @@ pub async fn alertmanager(
                 firing: p.status == "firing",
                 hash: hash.clone(),
                 details: details.clone(),
+                severity,
             },
             || NewAlert {
                 team_id: Some(i.team_id),
@@ -278,6 +302,7 @@ pub async fn generic(
                 firing,
                 hash: hash.clone(),
                 details: json!({ "summary": summary }),
+                severity,
             },
             || NewAlert {
                 team_id: Some(i.team_id),

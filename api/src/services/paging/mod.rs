@@ -179,9 +179,23 @@ fn via_name(v: Via) -> String {
     }
 }
 
-/// Pages whoever `targets` reach for `alert` (nobody twice), with the policy's next step
-/// as the fallback; marks the alert unrouted when nobody at all could be paged. A person
-/// paged about a restricted incident becomes one of its participants.
+/// Who counts as already paged, and is left out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Already {
+    /// Anyone paged about the alert (a severity raise pages only the new people).
+    Alert,
+    /// Anyone paged about any alert of the incident.
+    Incident(Uuid),
+    /// Anyone paged at this escalation position (a step, or its repeat, pages its
+    /// targets again, except those it already reached).
+    Position,
+    /// Nobody: everyone the targets reach is paged (again), as when a snooze ends.
+    Nobody,
+}
+
+/// Pages whoever `targets` reach for `alert` (nobody twice, as `already` says), with the
+/// policy's next step as the fallback; marks the alert unrouted when nobody at all could
+/// be paged. A person paged about a restricted incident becomes one of its participants.
 pub(crate) async fn page_targets(
     conn: &impl ConnectionTrait,
     alert: &alert::Model,
@@ -189,6 +203,7 @@ pub(crate) async fn page_targets(
     position: u32,
     actor: Option<Uuid>,
     now: DateTime<Utc>,
+    already: Already,
 ) -> ServiceResult<Routing> {
     let team = match alert.team_id {
         Some(t) => team::Entity::find_by_id(t).one(conn).await?,
@@ -205,11 +220,36 @@ pub(crate) async fn page_targets(
         })
         .collect();
     let dir = directory(conn, team.as_ref(), &named, now).await?;
-    let already: Vec<Uuid> = paged(conn, alert.id)
-        .await?
-        .into_iter()
-        .map(|p| p.user_id)
-        .collect();
+    let already: Vec<Uuid> = match already {
+        Already::Nobody => vec![],
+        Already::Alert => paged(conn, alert.id)
+            .await?
+            .into_iter()
+            .map(|p| p.user_id)
+            .collect(),
+        Already::Position => paged(conn, alert.id)
+            .await?
+            .into_iter()
+            .filter(|p| p.position == position as i32)
+            .map(|p| p.user_id)
+            .collect(),
+        Already::Incident(i) => {
+            let alerts: Vec<Uuid> = alert::Entity::find()
+                .filter(alert::COLUMN.incident_id.eq(i))
+                .all(conn)
+                .await?
+                .into_iter()
+                .map(|a| a.id)
+                .collect();
+            page::Entity::find()
+                .filter(page::Column::AlertId.is_in(alerts))
+                .all(conn)
+                .await?
+                .into_iter()
+                .map(|p| p.user_id)
+                .collect()
+        }
+    };
     let routing = routing::route(targets, &fallbacks, &dir, &already);
     let wait = policy
         .step(position)
@@ -228,7 +268,7 @@ pub(crate) async fn page_targets(
         wait,
     )
     .await?;
-    if routing.unrouted != alert.unrouted && already.is_empty() {
+    if routing.unrouted != alert.unrouted && (already.is_empty() || routing.unrouted) {
         let mut am: alert::ActiveModel = alert.clone().into();
         am.unrouted = Set(routing.unrouted);
         am.update(conn).await?;
@@ -307,6 +347,16 @@ pub(crate) async fn open(
     new: NewAlert,
     now: DateTime<Utc>,
 ) -> ServiceResult<(alert::Model, Routing)> {
+    open_leaving_out(conn, new, now, Already::Alert).await
+}
+
+/// Like [`open`], leaving out whoever `already` names.
+pub(crate) async fn open_leaving_out(
+    conn: &impl ConnectionTrait,
+    new: NewAlert,
+    now: DateTime<Utc>,
+    already: Already,
+) -> ServiceResult<(alert::Model, Routing)> {
     let row = alert::ActiveModel {
         id: Set(Uuid::now_v7()),
         team_id: Set(new.team_id),
@@ -337,7 +387,7 @@ pub(crate) async fn open(
     .await?;
     let policy = super::severity::policy_for(conn, new.severity).await?;
     let targets: Vec<Target> = policy.pages.iter().copied().map(Target::from).collect();
-    let routing = page_targets(conn, &row, &targets, 0, new.triggered_by, now).await?;
+    let routing = page_targets(conn, &row, &targets, 0, new.triggered_by, now, already).await?;
     let row = alert::Entity::find_by_id(row.id)
         .one(conn)
         .await?
