@@ -56,7 +56,7 @@ async fn start(webhook: &str) -> Option<Alertmanager> {
     let dir = std::env::temp_dir().join(format!("firebreak-am-{}", uuid::Uuid::now_v7()));
     std::fs::create_dir_all(&dir).unwrap();
     let config = format!(
-        "route:\n  receiver: firebreak\n  group_by: ['alertname']\n  group_wait: 1s\n  group_interval: 1s\n  repeat_interval: 1h\nreceivers:\n- name: firebreak\n  webhook_configs:\n  - url: '{webhook}'\n    send_resolved: true\n"
+        "route:\n  receiver: firebreak\n  group_by: ['alertname']\n  group_wait: 1s\n  group_interval: 1s\n  repeat_interval: 2s\nreceivers:\n- name: firebreak\n  webhook_configs:\n  - url: '{webhook}'\n    send_resolved: true\n"
     );
     std::fs::write(dir.join("alertmanager.yml"), config).unwrap();
     let port = free_port();
@@ -180,6 +180,16 @@ e2e!(alertmanager_groups_repeats_and_resolutions, |app| {
     assert_eq!(a[0]["source"], "prometheus");
     assert_eq!(a[0]["pages"][0]["user"]["login"], "olga");
     let pages_before = a[0]["pages"].as_array().unwrap().len();
+    // Alertmanager repeats the notification every 2 s while the group fires: repeats
+    // change nothing.
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let a = alerts(&app, &mia, &team).await;
+    assert_eq!(a.len(), 1, "a repeat opens no alert: {a:?}");
+    assert_eq!(
+        a[0]["pages"].as_array().unwrap().len(),
+        pages_before,
+        "a repeat pages nobody"
+    );
 
     // A second alert joins the group: still one alert, nobody paged again.
     post_alerts(&am, json!([firing("db-1"), firing("db-2")])).await;

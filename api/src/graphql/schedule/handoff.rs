@@ -115,6 +115,49 @@ impl HandoffDocument {
     }
 }
 
+/// Loads what a page of documents is asked for (people, the rotations' incidents), and
+/// primes the request's loaders: the same statements whatever the page's size and however
+/// the loaders would batch.
+async fn prefetch(ctx: &Context<'_>, docs: &[handoff_document::Model]) -> Result<()> {
+    if docs.is_empty() {
+        return Ok(());
+    }
+    let look = ctx.look_ahead();
+    let nodes = [look.field("edges").field("node"), look.field("nodes")];
+    let wants = |f: &str| nodes.iter().any(|n| n.field(f).exists());
+    let db = &crate::graphql::context::data(ctx).db;
+    if ["outgoing", "incoming", "submittedBy", "acknowledgedBy"]
+        .iter()
+        .any(|f| wants(f))
+    {
+        let ids: Vec<uuid::Uuid> = docs
+            .iter()
+            .flat_map(|d| {
+                [
+                    Some(d.outgoing_id),
+                    Some(d.incoming_id),
+                    d.submitted_by,
+                    d.acknowledged_by,
+                ]
+            })
+            .flatten()
+            .collect();
+        let found = crate::services::users::by_ids(db, &ids).await?;
+        loaders(ctx)
+            .users
+            .feed_many(found.into_iter().map(|u| (u.id, u)))
+            .await;
+    }
+    if wants("incidents") || wants("draft") {
+        let user = crate::graphql::context::request(ctx).principal.user()?;
+        let rotations: Vec<handoffs::Rotation> =
+            docs.iter().map(handoffs::Rotation::from).collect();
+        let found = handoffs::rotation_incidents(db, user, &rotations).await?;
+        loaders(ctx).rotation_incidents.feed_many(found).await;
+    }
+    Ok(())
+}
+
 #[derive(Default)]
 pub struct HandoffQuery;
 
@@ -136,6 +179,7 @@ impl HandoffQuery {
     ) -> Result<ListConnection<HandoffDocument>> {
         let page = PageRequest::new(first, after.as_deref())?;
         let result = handoffs::list(service_ctx(ctx), &schedule_id, &page).await?;
+        prefetch(ctx, &result.items).await?;
         Ok(from_page(
             result,
             page.after.is_some(),

@@ -156,6 +156,52 @@ impl MyShift {
     }
 }
 
+/// Loads what a page of schedules is asked for (teams, layers with members, the members'
+/// people) and primes the request's loaders: the same statements whatever the page's size
+/// and however the loaders would batch.
+async fn prefetch(ctx: &Context<'_>, rows: &[entity::schedule::Model]) -> Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let look = ctx.look_ahead();
+    let nodes = [look.field("edges").field("node"), look.field("nodes")];
+    let wants = |f: &str| nodes.iter().any(|n| n.field(f).exists());
+    let db = &crate::graphql::context::data(ctx).db;
+    let cache = loaders(ctx);
+    if wants("team") || wants("isDefault") || wants("layers") {
+        let ids: Vec<uuid::Uuid> = rows.iter().map(|s| s.team_id).collect();
+        let found = crate::services::teams::by_ids(db, &ids).await?;
+        cache
+            .teams
+            .feed_many(found.into_iter().map(|t| (t.id, t)))
+            .await;
+    }
+    if wants("layers") {
+        let ids: Vec<uuid::Uuid> = rows.iter().map(|s| s.id).collect();
+        let layers = schedules::layers_of(db.conn(), &ids).await?;
+        let wants_people = nodes
+            .iter()
+            .any(|n| n.field("layers").field("members").field("user").exists());
+        if wants_people {
+            let people: Vec<uuid::Uuid> = layers
+                .iter()
+                .flat_map(|(_, m)| m.iter().map(|m| m.user_id))
+                .collect();
+            let found = crate::services::users::by_ids(db, &people).await?;
+            cache
+                .users
+                .feed_many(found.into_iter().map(|u| (u.id, u)))
+                .await;
+        }
+        let grouped = crate::graphql::loaders::with_empty(
+            &ids,
+            crate::graphql::loaders::group(layers, |(l, _)| l.schedule_id),
+        );
+        cache.schedule_layers.feed_many(grouped).await;
+    }
+    Ok(())
+}
+
 #[derive(Default)]
 pub struct ScheduleQuery;
 
@@ -186,6 +232,7 @@ impl ScheduleQuery {
             .schedules
             .feed_many(result.items.iter().map(|s| (s.id, s.clone())))
             .await;
+        prefetch(ctx, &result.items).await?;
         Ok(from_page(
             result,
             page.after.is_some(),
