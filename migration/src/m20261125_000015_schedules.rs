@@ -1,29 +1,11 @@
 //! On-call schedules: layers with their members, overrides, handoff documents and
 //! calendar feed tokens; a team's default schedule and minimum rotation size.
 
-use crate::helpers::fk;
+use crate::helpers::{fk, index};
 use sea_orm_migration::{prelude::*, schema::*};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
-
-async fn index(
-    manager: &SchemaManager<'_>,
-    name: &str,
-    table: &str,
-    cols: &[&str],
-    unique: bool,
-) -> Result<(), DbErr> {
-    let mut i = Index::create();
-    i.name(name).table(table.to_owned());
-    for c in cols {
-        i.col((*c).to_owned());
-    }
-    if unique {
-        i.unique();
-    }
-    manager.create_index(i.to_owned()).await
-}
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {

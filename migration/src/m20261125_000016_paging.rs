@@ -2,7 +2,7 @@
 //! hashed), escalation policies per team, load-limit and compensation settings per team,
 //! and the organization's engineering lead and VP Engineering.
 
-use crate::helpers::fk;
+use crate::helpers::{fk, index};
 use sea_orm_migration::{prelude::*, schema::*};
 
 #[derive(DeriveMigrationName)]
@@ -18,24 +18,6 @@ async fn add(manager: &SchemaManager<'_>, table: &str, col: ColumnDef) -> Result
                 .to_owned(),
         )
         .await
-}
-
-async fn index(
-    manager: &SchemaManager<'_>,
-    name: &str,
-    table: &str,
-    cols: &[&str],
-    unique: bool,
-) -> Result<(), DbErr> {
-    let mut i = Index::create();
-    i.name(name).table(table.to_owned());
-    for c in cols {
-        i.col((*c).to_owned());
-    }
-    if unique {
-        i.unique();
-    }
-    manager.create_index(i.to_owned()).await
 }
 
 #[async_trait::async_trait]

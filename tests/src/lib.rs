@@ -337,6 +337,37 @@ impl TestApp {
         .await
     }
 
+    /// A value of `/metrics`: the line starting with `key` (its labels included).
+    pub async fn metric(&self, key: &str) -> f64 {
+        let metrics = self
+            .client
+            .get(self.url("/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(key))
+            .unwrap_or_else(|| panic!("no {key} in {metrics}"))
+            .trim()
+            .parse()
+            .unwrap()
+    }
+
+    /// How many requests of `operation` ran, and how many SQL statements they ran in all.
+    pub async fn statements(&self, operation: &str) -> (f64, f64) {
+        let key = |what: &str| {
+            format!("firebreak_graphql_sql_statements_{what}{{operation=\"{operation}\"}} ")
+        };
+        (
+            self.metric(&key("count")).await,
+            self.metric(&key("sum")).await,
+        )
+    }
+
     /// Sends a raw request to `/graphql` with the given method, headers and body.
     pub async fn raw(
         &self,

@@ -131,35 +131,16 @@ e2e!(
         for t in tasks.into_iter().chain(noise) {
             t.await.unwrap();
         }
-        let metrics = app
-            .client
-            .get(app.url("/metrics"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        let value = |key: &str| -> f64 {
-            metrics
-                .lines()
-                .find_map(|l| l.strip_prefix(key))
-                .unwrap_or_else(|| panic!("no {key} in {metrics}"))
-                .trim()
-                .parse()
-                .unwrap()
-        };
         // authentication, the page, teams, layers, members, users: six for every request.
         assert_eq!(
-            value("firebreak_graphql_sql_statements_count{operation=\"SchedulePage\"} "),
-            runs as f64
+            app.statements("SchedulePage").await,
+            (runs as f64, (6 * runs) as f64)
         );
         assert_eq!(
-            value("firebreak_graphql_sql_statements_sum{operation=\"SchedulePage\"} "),
-            (6 * runs) as f64
-        );
-        assert_eq!(
-            value("firebreak_graphql_sql_statements_bucket{operation=\"SchedulePage\",le=\"5\"} "),
+            app.metric(
+                "firebreak_graphql_sql_statements_bucket{operation=\"SchedulePage\",le=\"5\"} "
+            )
+            .await,
             0.0
         );
     }
@@ -278,32 +259,10 @@ e2e!(
         for t in tasks {
             t.await.unwrap();
         }
-        let metrics = app
-            .client
-            .get(app.url("/metrics"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        let value = |key: &str| -> f64 {
-            metrics
-                .lines()
-                .find_map(|l| l.strip_prefix(key))
-                .unwrap_or_else(|| panic!("no {key} in {metrics}"))
-                .trim()
-                .parse()
-                .unwrap()
-        };
         // authentication, the page, the people, the rotations' layers, schedules, incidents.
         assert_eq!(
-            value("firebreak_graphql_sql_statements_count{operation=\"HandoffPage\"} "),
-            runs as f64
-        );
-        assert_eq!(
-            value("firebreak_graphql_sql_statements_sum{operation=\"HandoffPage\"} "),
-            (6 * runs) as f64
+            app.statements("HandoffPage").await,
+            (runs as f64, (6 * runs) as f64)
         );
     }
 );
@@ -368,31 +327,9 @@ e2e!(a_page_of_alerts_costs_constant_statements, |app| {
     for t in tasks {
         t.await.unwrap();
     }
-    let metrics = app
-        .client
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let value = |key: &str| -> f64 {
-        metrics
-            .lines()
-            .find_map(|l| l.strip_prefix(key))
-            .unwrap_or_else(|| panic!("no {key} in {metrics}"))
-            .trim()
-            .parse()
-            .unwrap()
-    };
     // authentication, the page, teams, incidents, pages, their people.
     assert_eq!(
-        value("firebreak_graphql_sql_statements_count{operation=\"AlertPage\"} "),
-        runs as f64
-    );
-    assert_eq!(
-        value("firebreak_graphql_sql_statements_sum{operation=\"AlertPage\"} "),
-        (6 * runs) as f64
+        app.statements("AlertPage").await,
+        (runs as f64, (6 * runs) as f64)
     );
 });
