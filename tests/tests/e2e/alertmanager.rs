@@ -286,7 +286,7 @@ e2e!(webhook_deliveries_are_idempotent_and_checked, |app| {
     // adds (the team's on-call is nobody here; the admins are the fallback).
     let mut worse = notification("firing");
     worse["alerts"].as_array_mut().unwrap().push(json!({ "status": "firing", "labels": { "alertname": "Latency", "severity": "critical" }, "annotations": {}, "startsAt": "2026-11-23T09:00:00Z", "endsAt": "0001-01-01T00:00:00Z", "generatorURL": "http://prom", "fingerprint": "def456" }));
-    let (s3, b3) = post(path.clone(), worse, None).await;
+    let (s3, b3) = post(path.clone(), worse.clone(), None).await;
     assert_eq!((s3, b3.contains("updated")), (200, true), "{b3}");
     assert_eq!(alerts(&app, &mia, &team).await[0]["severity"], "SEV1");
     // Unknown key, malformed body, another version: nothing written.
@@ -317,6 +317,10 @@ e2e!(webhook_deliveries_are_idempotent_and_checked, |app| {
     let (_, again) = post(path.clone(), notification("resolved"), None).await;
     assert!(again.contains("unchanged"), "{again}");
     assert_eq!(alerts(&app, &mia, &team).await[0]["status"], "RESOLVED");
+    // The other peer's copy of the last firing notification, arriving late: nothing.
+    let (_, late) = post(path.clone(), worse, None).await;
+    assert!(late.contains("unchanged"), "{late}");
+    assert_eq!(alerts(&app, &mia, &team).await.len(), 1);
 
     // The generic webhook.
     let generic = app

@@ -131,9 +131,17 @@ async fn apply(
         details,
         severity,
     } = n;
-    let open = latest(conn, i.id, key)
-        .await?
-        .filter(|a| a.status != RESOLVED);
+    let last = latest(conn, i.id, key).await?;
+    // A late copy of a notification already applied (the second of a high-availability
+    // pair arriving after the group resolved) changes nothing.
+    if firing
+        && last
+            .as_ref()
+            .is_some_and(|a| a.notification_hash.as_deref() == Some(hash.as_str()))
+    {
+        return Ok(Outcome::Unchanged);
+    }
+    let open = last.filter(|a| a.status != RESOLVED);
     match (firing, open) {
         (true, Some(a)) if a.notification_hash.as_deref() == Some(hash.as_str()) => {
             Ok(Outcome::Unchanged)
@@ -204,7 +212,14 @@ pub async fn alertmanager(
         let Some(i) = integrations::by_key(&txn, key).await? else {
             return Ok(Outcome::UnknownKey);
         };
-        let mut members: Vec<(String, String)> = p.alerts.iter().map(|a| (a.fingerprint.clone(), a.status.clone())).collect();
+        // What identifies a notification: its alerts with their status and start (a group
+        // firing again after resolving has new starts, a late copy of an old notification
+        // does not).
+        let mut members: Vec<(String, String, String)> = p
+            .alerts
+            .iter()
+            .map(|a| (a.fingerprint.clone(), a.status.clone(), a.starts_at.clone().unwrap_or_default()))
+            .collect();
         members.sort();
         let hash = hex::encode(Sha256::digest(format!("{}|{:?}", p.status, members).as_bytes()));
         let label = |m: &BTreeMap<String, String>| m.get(&i.severity_label).cloned();
