@@ -1,7 +1,7 @@
 //! Action items over GraphQL: the object, `actionItem`, `actionItems`, `myActionItems`
 //! (lists prefetch owners, postmortems and incidents), and the mutations.
 
-use super::connection::{ListConnection, from_page};
+use super::connection::{ListConnection, NodeSelection, from_page};
 use super::context::{data, request, service_ctx};
 use super::input::change;
 use super::loaders::{Loaders, user_object};
@@ -107,12 +107,8 @@ async fn prefetch_items(ctx: &Context<'_>, rows: &[action_item::Model]) -> Resul
     if rows.is_empty() {
         return Ok(());
     }
-    let look_ahead = ctx.look_ahead();
-    let nodes = [
-        look_ahead.field("edges").field("node"),
-        look_ahead.field("nodes"),
-    ];
-    let wants = |name: &str| nodes.iter().any(|n| n.field(name).exists());
+    let nodes = NodeSelection::of(ctx);
+    let wants = |name: &str| nodes.wants(&[name]);
     let db = &data(ctx).db;
     let cache = loaders(ctx);
     let owners: Vec<uuid::Uuid> = rows.iter().map(|a| a.owner_id).collect();

@@ -23,3 +23,31 @@ where
     }));
     conn
 }
+
+/// What the nodes of a connection are asked for, in either shape a client uses
+/// (`edges { node { … } }` or `nodes { … }`): what list prefetches look ahead at.
+pub struct NodeSelection<'a>([async_graphql::Lookahead<'a>; 2]);
+
+impl<'a> NodeSelection<'a> {
+    pub fn of(ctx: &'a async_graphql::Context<'a>) -> Self {
+        let look = ctx.look_ahead();
+        NodeSelection([look.field("edges").field("node"), look.field("nodes")])
+    }
+
+    /// Whether the nodes select `path` (a field, or a field within fields).
+    pub fn wants(&self, path: &[&str]) -> bool {
+        let Some((first, rest)) = path.split_first() else {
+            return false;
+        };
+        self.0.iter().any(|n| {
+            rest.iter()
+                .fold(n.field(first), |sel, name| sel.field(name))
+                .exists()
+        })
+    }
+
+    /// The two node selections, for look-aheads deeper than `wants`.
+    pub fn nodes(&self) -> &[async_graphql::Lookahead<'a>; 2] {
+        &self.0
+    }
+}

@@ -164,6 +164,44 @@ pub async fn feed_visible_incidents(
 
 /// Reads the incidents a page refers to that the caller may see (one statement) and primes
 /// the request's cache with them, for the fields that read them.
+/// Loads the given people in one statement and primes the request's user loader.
+pub async fn prime_users(
+    ctx: &async_graphql::Context<'_>,
+    ids: &[Uuid],
+) -> async_graphql::Result<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let db = &ctx
+        .data_unchecked::<crate::graphql::context::SchemaData>()
+        .db;
+    let found = users::by_ids(db, ids).await?;
+    ctx.data_unchecked::<Loaders>()
+        .users
+        .feed_many(found.into_iter().map(|u| (u.id, u)))
+        .await;
+    Ok(())
+}
+
+/// Loads the given teams in one statement and primes the request's team loader.
+pub async fn prime_teams(
+    ctx: &async_graphql::Context<'_>,
+    ids: &[Uuid],
+) -> async_graphql::Result<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let db = &ctx
+        .data_unchecked::<crate::graphql::context::SchemaData>()
+        .db;
+    let found = crate::services::teams::by_ids(db, ids).await?;
+    ctx.data_unchecked::<Loaders>()
+        .teams
+        .feed_many(found.into_iter().map(|t| (t.id, t)))
+        .await;
+    Ok(())
+}
+
 pub async fn prime_visible_incidents(
     ctx: &async_graphql::Context<'_>,
     ids: &[Uuid],

@@ -4,6 +4,7 @@
 //! teams and linked incidents all of those name.
 
 use super::*;
+use crate::graphql::connection::NodeSelection;
 use async_graphql::{SelectionField, Value as GqlValue};
 
 /// `first` and `order` of a timeline/updates selection, when it asks for a first page
@@ -31,14 +32,11 @@ pub(super) async fn prefetch(ctx: &Context<'_>, rows: &[incident::Model]) -> Res
     if rows.is_empty() {
         return Ok(());
     }
-    let look_ahead = ctx.look_ahead();
-    let nodes = [
-        look_ahead.field("edges").field("node"),
-        look_ahead.field("nodes"),
-    ];
-    let wants = |name: &str| nodes.iter().any(|n| n.field(name).exists());
+    let selection = NodeSelection::of(ctx);
+    let wants = |name: &str| selection.wants(&[name]);
     let shape_of = |name: &str| {
-        nodes
+        selection
+            .nodes()
             .iter()
             .flat_map(|n| n.field(name).selection_fields())
             .find_map(|f| first_page_shape(&f))

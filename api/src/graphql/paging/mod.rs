@@ -5,7 +5,7 @@ pub mod integrations;
 pub mod report;
 pub mod settings;
 
-use crate::graphql::connection::{ListConnection, from_page};
+use crate::graphql::connection::{ListConnection, NodeSelection, from_page};
 use crate::graphql::context::service_ctx;
 use crate::graphql::cost::{LIST_CAP, STATEMENT};
 use crate::graphql::loaders::{Loaders, user_object};
@@ -178,10 +178,8 @@ async fn prefetch(ctx: &Context<'_>, rows: &[alert::Model]) -> Result<()> {
     if rows.is_empty() {
         return Ok(());
     }
-    let look = ctx.look_ahead();
-    let nodes = [look.field("edges").field("node"), look.field("nodes")];
-    let wants = |f: &str| nodes.iter().any(|n| n.field(f).exists());
-    let wants_page = |f: &str| nodes.iter().any(|n| n.field("pages").field(f).exists());
+    let nodes = NodeSelection::of(ctx);
+    let wants = |f: &str| nodes.wants(&[f]);
     let db = &crate::graphql::context::data(ctx).db;
     let cache = loaders(ctx);
     cache
@@ -191,11 +189,7 @@ async fn prefetch(ctx: &Context<'_>, rows: &[alert::Model]) -> Result<()> {
     let ids: Vec<uuid::Uuid> = rows.iter().map(|a| a.id).collect();
     if wants("team") {
         let teams: Vec<uuid::Uuid> = rows.iter().filter_map(|a| a.team_id).collect();
-        let found = crate::services::teams::by_ids(db, &teams).await?;
-        cache
-            .teams
-            .feed_many(found.into_iter().map(|t| (t.id, t)))
-            .await;
+        crate::graphql::loaders::prime_teams(ctx, &teams).await?;
     }
     if wants("incident") {
         let incidents: Vec<uuid::Uuid> = rows.iter().filter_map(|a| a.incident_id).collect();
@@ -203,13 +197,9 @@ async fn prefetch(ctx: &Context<'_>, rows: &[alert::Model]) -> Result<()> {
     }
     if wants("pages") {
         let pages = alerts::pages_of(db, &ids).await?;
-        if wants_page("user") {
+        if nodes.wants(&["pages", "user"]) {
             let users: Vec<uuid::Uuid> = pages.iter().map(|p| p.user_id).collect();
-            let found = crate::services::users::by_ids(db, &users).await?;
-            cache
-                .users
-                .feed_many(found.into_iter().map(|u| (u.id, u)))
-                .await;
+            crate::graphql::loaders::prime_users(ctx, &users).await?;
         }
         let grouped = crate::graphql::loaders::with_empty(
             &ids,

@@ -1,7 +1,7 @@
 //! Handoffs (rotation changes) and their documents over GraphQL.
 
 use super::loaders;
-use crate::graphql::connection::{ListConnection, from_page};
+use crate::graphql::connection::{ListConnection, NodeSelection, from_page};
 use crate::graphql::context::service_ctx;
 use crate::graphql::cost::STATEMENT;
 use crate::graphql::loaders::user_object;
@@ -122,9 +122,8 @@ async fn prefetch(ctx: &Context<'_>, docs: &[handoff_document::Model]) -> Result
     if docs.is_empty() {
         return Ok(());
     }
-    let look = ctx.look_ahead();
-    let nodes = [look.field("edges").field("node"), look.field("nodes")];
-    let wants = |f: &str| nodes.iter().any(|n| n.field(f).exists());
+    let nodes = NodeSelection::of(ctx);
+    let wants = |f: &str| nodes.wants(&[f]);
     let db = &crate::graphql::context::data(ctx).db;
     if ["outgoing", "incoming", "submittedBy", "acknowledgedBy"]
         .iter()
@@ -142,11 +141,7 @@ async fn prefetch(ctx: &Context<'_>, docs: &[handoff_document::Model]) -> Result
             })
             .flatten()
             .collect();
-        let found = crate::services::users::by_ids(db, &ids).await?;
-        loaders(ctx)
-            .users
-            .feed_many(found.into_iter().map(|u| (u.id, u)))
-            .await;
+        crate::graphql::loaders::prime_users(ctx, &ids).await?;
     }
     if wants("incidents") || wants("draft") {
         let user = crate::graphql::context::request(ctx).principal.user()?;

@@ -3,7 +3,7 @@
 
 use super::handoff::Handoff;
 use super::{Schedule, ScheduleLayer, ScheduleOverride, Shift, loaders};
-use crate::graphql::connection::{ListConnection, from_page};
+use crate::graphql::connection::{ListConnection, NodeSelection, from_page};
 use crate::graphql::context::service_ctx;
 use crate::graphql::cost::STATEMENT;
 use crate::services::ServiceError;
@@ -163,35 +163,23 @@ async fn prefetch(ctx: &Context<'_>, rows: &[entity::schedule::Model]) -> Result
     if rows.is_empty() {
         return Ok(());
     }
-    let look = ctx.look_ahead();
-    let nodes = [look.field("edges").field("node"), look.field("nodes")];
-    let wants = |f: &str| nodes.iter().any(|n| n.field(f).exists());
+    let nodes = NodeSelection::of(ctx);
+    let wants = |f: &str| nodes.wants(&[f]);
     let db = &crate::graphql::context::data(ctx).db;
     let cache = loaders(ctx);
     if wants("team") || wants("isDefault") || wants("layers") {
         let ids: Vec<uuid::Uuid> = rows.iter().map(|s| s.team_id).collect();
-        let found = crate::services::teams::by_ids(db, &ids).await?;
-        cache
-            .teams
-            .feed_many(found.into_iter().map(|t| (t.id, t)))
-            .await;
+        crate::graphql::loaders::prime_teams(ctx, &ids).await?;
     }
     if wants("layers") {
         let ids: Vec<uuid::Uuid> = rows.iter().map(|s| s.id).collect();
         let layers = schedules::layers_of(db.conn(), &ids).await?;
-        let wants_people = nodes
-            .iter()
-            .any(|n| n.field("layers").field("members").field("user").exists());
-        if wants_people {
+        if nodes.wants(&["layers", "members", "user"]) {
             let people: Vec<uuid::Uuid> = layers
                 .iter()
                 .flat_map(|(_, m)| m.iter().map(|m| m.user_id))
                 .collect();
-            let found = crate::services::users::by_ids(db, &people).await?;
-            cache
-                .users
-                .feed_many(found.into_iter().map(|u| (u.id, u)))
-                .await;
+            crate::graphql::loaders::prime_users(ctx, &people).await?;
         }
         let grouped = crate::graphql::loaders::with_empty(
             &ids,

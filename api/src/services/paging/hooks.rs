@@ -11,6 +11,23 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
+/// The alert an incident raises: its team, title and severity.
+fn incident_alert(i: &incident::Model, actor: Uuid) -> NewAlert {
+    NewAlert {
+        team_id: i.team_id,
+        integration_id: None,
+        incident_id: Some(i.id),
+        source: "incident".into(),
+        name: i.title.clone(),
+        dedup_key: None,
+        summary: i.title.clone(),
+        severity: i.severity,
+        triggered_by: Some(actor),
+        details: None,
+        notification_hash: None,
+    }
+}
+
 /// Pages the severity's targets for a just-declared incident (a SEV4 pages nobody and
 /// opens no alert).
 pub async fn declared(
@@ -23,24 +40,7 @@ pub async fn declared(
     if policy.pages.is_empty() {
         return Ok(());
     }
-    super::open(
-        conn,
-        NewAlert {
-            team_id: i.team_id,
-            integration_id: None,
-            incident_id: Some(i.id),
-            source: "incident".into(),
-            name: i.title.clone(),
-            dedup_key: None,
-            summary: i.title.clone(),
-            severity: i.severity,
-            triggered_by: Some(actor),
-            details: None,
-            notification_hash: None,
-        },
-        now,
-    )
-    .await?;
+    super::open(conn, incident_alert(i, actor), now).await?;
     Ok(())
 }
 
@@ -133,25 +133,8 @@ pub async fn severity_raised(
     let targets: Vec<Target> = policy.pages.iter().copied().map(Target::from).collect();
     let Some(alert) = open_alert(conn, i.id).await? else {
         // Its alerts are resolved: a new one, paging only people none of them reached.
-        super::open_leaving_out(
-            conn,
-            NewAlert {
-                team_id: i.team_id,
-                integration_id: None,
-                incident_id: Some(i.id),
-                source: "incident".into(),
-                name: i.title.clone(),
-                dedup_key: None,
-                summary: i.title.clone(),
-                severity: i.severity,
-                triggered_by: Some(actor),
-                details: None,
-                notification_hash: None,
-            },
-            now,
-            Already::Incident(i.id),
-        )
-        .await?;
+        super::open_leaving_out(conn, incident_alert(i, actor), now, Already::Incident(i.id))
+            .await?;
         return Ok(());
     };
     alert::Entity::update_many()
