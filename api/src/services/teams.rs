@@ -329,6 +329,24 @@ pub async fn update(ctx: Ctx<'_>, id: &str, changes: TeamChanges) -> ServiceResu
     Ok(updated)
 }
 
+/// Whether `user` is an admin, or a manager listed as a manager of the team.
+pub(crate) async fn manages_team(
+    conn: &impl ConnectionTrait,
+    team_id: Uuid,
+    user: &CurrentUser,
+) -> ServiceResult<bool> {
+    if user.role >= Role::Admin {
+        return Ok(true);
+    }
+    if user.role < Role::Manager {
+        return Ok(false);
+    }
+    Ok(team_manager::Entity::find_by_id((team_id, user.id))
+        .one(conn)
+        .await?
+        .is_some())
+}
+
 /// Admins, or managers listed as managers of this team.
 pub(crate) async fn require_team_manager<'a>(
     ctx: Ctx<'a>,
@@ -336,14 +354,7 @@ pub(crate) async fn require_team_manager<'a>(
     team_id: Uuid,
 ) -> ServiceResult<&'a CurrentUser> {
     let caller = ctx.principal.require(Role::Manager)?;
-    if caller.role >= Role::Admin {
-        return Ok(caller);
-    }
-    let manages = team_manager::Entity::find_by_id((team_id, caller.id))
-        .one(conn)
-        .await?
-        .is_some();
-    if manages {
+    if manages_team(conn, team_id, caller).await? {
         Ok(caller)
     } else {
         Err(ServiceError::forbidden(

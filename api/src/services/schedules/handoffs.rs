@@ -8,7 +8,7 @@ use crate::services::pagination::{Page, PageRequest};
 use crate::services::visibility::visible_to;
 use crate::services::{Ctx, ServiceError, ServiceResult, parse_id};
 use chrono::{DateTime, Utc};
-use entity::{Role, handoff_document, incident, layer_member, schedule_layer, team_manager};
+use entity::{Role, handoff_document, incident, layer_member, schedule_layer};
 use scheduler::domain::reason::Reason;
 use scheduler::domain::{instant, text};
 use scheduler::oncall::shifts::{Handoff, handoff_exactly_at};
@@ -56,19 +56,6 @@ pub async fn ensure(
     .await?)
 }
 
-async fn manages(
-    conn: &impl ConnectionTrait,
-    team_id: Uuid,
-    user: &crate::auth::CurrentUser,
-) -> ServiceResult<bool> {
-    Ok(user.role >= Role::Admin
-        || user.role >= Role::Manager
-            && team_manager::Entity::find_by_id((team_id, user.id))
-                .one(conn)
-                .await?
-                .is_some())
-}
-
 /// The outgoing on-caller (or a manager of the team) writes the document of the handoff
 /// of `layer` at `at`; submitting again replaces the notes until it is acknowledged.
 pub async fn submit(
@@ -105,7 +92,9 @@ pub async fn submit(
         .one(&txn)
         .await?
         .ok_or(ServiceError::NotFound("handoff document"))?;
-    if doc.outgoing_id != caller.id && !manages(&txn, schedule.team_id, caller).await? {
+    if doc.outgoing_id != caller.id
+        && !crate::services::teams::manages_team(&txn, schedule.team_id, caller).await?
+    {
         return Err(ServiceError::forbidden(
             Reason::NotHandoffParty,
             "only the outgoing on-caller (or a manager of the team) writes the handoff",

@@ -7,14 +7,13 @@ use crate::services::audit::{self, Change};
 use crate::services::pagination::{Page, PageRequest};
 use crate::services::{Ctx, ServiceError, ServiceResult, parse_id};
 use chrono::{DateTime, Utc};
-use entity::{Role, schedule_override, team_manager};
+use entity::{Role, schedule_override};
 use scheduler::domain::instant;
 use scheduler::domain::reason::Reason;
 use scheduler::oncall::Span;
 use scheduler::oncall::rules;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -37,23 +36,6 @@ pub struct NewOverride {
     pub replaces_user_id: Option<String>,
     pub starts_at: DateTime<Utc>,
     pub ends_at: DateTime<Utc>,
-}
-
-async fn manages(
-    conn: &impl ConnectionTrait,
-    team_id: Uuid,
-    user: &crate::auth::CurrentUser,
-) -> ServiceResult<bool> {
-    if user.role >= Role::Admin {
-        return Ok(true);
-    }
-    if user.role < Role::Manager {
-        return Ok(false);
-    }
-    Ok(team_manager::Entity::find_by_id((team_id, user.id))
-        .one(conn)
-        .await?
-        .is_some())
 }
 
 pub async fn create(ctx: Ctx<'_>, input: NewOverride) -> ServiceResult<schedule_override::Model> {
@@ -93,7 +75,7 @@ pub async fn create(ctx: Ctx<'_>, input: NewOverride) -> ServiceResult<schedule_
             .filter(|(row, _)| layer.is_none_or(|l| l == row.id))
             .any(|(_, members)| members.iter().any(|m| m.user_id == u))
     };
-    if !manages(&txn, s.team_id, caller).await? {
+    if !crate::services::teams::manages_team(&txn, s.team_id, caller).await? {
         // A member hands their own shifts, and only to another member.
         if !member_of(caller.id) || !member_of(user) {
             return Err(ServiceError::forbidden(
@@ -187,7 +169,9 @@ pub async fn delete(ctx: Ctx<'_>, id: &str) -> ServiceResult<Uuid> {
         .await?
         .ok_or(ServiceError::NotFound("override"))?;
     let s = lock_schedule(&txn, found.schedule_id).await?;
-    if found.created_by != caller.id && !manages(&txn, s.team_id, caller).await? {
+    if found.created_by != caller.id
+        && !crate::services::teams::manages_team(&txn, s.team_id, caller).await?
+    {
         return Err(ServiceError::forbidden(
             Reason::NotTeamManager,
             "only its creator, admins and the team's managers delete an override",
