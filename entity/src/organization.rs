@@ -20,6 +20,7 @@ pub struct Model {
     pub engineering_lead_id: Option<Uuid>,
     /// Paged for SEV1.
     pub vp_engineering_id: Option<Uuid>,
+    pub action_item_managers_after_days: i32,
     pub updated_at: DateTimeUtc,
 }
 

@@ -22,6 +22,7 @@ mod m20261124_000013_message_templates;
 mod m20261125_000014_tickets_and_early_work;
 mod m20261125_000015_schedules;
 mod m20261125_000016_paging;
+mod m20261126_000017_notifications;
 mod sqlite_rebuild;
 
 pub struct Migrator;
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000014_tickets_and_early_work::Migration),
             Box::new(m20261125_000015_schedules::Migration),
             Box::new(m20261125_000016_paging::Migration),
+            Box::new(m20261126_000017_notifications::Migration),
         ]
     }
 }

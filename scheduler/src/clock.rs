@@ -15,14 +15,20 @@ fn truncate(t: DateTime<Utc>) -> DateTime<Utc> {
     t.duration_trunc(TimeDelta::microseconds(1)).unwrap_or(t)
 }
 
-/// The production clock: the only `Utc::now()` in the code base.
+/// The production clock: with [`wall_time`], the only `Utc::now()` in the code base.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct SystemClock;
 
 impl Clock for SystemClock {
     fn now(&self) -> DateTime<Utc> {
-        truncate(Utc::now())
+        wall_time()
     }
+}
+
+/// The real wall-clock time, for values other systems compare with their own clocks
+/// (a webhook's signed timestamp), which must be real even under a test clock.
+pub fn wall_time() -> DateTime<Utc> {
+    truncate(Utc::now())
 }
 
 /// A clock that only moves when told to (tests, simulations).

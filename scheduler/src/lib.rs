@@ -5,5 +5,6 @@
 
 pub mod clock;
 pub mod domain;
+pub mod due;
 pub mod oncall;
 pub mod paging;

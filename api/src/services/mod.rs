@@ -5,8 +5,10 @@
 pub mod action_items;
 pub mod audit;
 pub mod catalog;
+pub mod due;
 pub mod incidents;
 pub mod metrics;
+pub mod notifications;
 pub mod organization;
 pub mod pagination;
 pub mod paging;

@@ -33,6 +33,7 @@ pub async fn ensure_exists(db: &Db, now: DateTime<Utc>) -> ServiceResult<()> {
         allow_self_publication: Set(false),
         engineering_lead_id: Set(None),
         vp_engineering_id: Set(None),
+        action_item_managers_after_days: Set(3),
         updated_at: Set(now),
     };
     let insert = organization::Entity::insert(row)

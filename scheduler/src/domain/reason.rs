@@ -29,6 +29,8 @@ pub enum Reason {
     InvalidSearchText,
     /// A URL is not an absolute http(s) URL.
     InvalidUrl,
+    /// An outbound target (a webhook) is on a loopback, private or internal address.
+    OutboundTargetRefused,
     /// A number is outside its allowed range.
     ValueOutOfRange,
     /// A period's end is not after its start, or it is too long.

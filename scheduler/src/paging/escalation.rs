@@ -90,6 +90,23 @@ impl Policy {
             Decision::WaitUntil(due)
         }
     }
+    /// The position due at `now` for an alert that entered `position` at `entered` and
+    /// was not acknowledged since: every step whose delay has run out is passed over, so
+    /// a worker that was down jumps straight to the step due now instead of paging each
+    /// step it missed. `None` when nothing is due yet.
+    pub fn due_position(
+        &self,
+        position: u32,
+        entered: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Option<u32> {
+        let (mut at, mut entered) = (position, entered);
+        while let Decision::Escalate(next) = self.decide(at, entered, now) {
+            entered += self.step(at).map_or(Duration::zero(), |s| s.delay);
+            at = next;
+        }
+        (at != position).then_some(at)
+    }
 }
 
 #[cfg(test)]
@@ -116,6 +133,22 @@ mod tests {
         assert_eq!(p.step(3).unwrap().targets, vec![Target::OnCall]);
         assert_eq!(p.decide(5, t(0), t(500)), Decision::Exhausted);
         assert_eq!(p.decide(9, t(0), t(1)), Decision::Exhausted);
+    }
+
+    #[test]
+    fn a_late_look_jumps_to_the_step_due_now() {
+        let mut p = Policy::default_for_team();
+        p.repeats = 1;
+        assert_eq!(p.due_position(0, t(0), t(14)), None);
+        assert_eq!(p.due_position(0, t(0), t(15)), Some(1));
+        assert_eq!(p.due_position(0, t(0), t(30)), Some(2), "15 + 15 minutes");
+        assert_eq!(
+            p.due_position(0, t(0), t(60)),
+            Some(3),
+            "and 30 more: the repeat"
+        );
+        assert_eq!(p.due_position(0, t(0), t(60 * 24 * 3)), Some(5), "the last");
+        assert_eq!(p.due_position(5, t(0), t(60 * 24 * 3)), None);
     }
 
     #[test]

@@ -10,7 +10,6 @@ use chrono::{DateTime, Utc};
 use entity::{Role, Severity, alert, page};
 use scheduler::domain::reason::Reason;
 use scheduler::domain::{instant, text};
-use scheduler::paging::escalation::Decision;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
@@ -322,7 +321,7 @@ async fn run_one(
         move_to(&txn, a, position, None, now, Already::Nobody).await?;
         due.retriggered += 1;
     } else if a.status == TRIGGERED
-        && let Decision::Escalate(next) = policy.decide(a.position as u32, a.entered_step_at, now)
+        && let Some(next) = policy.due_position(a.position as u32, a.entered_step_at, now)
     {
         move_to(&txn, a, next, None, now, Already::Position).await?;
         due.escalated += 1;

@@ -287,9 +287,29 @@ pub(crate) async fn record_pages(
     now: DateTime<Utc>,
     wait: Duration,
 ) -> ServiceResult<()> {
+    let mut notes = Vec::with_capacity(people.len());
     for (user, via) in people {
+        let id = Uuid::now_v7();
+        notes.push(crate::services::notifications::Note {
+            recipient: *user,
+            kind: crate::services::notifications::Kind::Page,
+            subject: format!(
+                "Paged [{}]: {}",
+                <&str>::from(alert.severity),
+                alert.summary
+            ),
+            body: format!(
+                "{}\nSource: {}. Acknowledge by {}.",
+                alert.summary,
+                alert.source,
+                (now + wait).format("%Y-%m-%d %H:%M UTC")
+            ),
+            object_type: "alert",
+            object_id: alert.id,
+            occasion: id.to_string(),
+        });
         page::ActiveModel {
-            id: Set(Uuid::now_v7()),
+            id: Set(id),
             alert_id: Set(alert.id),
             user_id: Set(*user),
             via: Set(via.clone()),
@@ -322,6 +342,8 @@ pub(crate) async fn record_pages(
             }
         }
     }
+    // Pages reach people through the outbox, in this same transaction.
+    crate::services::notifications::write(conn, &notes, now).await?;
     Ok(())
 }
 

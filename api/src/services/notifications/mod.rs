@@ -1,0 +1,173 @@
+//! The notification outbox: every notification is a row written in the same transaction
+//! as the decision that caused it, under a deduplication key that is unique in the
+//! database (kind + object + occasion + recipient). A replayed job, a restart or two
+//! workers at once find the key taken and write nothing; a crash before the commit
+//! loses the decision and the notification together, and the next scan makes both.
+
+pub mod audience;
+pub mod contact;
+pub mod delivery;
+pub mod inbox;
+
+use super::ServiceResult;
+use chrono::{DateTime, Utc};
+use entity::{contact_method, notification};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
+use std::collections::HashSet;
+use uuid::Uuid;
+
+/// What a notification is about, as stored and as GraphQL shows it.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    async_graphql::Enum,
+)]
+#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
+#[graphql(name = "NotificationKind")]
+pub enum Kind {
+    /// You are paged about an alert.
+    Page,
+    /// An incident's status update is overdue.
+    StatusUpdateDue,
+    /// Customers are owed word about an incident.
+    CustomerUpdateDue,
+    /// A postmortem's deadline is near, here, or past.
+    PostmortemDue,
+    /// An action item is due tomorrow, or overdue.
+    ActionItemDue,
+    /// Write the handoff document of your rotation.
+    HandoffWrite,
+    /// You are on call from this handoff.
+    HandoffIncoming,
+    /// A handoff document is still not acknowledged.
+    HandoffUnacknowledged,
+    /// Someone passed the team's weekly page warning level or limit.
+    LoadLimit,
+    /// Someone was paged at night and is owed rest.
+    NightPage,
+}
+
+/// A notification to write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Note {
+    pub recipient: Uuid,
+    pub kind: Kind,
+    pub subject: String,
+    pub body: String,
+    pub object_type: &'static str,
+    pub object_id: Uuid,
+    /// The occasion, e.g. the due instant or step: with kind, object and recipient it
+    /// makes the deduplication key.
+    pub occasion: String,
+}
+
+impl Note {
+    pub fn dedup_key(&self) -> String {
+        format!(
+            "{}:{}:{}:{}:{}",
+            self.kind, self.object_type, self.object_id, self.occasion, self.recipient
+        )
+    }
+}
+
+/// Writes `notes` unless their keys are already taken; returns the ids written. A
+/// recipient with a contact method gets a delivery due now; one without keeps the
+/// notification in their inbox only.
+pub async fn write(
+    conn: &impl ConnectionTrait,
+    notes: &[Note],
+    now: DateTime<Utc>,
+) -> ServiceResult<Vec<Uuid>> {
+    if notes.is_empty() {
+        return Ok(Vec::new());
+    }
+    let recipients: HashSet<Uuid> = notes.iter().map(|n| n.recipient).collect();
+    let reachable: HashSet<Uuid> = contact_method::Entity::find()
+        .select_only()
+        .column(contact_method::Column::UserId)
+        .filter(contact_method::Column::UserId.is_in(recipients))
+        .into_tuple::<Uuid>()
+        .all(conn)
+        .await?
+        .into_iter()
+        .collect();
+    let mut written = Vec::new();
+    let mut seen = HashSet::new();
+    for note in notes {
+        let key = note.dedup_key();
+        if !seen.insert(key.clone()) {
+            continue;
+        }
+        let id = Uuid::now_v7();
+        let row = notification::ActiveModel {
+            id: sea_orm::Set(id),
+            recipient_id: sea_orm::Set(note.recipient),
+            kind: sea_orm::Set(note.kind.to_string()),
+            subject: sea_orm::Set(note.subject.clone()),
+            body: sea_orm::Set(note.body.clone()),
+            object_type: sea_orm::Set(note.object_type.to_owned()),
+            object_id: sea_orm::Set(note.object_id),
+            dedup_key: sea_orm::Set(key),
+            created_at: sea_orm::Set(now),
+            attempts: sea_orm::Set(0),
+            next_attempt_at: sea_orm::Set(reachable.contains(&note.recipient).then_some(now)),
+            claimed_until: sea_orm::Set(None),
+            delivered_at: sea_orm::Set(None),
+            failed_at: sea_orm::Set(None),
+            last_error: sea_orm::Set(None),
+            read_at: sea_orm::Set(None),
+        };
+        let inserted = notification::Entity::insert(row)
+            .on_conflict(
+                OnConflict::column(notification::Column::DedupKey)
+                    .do_nothing()
+                    .to_owned(),
+            )
+            .exec_without_returning(conn)
+            .await?;
+        if inserted == 1 {
+            written.push(id);
+            if reachable.contains(&note.recipient) {
+                pending::record(id);
+            }
+        }
+    }
+    Ok(written)
+}
+
+/// Notifications written while handling one request or job, so that whoever runs it can
+/// queue their deliveries once its transaction has committed (a task-local, like the
+/// statement counter: the services that write notifications need not know about queues).
+pub mod pending {
+    use std::future::Future;
+    use std::sync::{Arc, Mutex};
+    use uuid::Uuid;
+
+    pub type Written = Arc<Mutex<Vec<Uuid>>>;
+
+    tokio::task_local! {
+        static WRITTEN: Written;
+    }
+
+    pub(super) fn record(id: Uuid) {
+        let _ = WRITTEN.try_with(|w| w.lock().unwrap_or_else(|p| p.into_inner()).push(id));
+    }
+
+    /// Runs `fut`, collecting the ids of deliverable notifications it writes.
+    pub async fn collecting<F: Future>(written: Written, fut: F) -> F::Output {
+        WRITTEN.scope(written, fut).await
+    }
+
+    /// Takes what was collected.
+    pub fn take(written: &Written) -> Vec<Uuid> {
+        std::mem::take(&mut *written.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+}
