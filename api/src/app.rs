@@ -93,6 +93,10 @@ impl AppState {
         let data = graphql::context::SchemaData {
             db: db.clone(),
             status_page: Arc::clone(&status_page),
+            outbound: crate::outbound::Outbound::new(
+                config.worker.outbound_allow_private,
+                config.worker.delivery_timeout,
+            )?,
         };
         let schema = graphql::build(&config.graphql, data.clone());
         let introspection_schema = graphql::build_for_introspection(&config.graphql, data);
@@ -104,28 +108,54 @@ impl AppState {
             schema,
             introspection_schema,
             config: Arc::new(config),
+            queue: None,
         })
     }
 }
 
 /// Serves until SIGTERM or Ctrl-C, then lets in-flight requests finish.
 pub async fn serve(state: AppState) -> anyhow::Result<()> {
+    let db = state.db.clone();
+    serve_until(state, shutdown_signal()).await?;
+    db.close().await.ok();
+    tracing::info!("shut down");
+    Ok(())
+}
+
+/// Serves the API until `shutdown` resolves, then lets in-flight requests finish.
+pub async fn serve_until(
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
     let addr = state.config.http.listen;
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("cannot listen on {addr}"))?;
     let local = listener.local_addr()?;
     tracing::info!("Firebreak listening: GraphiQL at http://{local}/graphql");
-    let db = state.db.clone();
     axum::serve(listener, crate::http::router(state))
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(shutdown)
         .await?;
-    db.close().await.ok();
-    tracing::info!("shut down");
     Ok(())
 }
 
-async fn shutdown_signal() {
+/// A shutdown signal several tasks can wait for: resolves for all of them on SIGTERM or
+/// Ctrl-C.
+pub fn shared_shutdown() -> impl Fn() -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> + Clone {
+    let (tx, rx) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        let _ = tx.send(true);
+    });
+    move || {
+        let mut rx = rx.clone();
+        Box::pin(async move {
+            let _ = rx.wait_for(|stop| *stop).await;
+        })
+    }
+}
+
+pub async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };

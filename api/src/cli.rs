@@ -1,9 +1,11 @@
-//! The `firebreak` command line: `serve` (the default), `migrate`, `token`.
+//! The `firebreak` command line: `serve` (API and worker, the default), `api`, `worker`,
+//! `migrate`, `token`.
 
 use crate::app::{self, AppState};
 use crate::config::Config;
 use crate::services::users;
 use crate::telemetry;
+use crate::worker::{self, Worker, queue::Queue};
 use clap::{Parser, Subcommand};
 use entity::Role;
 use scheduler::clock::{SharedClock, SystemClock};
@@ -26,8 +28,13 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run the API (and GraphiQL) on the configured address. The default.
+    /// Run the API (and GraphiQL) and the background worker in one process. The default.
     Serve,
+    /// Run the API alone (run workers with `firebreak worker`).
+    Api,
+    /// Run the background worker alone; it serves /healthz, /readyz and /metrics on the
+    /// listen address.
+    Worker,
     /// Apply database migrations and exit.
     Migrate,
     /// Create or update a user with a role and print a token for it (local, needs the
@@ -53,9 +60,33 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let clock: SharedClock = Arc::new(SystemClock);
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {
-            let state = AppState::build(cli.config, clock).await?;
+            let config = cli.config.clone();
+            let mut state = AppState::build(cli.config, clock.clone()).await?;
+            let queue = Queue::open(&state.db, config.worker.heartbeat).await?;
+            state.queue = Some(queue.clone());
+            let worker = Arc::new(Worker::new(
+                &config.worker,
+                state.db.clone(),
+                clock,
+                Arc::clone(&state.metrics),
+                Some(queue),
+            )?);
+            let db = state.db.clone();
+            let stop = app::shared_shutdown();
+            let (api, work) = tokio::join!(
+                app::serve_until(state, stop()),
+                worker::run(worker, &config.worker, stop())
+            );
+            db.close().await.ok();
+            api.and(work)
+        }
+        Command::Api => {
+            let heartbeat = cli.config.worker.heartbeat;
+            let mut state = AppState::build(cli.config, clock).await?;
+            state.queue = Some(Queue::open(&state.db, heartbeat).await?);
             app::serve(state).await
         }
+        Command::Worker => run_worker(cli.config, clock).await,
         Command::Migrate => {
             app::open_database(&cli.config, &clock).await?;
             tracing::info!("migrations applied");
@@ -67,6 +98,38 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// `firebreak worker`: the worker, and its health and metrics on the listen address.
+async fn run_worker(config: Config, clock: SharedClock) -> anyhow::Result<()> {
+    let db = app::open_database(&config, &clock).await?;
+    let metrics = Arc::new(crate::metrics::Metrics::new()?);
+    let queue = Queue::open(&db, config.worker.heartbeat).await?;
+    let worker = Arc::new(Worker::new(
+        &config.worker,
+        db.clone(),
+        clock.clone(),
+        Arc::clone(&metrics),
+        Some(queue),
+    )?);
+    let listener = tokio::net::TcpListener::bind(config.http.listen).await?;
+    tracing::info!("worker health and metrics on http://{}/metrics", listener.local_addr()?);
+    let stop = app::shared_shutdown();
+    let http = axum::serve(
+        listener,
+        worker::http::router(worker::http::WorkerHttp {
+            db: db.clone(),
+            metrics,
+            clock,
+        }),
+    )
+    .with_graceful_shutdown(stop());
+    let (served, worked) = tokio::join!(
+        async { http.await.map_err(anyhow::Error::from) },
+        worker::run(worker, &config.worker, stop())
+    );
+    db.close().await.ok();
+    served.and(worked)
 }
 
 pub async fn issue_token(

@@ -36,6 +36,9 @@ pub struct Config {
     #[command(flatten)]
     pub auth: AuthConfig,
 
+    #[command(flatten)]
+    pub worker: WorkerConfig,
+
     /// Log output format.
     #[arg(
         long,
@@ -187,6 +190,74 @@ pub struct AuthConfig {
         global = true
     )]
     pub max_auth_header_bytes: usize,
+}
+
+/// The background worker: when it scans, how it delivers, how long it keeps things.
+#[derive(Debug, Clone, Args)]
+pub struct WorkerConfig {
+    /// When the worker looks for what has become due: a cron expression with seconds
+    /// (every minute by default). It also looks once on start, to catch up.
+    #[arg(
+        long,
+        env = "FIREBREAK_SCAN_SCHEDULE",
+        default_value = "0 * * * * *",
+        global = true
+    )]
+    pub scan_schedule: String,
+
+    /// Deliveries run at once per worker process.
+    #[arg(
+        long,
+        env = "FIREBREAK_WORKER_CONCURRENCY",
+        default_value_t = 8,
+        global = true
+    )]
+    pub concurrency: usize,
+
+    /// How often a worker tells the queue it is alive; a worker silent for two of these
+    /// is presumed dead and its jobs go back to the queue.
+    #[arg(long, env = "FIREBREAK_WORKER_HEARTBEAT", default_value = "30s", value_parser = humantime::parse_duration, global = true)]
+    pub heartbeat: Duration,
+
+    /// How long one delivery attempt holds its notification; a worker killed mid-send
+    /// lets go after this. Longer than the delivery timeout.
+    #[arg(long, env = "FIREBREAK_DELIVERY_LEASE", default_value = "60s", value_parser = humantime::parse_duration, global = true)]
+    pub delivery_lease: Duration,
+
+    /// How long a receiver has to answer one delivery.
+    #[arg(long, env = "FIREBREAK_DELIVERY_TIMEOUT", default_value = "10s", value_parser = humantime::parse_duration, global = true)]
+    pub delivery_timeout: Duration,
+
+    /// Wait before the first retry of a failed delivery; each later one doubles (at most
+    /// an hour).
+    #[arg(long, env = "FIREBREAK_DELIVERY_BACKOFF", default_value = "30s", value_parser = humantime::parse_duration, global = true)]
+    pub delivery_backoff: Duration,
+
+    /// Attempts before a delivery is marked failed.
+    #[arg(
+        long,
+        env = "FIREBREAK_DELIVERY_MAX_ATTEMPTS",
+        default_value_t = 8,
+        global = true
+    )]
+    pub delivery_max_attempts: u32,
+
+    /// Allow webhooks to loopback and private addresses (off: such targets are refused).
+    #[arg(long, env = "FIREBREAK_OUTBOUND_ALLOW_PRIVATE", default_value_t = false, action = ArgAction::Set, global = true)]
+    pub outbound_allow_private: bool,
+
+    /// How long finished jobs are kept in the queue's tables.
+    #[arg(long, env = "FIREBREAK_RETAIN_JOBS", default_value = "7d", value_parser = humantime::parse_duration, global = true)]
+    pub retain_jobs: Duration,
+
+    /// How long delivered (or failed, or inbox-only) notifications are kept.
+    #[arg(long, env = "FIREBREAK_RETAIN_NOTIFICATIONS", default_value = "90d", value_parser = humantime::parse_duration, global = true)]
+    pub retain_notifications: Duration,
+
+    /// How long resolved alerts (and their pages) are kept. The load report and metrics
+    /// only see what is kept.
+    #[arg(long, env = "FIREBREAK_RETAIN_ALERTS", default_value = "400d", value_parser = humantime::parse_duration, global = true)]
+    pub retain_alerts: Duration,
 }
 
 impl Config {

@@ -14,3 +14,4 @@ pub mod metrics;
 pub mod outbound;
 pub mod services;
 pub mod telemetry;
+pub mod worker;

@@ -19,6 +19,7 @@ pub struct Metrics {
     errors: IntCounterVec,
     http_responses: IntCounterVec,
     pool: IntGaugeVec,
+    worker: WorkerMetrics,
     seen_operations: Mutex<HashSet<String>>,
 }
 
@@ -79,6 +80,7 @@ impl Metrics {
         registry.register(Box::new(errors.clone()))?;
         registry.register(Box::new(http_responses.clone()))?;
         registry.register(Box::new(pool.clone()))?;
+        let worker = WorkerMetrics::register(&registry)?;
         Ok(Self {
             registry,
             requests,
@@ -87,6 +89,7 @@ impl Metrics {
             errors,
             http_responses,
             pool,
+            worker,
             seen_operations: Mutex::new(HashSet::new()),
         })
     }
@@ -136,6 +139,10 @@ impl Metrics {
             .inc();
     }
 
+    pub fn worker(&self) -> &WorkerMetrics {
+        &self.worker
+    }
+
     /// The text exposition, with the pool gauges read at scrape time.
     pub fn render(&self, pool_open: u32, pool_idle: usize) -> String {
         let open = i64::from(pool_open);
@@ -149,5 +156,74 @@ impl Metrics {
         // Encoding into a Vec cannot fail for well-formed metric families.
         let _ = TextEncoder::new().encode(&self.registry.gather(), &mut buf);
         String::from_utf8(buf).unwrap_or_default()
+    }
+}
+
+/// The worker's figures: deliveries by outcome, scans, and the queue's state (read at
+/// scrape time).
+pub struct WorkerMetrics {
+    deliveries: IntCounterVec,
+    scans: IntCounterVec,
+    queue_depth: prometheus::IntGauge,
+    queue_oldest: prometheus::Gauge,
+    outbox_due: prometheus::IntGauge,
+}
+
+impl WorkerMetrics {
+    fn register(registry: &Registry) -> Result<Self, prometheus::Error> {
+        let deliveries = IntCounterVec::new(
+            Opts::new(
+                "deliveries_total",
+                "Notification delivery attempts, by outcome (delivered, retry, failed, inbox_only, skipped).",
+            ),
+            &["outcome"],
+        )?;
+        let scans = IntCounterVec::new(
+            Opts::new("scans_total", "Scans for what is due, by result (ok, error)."),
+            &["result"],
+        )?;
+        let queue_depth = prometheus::IntGauge::new(
+            "queue_depth",
+            "Delivery jobs waiting to run now.",
+        )?;
+        let queue_oldest = prometheus::Gauge::new(
+            "queue_oldest_pending_seconds",
+            "Age of the oldest delivery job waiting to run (0 when none).",
+        )?;
+        let outbox_due = prometheus::IntGauge::new(
+            "outbox_due",
+            "Notifications due for delivery and not yet delivered.",
+        )?;
+        registry.register(Box::new(deliveries.clone()))?;
+        registry.register(Box::new(scans.clone()))?;
+        registry.register(Box::new(queue_depth.clone()))?;
+        registry.register(Box::new(queue_oldest.clone()))?;
+        registry.register(Box::new(outbox_due.clone()))?;
+        for outcome in ["delivered", "retry", "failed", "inbox_only", "skipped"] {
+            deliveries.with_label_values(&[outcome]);
+        }
+        Ok(Self {
+            deliveries,
+            scans,
+            queue_depth,
+            queue_oldest,
+            outbox_due,
+        })
+    }
+
+    pub fn delivery(&self, outcome: &str) {
+        self.deliveries.with_label_values(&[outcome]).inc();
+    }
+
+    pub fn scan(&self, ok: bool) {
+        self.scans
+            .with_label_values(&[if ok { "ok" } else { "error" }])
+            .inc();
+    }
+
+    pub fn queue(&self, depth: i64, oldest_seconds: f64, outbox_due: i64) {
+        self.queue_depth.set(depth);
+        self.queue_oldest.set(oldest_seconds);
+        self.outbox_due.set(outbox_due);
     }
 }

@@ -15,6 +15,8 @@ use std::sync::Arc;
 pub struct SchemaData {
     pub db: Db,
     pub status_page: Arc<StatusPageCache>,
+    /// Checks (and, for test sends, makes) requests to users' own targets.
+    pub outbound: crate::outbound::Outbound,
 }
 
 /// Per-request data attached by the HTTP handler.

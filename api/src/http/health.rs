@@ -23,6 +23,10 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
 
 /// Prometheus text exposition format.
 pub async fn metrics(State(state): State<AppState>) -> Response {
+    if state.queue.is_some() {
+        crate::worker::http::refresh_queue_metrics(&state.db, &state.metrics, state.clock.now())
+            .await;
+    }
     let (open, idle) = state.db.pool_state();
     let body = state.metrics.render(open, idle);
     (

@@ -3,6 +3,7 @@
 
 mod body;
 mod field_order;
+mod deliveries;
 pub mod graphiql;
 pub mod graphql;
 pub mod health;
@@ -68,6 +69,10 @@ pub fn router(state: AppState) -> Router {
                 )
                 .layer(PropagateRequestIdLayer::new(REQUEST_ID))
                 .layer(CatchPanicLayer::custom(problem::panic_response))
+                .layer(axum::middleware::from_fn_with_state(
+                    state.clone(),
+                    deliveries::queue_written,
+                ))
                 .layer(axum::middleware::from_fn_with_state(
                     state.clone(),
                     limits::header_limits,

@@ -13,6 +13,7 @@ pub mod organization;
 pub mod pagination;
 pub mod paging;
 pub mod postmortems;
+pub mod retention;
 pub mod schedules;
 pub mod severity;
 pub mod status_page;
