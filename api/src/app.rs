@@ -141,7 +141,8 @@ pub async fn serve_until(
 
 /// A shutdown signal several tasks can wait for: resolves for all of them on SIGTERM or
 /// Ctrl-C.
-pub fn shared_shutdown() -> impl Fn() -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> + Clone {
+pub fn shared_shutdown()
+-> impl Fn() -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> + Clone {
     let (tx, rx) = tokio::sync::watch::channel(false);
     tokio::spawn(async move {
         shutdown_signal().await;

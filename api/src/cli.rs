@@ -113,7 +113,10 @@ async fn run_worker(config: Config, clock: SharedClock) -> anyhow::Result<()> {
         Some(queue),
     )?);
     let listener = tokio::net::TcpListener::bind(config.http.listen).await?;
-    tracing::info!("worker health and metrics on http://{}/metrics", listener.local_addr()?);
+    tracing::info!(
+        "worker health and metrics on http://{}/metrics",
+        listener.local_addr()?
+    );
     let stop = app::shared_shutdown();
     let http = axum::serve(
         listener,

@@ -179,13 +179,14 @@ impl WorkerMetrics {
             &["outcome"],
         )?;
         let scans = IntCounterVec::new(
-            Opts::new("scans_total", "Scans for what is due, by result (ok, error)."),
+            Opts::new(
+                "scans_total",
+                "Scans for what is due, by result (ok, error).",
+            ),
             &["result"],
         )?;
-        let queue_depth = prometheus::IntGauge::new(
-            "queue_depth",
-            "Delivery jobs waiting to run now.",
-        )?;
+        let queue_depth =
+            prometheus::IntGauge::new("queue_depth", "Delivery jobs waiting to run now.")?;
         let queue_oldest = prometheus::Gauge::new(
             "queue_oldest_pending_seconds",
             "Age of the oldest delivery job waiting to run (0 when none).",

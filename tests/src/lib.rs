@@ -27,6 +27,9 @@ use tokio::sync::{Mutex, OnceCell};
 
 pub use serde_json;
 
+pub mod sink;
+pub use sink::Sink;
+
 /// Which database an end-to-end test runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -193,6 +196,8 @@ impl TestApp {
         // Tests read the status page right after changing it: no sharing between requests
         // unless a test asks for it.
         config.graphql.status_page_cache = std::time::Duration::ZERO;
+        // Deliveries go to sinks on this machine.
+        config.worker.outbound_allow_private = true;
         adjust(&mut config);
         let clock = Arc::new(ManualClock::new(epoch()));
         let shared: SharedClock = clock.clone();
@@ -228,6 +233,46 @@ impl TestApp {
 
     pub fn now(&self) -> DateTime<Utc> {
         scheduler::clock::Clock::now(self.clock.as_ref())
+    }
+
+    /// The worker as `firebreak worker` builds it, on this app's database and clock,
+    /// delivering in line (no queue).
+    pub fn worker(&self) -> firebreak::worker::Worker {
+        firebreak::worker::Worker::new(
+            &self.state.config.worker,
+            self.state.db.clone(),
+            self.state.clock.clone(),
+            self.state.metrics.clone(),
+            None,
+        )
+        .unwrap()
+    }
+
+    /// Runs what is due at the test clock's `now`: the scan, then every delivery due.
+    pub async fn run_due(
+        &self,
+    ) -> (
+        firebreak::services::due::Summary,
+        Vec<firebreak::services::notifications::delivery::Outcome>,
+    ) {
+        self.worker().run_due_now().await.unwrap()
+    }
+
+    /// Points the user of `token`'s notifications at `url`; returns the signing secret.
+    pub async fn set_webhook(&self, token: &str, url: &str) -> String {
+        let res = self
+            .call(
+                token,
+                "setMyWebhook",
+                "SetWebhookInput",
+                json!({ "url": url }),
+                "signingSecret webhook { host }",
+            )
+            .await;
+        res.ok()["setMyWebhook"]["signingSecret"]
+            .as_str()
+            .unwrap()
+            .to_owned()
     }
 
     pub fn advance_clock(&self, by: chrono::Duration) {

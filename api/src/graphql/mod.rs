@@ -11,6 +11,7 @@ pub mod incident;
 pub mod input;
 pub mod loaders;
 pub mod metrics;
+pub mod notification;
 pub mod objects;
 pub mod organization;
 pub mod paging;
@@ -47,6 +48,7 @@ pub struct QueryRoot(
     paging::settings::PagingSettingsQuery,
     paging::integrations::IntegrationQuery,
     paging::report::ReportQuery,
+    notification::NotificationQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -67,6 +69,7 @@ pub struct MutationRoot(
     paging::PagingMutation,
     paging::settings::PagingSettingsMutation,
     paging::integrations::IntegrationMutation,
+    notification::NotificationMutation,
 );
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;

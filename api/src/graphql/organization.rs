@@ -26,6 +26,11 @@ impl Organization {
     async fn postmortem_due_hours(&self) -> i32 {
         self.0.postmortem_due_hours
     }
+    /// Days an action item may be overdue before the managers of its incident's team are
+    /// told as well as its owner.
+    async fn action_item_managers_after_days(&self) -> i32 {
+        self.0.action_item_managers_after_days
+    }
     /// Whether the person who submitted a postmortem for review may also publish it
     /// (default false: someone else publishes; small teams may allow it).
     async fn allow_self_publication(&self) -> bool {
@@ -115,6 +120,8 @@ pub struct UpdateOrganizationInput {
     pub postmortem_due_hours: Option<i32>,
     /// Let the person who submitted a postmortem for review publish it too.
     pub allow_self_publication: Option<bool>,
+    /// Days an action item may be overdue before the managers are told (1 to 365).
+    pub action_item_managers_after_days: Option<i32>,
 }
 
 #[derive(SimpleObject)]
@@ -140,6 +147,7 @@ impl OrganizationMutation {
                 time_zone: input.time_zone,
                 postmortem_due_hours: input.postmortem_due_hours,
                 allow_self_publication: input.allow_self_publication,
+                action_item_managers_after_days: input.action_item_managers_after_days,
             },
         )
         .await?;

@@ -2,8 +2,8 @@
 //! ids, tracing, timeouts and header-size limits.
 
 mod body;
-mod field_order;
 mod deliveries;
+mod field_order;
 pub mod graphiql;
 pub mod graphql;
 pub mod health;

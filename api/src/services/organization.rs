@@ -63,11 +63,13 @@ pub struct UpdateOrganization {
     pub time_zone: Option<String>,
     pub postmortem_due_hours: Option<i32>,
     pub allow_self_publication: Option<bool>,
+    pub action_item_managers_after_days: Option<i32>,
 }
 
 fn snapshot(m: &organization::Model) -> serde_json::Value {
     json!({ "name": m.name, "timeZone": m.time_zone, "postmortemDueHours": m.postmortem_due_hours,
-           "allowSelfPublication": m.allow_self_publication })
+           "allowSelfPublication": m.allow_self_publication,
+           "actionItemManagersAfterDays": m.action_item_managers_after_days })
 }
 
 pub async fn update(ctx: Ctx<'_>, input: UpdateOrganization) -> ServiceResult<organization::Model> {
@@ -91,6 +93,14 @@ pub async fn update(ctx: Ctx<'_>, input: UpdateOrganization) -> ServiceResult<or
             "postmortemDueHours must be between 1 and 720",
         ));
     }
+    if let Some(d) = input.action_item_managers_after_days
+        && !(1..=365).contains(&d)
+    {
+        return Err(ServiceError::invalid(
+            Reason::ValueOutOfRange,
+            "actionItemManagersAfterDays must be between 1 and 365",
+        ));
+    }
     let txn = ctx.db.begin_write().await?;
     let current = organization::Entity::find_by_id(ORG_ID)
         .lock_exclusive()
@@ -110,6 +120,9 @@ pub async fn update(ctx: Ctx<'_>, input: UpdateOrganization) -> ServiceResult<or
     }
     if let Some(v) = input.allow_self_publication {
         active.allow_self_publication = Set(v);
+    }
+    if let Some(d) = input.action_item_managers_after_days {
+        active.action_item_managers_after_days = Set(d);
     }
     active.updated_at = Set(ctx.now);
     let updated = active.update(&txn).await?;

@@ -38,7 +38,10 @@ async fn metrics(State(state): State<WorkerHttp>) -> Response {
     refresh_queue_metrics(&state.db, &state.metrics, state.clock.now()).await;
     let (open, idle) = state.db.pool_state();
     (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
         state.metrics.render(open, idle),
     )
         .into_response()
@@ -49,7 +52,11 @@ async fn metrics(State(state): State<WorkerHttp>) -> Response {
 pub async fn refresh_queue_metrics(db: &Db, metrics: &Metrics, now: chrono::DateTime<chrono::Utc>) {
     let queue = super::queue::stats(db).await;
     let backend = db.backend();
-    let placeholder = if backend == sea_orm::DatabaseBackend::Postgres { "$1" } else { "?" };
+    let placeholder = if backend == sea_orm::DatabaseBackend::Postgres {
+        "$1"
+    } else {
+        "?"
+    };
     let sql = format!(
         "SELECT COUNT(*) AS n FROM notifications WHERE next_attempt_at <= {placeholder} \
          AND delivered_at IS NULL AND failed_at IS NULL"
@@ -60,7 +67,9 @@ pub async fn refresh_queue_metrics(db: &Db, metrics: &Metrics, now: chrono::Date
         .await;
     match (queue, outbox) {
         (Ok((depth, oldest)), Ok(row)) => {
-            let due = row.and_then(|r| r.try_get::<i64>("", "n").ok()).unwrap_or(0);
+            let due = row
+                .and_then(|r| r.try_get::<i64>("", "n").ok())
+                .unwrap_or(0);
             metrics.worker().queue(depth, oldest, due);
         }
         (Err(e), _) => tracing::warn!(error = %e, "cannot read the queue's state"),

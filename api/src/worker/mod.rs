@@ -139,12 +139,17 @@ impl Worker {
     pub async fn run_due_now(&self) -> anyhow::Result<(Summary, Vec<Outcome>)> {
         let summary = self.tick().await?;
         let now = self.clock.now();
-        let ids = delivery::due(&self.db, now, Duration::zero(), u64::MAX)
-            .await
-            .map_err(|e| anyhow::anyhow!("{e:?}"))?;
         let mut outcomes = Vec::new();
-        for id in ids {
-            outcomes.push(self.deliver(id).await?);
+        loop {
+            let ids = delivery::due(&self.db, now, Duration::zero(), SWEEP_LIMIT)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+            if ids.is_empty() {
+                break;
+            }
+            for id in ids {
+                outcomes.push(self.deliver(id).await?);
+            }
         }
         Ok((summary, outcomes))
     }
@@ -169,7 +174,10 @@ async fn deliver_job(job: Deliver, worker: Data<Arc<Worker>>) -> Result<(), BoxD
         .map_err(|e| e.to_string().into())
 }
 
-async fn scan_job(_tick: Tick<chrono_tz::Tz>, worker: Data<Arc<Worker>>) -> Result<(), BoxDynError> {
+async fn scan_job(
+    _tick: Tick<chrono_tz::Tz>,
+    worker: Data<Arc<Worker>>,
+) -> Result<(), BoxDynError> {
     let result = worker.tick().await;
     worker.metrics.worker().scan(result.is_ok());
     if let Err(e) = &result {

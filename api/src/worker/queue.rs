@@ -74,7 +74,8 @@ impl Queue {
     /// Queues delivery of `ids`, after `delay`.
     pub async fn push(&self, ids: &[Uuid], delay: Duration) -> anyhow::Result<()> {
         for id in ids {
-            let mut task = TaskBuilder::new(Deliver { notification: *id }).max_attempts(JOB_ATTEMPTS);
+            let mut task =
+                TaskBuilder::new(Deliver { notification: *id }).max_attempts(JOB_ATTEMPTS);
             if !delay.is_zero() {
                 task = task.run_after(delay);
             }
@@ -111,7 +112,11 @@ pub async fn stats(db: &Db) -> anyhow::Result<(i64, f64)> {
     };
     let row = db
         .conn()
-        .query_one_raw(Statement::from_sql_and_values(backend, sql, [DELIVERIES.into()]))
+        .query_one_raw(Statement::from_sql_and_values(
+            backend,
+            sql,
+            [DELIVERIES.into()],
+        ))
         .await?;
     let Some(row) = row else {
         return Ok((0, 0.0));
@@ -151,7 +156,11 @@ pub async fn prune(db: &Db, keep: Duration) -> anyhow::Result<u64> {
         .await?
         .rows_affected();
     db.conn()
-        .execute_raw(Statement::from_sql_and_values(backend, workers, [secs.into()]))
+        .execute_raw(Statement::from_sql_and_values(
+            backend,
+            workers,
+            [secs.into()],
+        ))
         .await?;
     Ok(pruned)
 }

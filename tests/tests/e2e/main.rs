@@ -25,6 +25,7 @@ mod policies;
 mod postmortem_library;
 mod postmortems;
 mod races;
+mod reminders;
 mod restricted;
 mod roles;
 mod schedules;
