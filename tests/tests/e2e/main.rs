@@ -26,6 +26,7 @@ mod postmortem_library;
 mod postmortems;
 mod races;
 mod reminders;
+mod reminders_oncall;
 mod restricted;
 mod roles;
 mod schedules;

@@ -7,18 +7,18 @@ use entity::Role;
 use firebreak_tests::serde_json::{Value, json};
 use firebreak_tests::{TestApp, e2e};
 
-struct Org {
-    team: String,
-    mia: String,
-    oncall: String,
-    lead: String,
-    eng: String,
-    vp: String,
+pub(crate) struct Org {
+    pub(crate) team: String,
+    pub(crate) mia: String,
+    pub(crate) oncall: String,
+    pub(crate) lead: String,
+    pub(crate) eng: String,
+    pub(crate) vp: String,
 }
 
 /// A team whose default schedule has Olga on call around the clock, Lena as team lead;
 /// Eric is the engineering lead and Vera the VP Engineering.
-async fn org(app: &TestApp, window: Option<(&str, &str)>) -> Org {
+pub(crate) async fn org(app: &TestApp, window: Option<(&str, &str)>) -> Org {
     let (team, mia) = team_with_manager(app).await;
     let (oncall, _) = app.named_user("olga", Role::Responder).await;
     let (lead, _) = app.named_user("lena", Role::Responder).await;
@@ -60,9 +60,9 @@ async fn org(app: &TestApp, window: Option<(&str, &str)>) -> Org {
     }
 }
 
-const ALERT: &str = "alert { id status unrouted escalationPosition snoozedUntil pages { user { login } via acknowledgedAt } }";
+pub(crate) const ALERT: &str = "alert { id status unrouted escalationPosition snoozedUntil pages { user { login } via acknowledgedAt } }";
 
-fn logins(alert: &Value) -> Vec<(String, String)> {
+pub(crate) fn logins(alert: &Value) -> Vec<(String, String)> {
     alert["pages"]
         .as_array()
         .unwrap()
@@ -76,7 +76,7 @@ fn logins(alert: &Value) -> Vec<(String, String)> {
         .collect()
 }
 
-async fn alerts_of(app: &TestApp, token: &str, team: &str) -> Vec<Value> {
+pub(crate) async fn alerts_of(app: &TestApp, token: &str, team: &str) -> Vec<Value> {
     let q = format!(
         "query($t: ID!) {{ alerts(filter: {{ teamId: $t }}) {{ nodes {} }} }}",
         &ALERT["alert ".len()..]
