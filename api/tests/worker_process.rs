@@ -1,0 +1,195 @@
+//! The real `firebreak worker` binary as a child process, on work seeded due at real now
+//! (a child cannot share the test clock): killed with SIGKILL mid-run and restarted, two
+//! of them on one database, and a receiver that fails before it accepts. apalis'
+//! heartbeat and the delivery lease are shortened so a killed worker's work comes back
+//! within seconds.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use chrono::Duration;
+use entity::{Role, notification};
+use firebreak_tests::serde_json::json;
+use firebreak_tests::{Backend, Sink, TestApp};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use std::collections::{BTreeMap, BTreeSet};
+use std::process::Stdio;
+use tokio::process::{Child, Command};
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Starts `firebreak worker` on the app's database; it dies with the test.
+fn worker(app: &TestApp, port: u16) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_firebreak"))
+        .arg("worker")
+        .env("FIREBREAK_DATABASE_URL", &app.state.config.database_url)
+        .env("FIREBREAK_LISTEN", format!("127.0.0.1:{port}"))
+        .env("FIREBREAK_OUTBOUND_ALLOW_PRIVATE", "true")
+        .env("FIREBREAK_WORKER_HEARTBEAT", "1s")
+        .env("FIREBREAK_DELIVERY_LEASE", "3s")
+        .env("FIREBREAK_DELIVERY_TIMEOUT", "2s")
+        .env("FIREBREAK_DELIVERY_BACKOFF", "200ms")
+        .env("FIREBREAK_SCAN_SCHEDULE", "*/1 * * * * *")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("the firebreak binary starts")
+}
+
+/// An app whose clock is real now, with `n` action items owned by Bob due in two hours
+/// (their day-before reminders are due now), and Bob's webhook on a sink.
+async fn seeded(backend: Backend, n: usize) -> Option<(TestApp, Sink)> {
+    let app = TestApp::spawn(backend).await?;
+    app.clock.set(scheduler::clock::wall_time());
+    let (_, ada) = app.named_user("ada", Role::Responder).await;
+    let (bob_id, bob) = app.named_user("bob", Role::Responder).await;
+    let sink = Sink::start().await;
+    app.set_webhook(&bob, &sink.url()).await;
+    let incident = app
+        .declare(&ada, json!({ "title": "Batch jobs late", "severity": "SEV3" }))
+        .await["id"]
+        .clone();
+    let due = (app.now() + Duration::hours(2)).to_rfc3339();
+    for i in 0..n {
+        app.call(
+            &ada,
+            "createActionItem",
+            "CreateActionItemInput",
+            json!({ "incidentId": incident, "title": format!("Fix job {i}"), "ownerId": bob_id, "dueAt": due, "priority": "P2" }),
+            "actionItem { id }",
+        )
+        .await
+        .ok();
+    }
+    Some((app, sink))
+}
+
+async fn reminders(app: &TestApp) -> Vec<notification::Model> {
+    notification::Entity::find()
+        .filter(notification::COLUMN.kind.eq("ACTION_ITEM_DUE"))
+        .all(app.db().conn())
+        .await
+        .unwrap()
+}
+
+async fn wait_delivered(app: &TestApp, n: usize) {
+    for _ in 0..600 {
+        let delivered = notification::Entity::find()
+            .filter(notification::COLUMN.kind.eq("ACTION_ITEM_DUE"))
+            .filter(notification::Column::DeliveredAt.is_not_null())
+            .count(app.db().conn())
+            .await
+            .unwrap();
+        if delivered as usize >= n {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("not every notification was delivered within a minute");
+}
+
+/// Every notification delivered; every request the sink saw carries one notification's
+/// id; none written twice.
+async fn check_exactly_once(app: &TestApp, sink: &Sink, n: usize) {
+    let rows = reminders(app).await;
+    assert_eq!(rows.len(), n, "one notification per occasion");
+    let ids: BTreeSet<String> = rows.iter().map(|r| r.id.to_string()).collect();
+    assert_eq!(sink.accepted_ids(), ids, "each notification reached the receiver");
+    for r in sink.received() {
+        assert!(ids.contains(&r.id), "a delivery with an unknown webhook-id: {}", r.id);
+    }
+}
+
+async fn killed_mid_run_and_restarted(backend: Backend) {
+    let Some((app, sink)) = seeded(backend, 40).await else {
+        return;
+    };
+    sink.delay(150);
+    let port = free_port();
+    let mut first = worker(&app, port);
+    for _ in 0..300 {
+        if sink.received().len() >= 10 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    first.start_kill().unwrap();
+    first.wait().await.unwrap();
+    let before = sink.accepted_ids().len();
+    assert!(before < 40, "killed mid-run (after {before} deliveries)");
+    let _second = worker(&app, port);
+    wait_delivered(&app, 40).await;
+    check_exactly_once(&app, &sink, 40).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_worker_loses_nothing_and_writes_nothing_twice_sqlite() {
+    killed_mid_run_and_restarted(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_worker_loses_nothing_and_writes_nothing_twice_postgres() {
+    killed_mid_run_and_restarted(Backend::Postgres).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_workers_on_one_postgres_write_each_notification_once() {
+    let Some((app, sink)) = seeded(Backend::Postgres, 40).await else {
+        return;
+    };
+    sink.delay(20);
+    let port = free_port();
+    let _a = worker(&app, port);
+    let _b = worker(&app, free_port());
+    wait_delivered(&app, 40).await;
+    check_exactly_once(&app, &sink, 40).await;
+    // The worker's own metrics say what it did.
+    let metrics = reqwest::get(format!("http://127.0.0.1:{port}/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for series in [
+        "firebreak_deliveries_total{outcome=\"delivered\"}",
+        "firebreak_queue_depth",
+        "firebreak_queue_oldest_pending_seconds",
+    ] {
+        assert!(metrics.contains(series), "{series} missing from\n{metrics}");
+    }
+}
+
+async fn fails_three_times_then_accepts(backend: Backend) {
+    let Some((app, sink)) = seeded(backend, 1).await else {
+        return;
+    };
+    sink.fail_next(3);
+    let _w = worker(&app, free_port());
+    wait_delivered(&app, 1).await;
+    let received = sink.received();
+    assert_eq!(received.len(), 4, "three failures, then success");
+    let by_id: BTreeMap<&str, usize> = received.iter().fold(BTreeMap::new(), |mut m, r| {
+        *m.entry(r.id.as_str()).or_default() += 1;
+        m
+    });
+    assert_eq!(by_id.len(), 1, "the same webhook-id on every attempt: {by_id:?}");
+    let row = &reminders(&app).await[0];
+    assert_eq!(row.attempts, 4);
+    assert_eq!(by_id.keys().next().copied(), Some(row.id.to_string().as_str()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_receiver_is_retried_with_one_webhook_id_sqlite() {
+    fails_three_times_then_accepts(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_receiver_is_retried_with_one_webhook_id_postgres() {
+    fails_three_times_then_accepts(Backend::Postgres).await;
+}
