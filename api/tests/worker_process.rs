@@ -193,3 +193,71 @@ async fn a_failing_receiver_is_retried_with_one_webhook_id_sqlite() {
 async fn a_failing_receiver_is_retried_with_one_webhook_id_postgres() {
     fails_three_times_then_accepts(Backend::Postgres).await;
 }
+
+/// A page written by the API is queued at once and a running worker delivers it within
+/// a second (SQLite: a 200 ms poll; PostgreSQL: LISTEN/NOTIFY), not at its next scan.
+async fn a_pushed_job_is_picked_up_within_a_second(backend: Backend) {
+    let Some(app) = TestApp::spawn_queued(backend).await else {
+        return;
+    };
+    app.clock.set(scheduler::clock::wall_time());
+    let admin = app.token(Role::Admin).await;
+    let (olga_id, olga) = app.named_user("olga", Role::Responder).await;
+    let sink = Sink::start().await;
+    app.set_webhook(&olga, &sink.url()).await;
+    let port = free_port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_firebreak"))
+        .arg("worker")
+        .env("FIREBREAK_DATABASE_URL", &app.state.config.database_url)
+        .env("FIREBREAK_LISTEN", format!("127.0.0.1:{port}"))
+        .env("FIREBREAK_OUTBOUND_ALLOW_PRIVATE", "true")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    // Ready, and past its catch-up scan.
+    for _ in 0..100 {
+        if reqwest::get(format!("http://127.0.0.1:{port}/readyz")).await.is_ok_and(|r| r.status().is_success()) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let team = app
+        .call(&admin, "createTeam", "CreateTeamInput", json!({ "name": "DB" }), "team { id }")
+        .await
+        .ok()["createTeam"]["team"]["id"]
+        .clone();
+    app.call(
+        &admin,
+        "setPagingPeople",
+        "SetPagingPeopleInput",
+        json!({ "engineeringLeadId": olga_id }),
+        "engineeringLeadId",
+    )
+    .await
+    .ok();
+    let started = std::time::Instant::now();
+    app.call(&admin, "triggerPage", "TriggerPageInput", json!({ "teamId": team, "summary": "Replica lag", "severity": "SEV1" }), "alert { id }")
+        .await
+        .ok();
+    while sink.received().is_empty() && started.elapsed() < std::time::Duration::from_secs(5) {
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    let took = started.elapsed();
+    child.start_kill().ok();
+    assert_eq!(sink.received().len(), 1, "the page reached Olga");
+    assert!(took < std::time::Duration::from_secs(1), "picked up after {took:?}");
+    eprintln!("{backend:?}: page delivered {} ms after the request", took.as_millis());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pushed_job_is_picked_up_within_a_second_sqlite() {
+    a_pushed_job_is_picked_up_within_a_second(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pushed_job_is_picked_up_within_a_second_postgres() {
+    a_pushed_job_is_picked_up_within_a_second(Backend::Postgres).await;
+}

@@ -190,6 +190,32 @@ impl TestApp {
         guard: DbGuard,
         adjust: impl FnOnce(&mut Config),
     ) -> TestApp {
+        Self::spawn_full(backend, guard, adjust, false).await
+    }
+
+    /// Boots an app that queues the deliveries its requests write, as `firebreak api`
+    /// does (for a worker process to pick up).
+    pub async fn spawn_queued(backend: Backend) -> Option<TestApp> {
+        let (url, guard) = match backend {
+            Backend::Sqlite => {
+                let dir = std::env::temp_dir()
+                    .join("firebreak-tests")
+                    .join(uuid::Uuid::now_v7().to_string());
+                std::fs::create_dir_all(&dir).unwrap();
+                let url = format!("sqlite://{}", dir.join("test.db").display());
+                (url, DbGuard::Sqlite(dir))
+            }
+            Backend::Postgres => postgres_database().await?,
+        };
+        Some(Self::spawn_full(backend, guard, move |c| c.database_url = url, true).await)
+    }
+
+    async fn spawn_full(
+        backend: Backend,
+        guard: DbGuard,
+        adjust: impl FnOnce(&mut Config),
+        queued: bool,
+    ) -> TestApp {
         let mut config = Config::defaults();
         config.http.listen = "127.0.0.1:0".parse().unwrap();
         config.auth.jwt_secret = Some(TEST_SECRET.to_owned().into());
@@ -205,7 +231,17 @@ impl TestApp {
         let db = firebreak::app::open_database(&config, &shared)
             .await
             .unwrap();
-        let state = AppState::from_parts(config, shared, db, keys).unwrap();
+        let queue = if queued {
+            Some(
+                firebreak::worker::queue::Queue::open(&db, config.worker.heartbeat)
+                    .await
+                    .unwrap(),
+            )
+        } else {
+            None
+        };
+        let mut state = AppState::from_parts(config, shared, db, keys).unwrap();
+        state.queue = queue;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let router = firebreak::http::router(state.clone());
