@@ -52,7 +52,10 @@ async fn seeded(backend: Backend, n: usize) -> Option<(TestApp, Sink)> {
     let sink = Sink::start().await;
     app.set_webhook(&bob, &sink.url()).await;
     let incident = app
-        .declare(&ada, json!({ "title": "Batch jobs late", "severity": "SEV3" }))
+        .declare(
+            &ada,
+            json!({ "title": "Batch jobs late", "severity": "SEV3" }),
+        )
         .await["id"]
         .clone();
     let due = (app.now() + Duration::hours(2)).to_rfc3339();
@@ -100,9 +103,17 @@ async fn check_exactly_once(app: &TestApp, sink: &Sink, n: usize) {
     let rows = reminders(app).await;
     assert_eq!(rows.len(), n, "one notification per occasion");
     let ids: BTreeSet<String> = rows.iter().map(|r| r.id.to_string()).collect();
-    assert_eq!(sink.accepted_ids(), ids, "each notification reached the receiver");
+    assert_eq!(
+        sink.accepted_ids(),
+        ids,
+        "each notification reached the receiver"
+    );
     for r in sink.received() {
-        assert!(ids.contains(&r.id), "a delivery with an unknown webhook-id: {}", r.id);
+        assert!(
+            ids.contains(&r.id),
+            "a delivery with an unknown webhook-id: {}",
+            r.id
+        );
     }
 }
 
@@ -178,10 +189,17 @@ async fn fails_three_times_then_accepts(backend: Backend) {
         *m.entry(r.id.as_str()).or_default() += 1;
         m
     });
-    assert_eq!(by_id.len(), 1, "the same webhook-id on every attempt: {by_id:?}");
+    assert_eq!(
+        by_id.len(),
+        1,
+        "the same webhook-id on every attempt: {by_id:?}"
+    );
     let row = &reminders(&app).await[0];
     assert_eq!(row.attempts, 4);
-    assert_eq!(by_id.keys().next().copied(), Some(row.id.to_string().as_str()));
+    assert_eq!(
+        by_id.keys().next().copied(),
+        Some(row.id.to_string().as_str())
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -218,14 +236,23 @@ async fn a_pushed_job_is_picked_up_within_a_second(backend: Backend) {
         .unwrap();
     // Ready, and past its catch-up scan.
     for _ in 0..100 {
-        if reqwest::get(format!("http://127.0.0.1:{port}/readyz")).await.is_ok_and(|r| r.status().is_success()) {
+        if reqwest::get(format!("http://127.0.0.1:{port}/readyz"))
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     let team = app
-        .call(&admin, "createTeam", "CreateTeamInput", json!({ "name": "DB" }), "team { id }")
+        .call(
+            &admin,
+            "createTeam",
+            "CreateTeamInput",
+            json!({ "name": "DB" }),
+            "team { id }",
+        )
         .await
         .ok()["createTeam"]["team"]["id"]
         .clone();
@@ -239,17 +266,29 @@ async fn a_pushed_job_is_picked_up_within_a_second(backend: Backend) {
     .await
     .ok();
     let started = std::time::Instant::now();
-    app.call(&admin, "triggerPage", "TriggerPageInput", json!({ "teamId": team, "summary": "Replica lag", "severity": "SEV1" }), "alert { id }")
-        .await
-        .ok();
+    app.call(
+        &admin,
+        "triggerPage",
+        "TriggerPageInput",
+        json!({ "teamId": team, "summary": "Replica lag", "severity": "SEV1" }),
+        "alert { id }",
+    )
+    .await
+    .ok();
     while sink.received().is_empty() && started.elapsed() < std::time::Duration::from_secs(5) {
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
     let took = started.elapsed();
     child.start_kill().ok();
     assert_eq!(sink.received().len(), 1, "the page reached Olga");
-    assert!(took < std::time::Duration::from_secs(1), "picked up after {took:?}");
-    eprintln!("{backend:?}: page delivered {} ms after the request", took.as_millis());
+    assert!(
+        took < std::time::Duration::from_secs(1),
+        "picked up after {took:?}"
+    );
+    eprintln!(
+        "{backend:?}: page delivered {} ms after the request",
+        took.as_millis()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -49,6 +49,7 @@ pub struct Loaders {
     pub overrides: CachedLoader<ById<entity::schedule_override::Model>>,
     pub schedule_layers: CachedLoader<LayersOfSchedule>,
     pub rotation_incidents: CachedLoader<RotationIncidents>,
+    pub rotation_paging: CachedLoader<RotationPagingOf>,
     pub alerts: CachedLoader<ById<entity::alert::Model>>,
     pub alert_pages: CachedLoader<PagesOfAlert>,
 }
@@ -102,6 +103,7 @@ impl Loaders {
             schedule_layers: dl(LayersOfSchedule(db.clone()), &counter),
             alerts: dl(ById::new(db), &counter),
             alert_pages: dl(PagesOfAlert(db.clone()), &counter),
+            rotation_paging: dl(RotationPagingOf(db.clone()), &counter),
             rotation_incidents: dl(
                 RotationIncidents {
                     db: db.clone(),
@@ -145,6 +147,8 @@ impl Loaders {
         self.alerts.clear::<Uuid>();
         self.alert_pages.clear::<Uuid>();
         self.rotation_incidents
+            .clear::<crate::services::schedules::handoffs::Rotation>();
+        self.rotation_paging
             .clear::<crate::services::schedules::handoffs::Rotation>();
     }
 }
@@ -360,6 +364,25 @@ impl Loader<crate::services::schedules::handoffs::Rotation> for RotationIncident
         let user = self.principal.require(entity::Role::Viewer)?;
         Ok(
             crate::services::schedules::handoffs::rotation_incidents(&self.db, user, keys)
+                .await?
+                .into_iter()
+                .collect(),
+        )
+    }
+}
+
+/// The paging of handoff documents' rotations (four statements for any number).
+pub struct RotationPagingOf(Db);
+impl Loader<crate::services::schedules::handoffs::Rotation> for RotationPagingOf {
+    type Value = crate::services::schedules::handoffs::RotationPaging;
+    type Error = async_graphql::Error;
+    async fn load(
+        &self,
+        keys: &[crate::services::schedules::handoffs::Rotation],
+    ) -> Result<HashMap<crate::services::schedules::handoffs::Rotation, Self::Value>, Self::Error>
+    {
+        Ok(
+            crate::services::schedules::handoffs::rotation_paging(&self.0, keys)
                 .await?
                 .into_iter()
                 .collect(),

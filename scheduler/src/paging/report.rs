@@ -206,16 +206,18 @@ pub fn report(input: &Input<'_>) -> Report {
 }
 
 fn sources(input: &Input<'_>) -> Vec<Source> {
+    noisiest(input.pages, input.alerts, input.range)
+}
+
+/// The alert sources (source and alert name) of `alerts` raised within `range`, the
+/// noisiest first: by pages, then alerts; at most ten.
+pub fn noisiest(pages: &[PageFact], alerts: &[AlertFact], range: Span) -> Vec<Source> {
     let mut pages_of: HashMap<Uuid, u32> = HashMap::new();
-    for p in input.pages {
+    for p in pages {
         *pages_of.entry(p.alert).or_default() += 1;
     }
     let mut groups: BTreeMap<(String, String), Vec<&AlertFact>> = BTreeMap::new();
-    for a in input
-        .alerts
-        .iter()
-        .filter(|a| input.range.contains(a.created))
-    {
+    for a in alerts.iter().filter(|a| range.contains(a.created)) {
         groups
             .entry((a.source.clone(), a.name.clone()))
             .or_default()

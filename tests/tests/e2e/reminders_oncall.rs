@@ -181,6 +181,29 @@ e2e!(
         .await
         .ok();
         let handoff = Utc.with_ymd_and_hms(2026, 11, 30, 9, 0, 0).unwrap();
+        // During Bob's week, an alert of the team is handed to him.
+        app.clock
+            .set(Utc.with_ymd_and_hms(2026, 11, 25, 14, 0, 0).unwrap());
+        let mia = app.sign("mia");
+        let alert = app
+            .call(
+                &mia,
+                "triggerPage",
+                "TriggerPageInput",
+                json!({ "teamId": o.team, "summary": "Kafka lag", "severity": "SEV3" }),
+                "alert { id }",
+            )
+            .await;
+        let alert = alert.ok()["triggerPage"]["alert"]["id"].clone();
+        app.call(
+            &mia,
+            "reassignAlert",
+            "ReassignAlertInput",
+            json!({ "alertId": alert, "userId": bob_id }),
+            "alert { id }",
+        )
+        .await
+        .ok();
         app.clock.set(handoff - Duration::hours(3));
         app.run_due().await;
         assert!(of_kind(&bob, "HANDOFF_WRITE").is_empty(), "not yet");
@@ -207,17 +230,37 @@ e2e!(
             vec!["Your handoff is still unwritten: Weekly".to_owned()]
         );
         let docs = app
-        .gql(Some(&app.sign("bob")), "query($s: ID!) { handoffDocuments(scheduleId: $s) { nodes { id outgoing { login } incoming { login } submittedAt } } }", json!({ "s": sid }))
+        .gql(Some(&app.sign("bob")), "query($s: ID!) { handoffDocuments(scheduleId: $s) { nodes { id outgoing { login } incoming { login } submittedAt pages { alert { summary } } noisiestSources { source alerts pages } draft } } }", json!({ "s": sid }))
         .await;
         let nodes = docs.ok()["handoffDocuments"]["nodes"]
             .as_array()
             .unwrap()
             .clone();
+        let doc = nodes
+            .iter()
+            .find(|d| d["outgoing"]["login"] == "bob" && d["incoming"]["login"] == "ada")
+            .unwrap_or_else(|| panic!("{nodes:?}"));
+        // Pre-filled with Bob's rotation: his page and the team's noisiest source.
+        assert_eq!(doc["pages"][0]["alert"]["summary"], "Kafka lag");
+        assert_eq!(doc["noisiestSources"][0]["source"], "manual");
+        assert_eq!(doc["noisiestSources"][0]["alerts"], 1);
         assert!(
-            nodes
-                .iter()
-                .any(|d| d["outgoing"]["login"] == "bob" && d["incoming"]["login"] == "ada"),
-            "{nodes:?}"
+            doc["draft"].as_str().unwrap().starts_with("Pages: 1."),
+            "{}",
+            doc["draft"]
+        );
+        let write = bob
+            .received()
+            .into_iter()
+            .find(|r| r.body["data"]["kind"] == "HANDOFF_WRITE")
+            .unwrap();
+        assert!(
+            write.body["data"]["body"]
+                .as_str()
+                .unwrap()
+                .contains("Pages: 1."),
+            "{}",
+            write.raw
         );
         let _ = o.lead;
     }

@@ -130,6 +130,20 @@ pub struct NoisySource {
     pub resolved_unacknowledged: i32,
 }
 
+impl From<&scheduler::paging::report::Source> for NoisySource {
+    fn from(s: &scheduler::paging::report::Source) -> Self {
+        NoisySource {
+            source: s.source.clone(),
+            name: s.name.clone(),
+            alerts: s.alerts as i32,
+            pages: s.pages as i32,
+            acknowledgement_rate: f64::from(s.acknowledged_permille) / 1000.0,
+            median_seconds_to_acknowledge: s.median_time_to_acknowledge.map(|d| d.num_seconds()),
+            resolved_unacknowledged: s.resolved_unacknowledged as i32,
+        }
+    }
+}
+
 pub struct LoadReport(load_report::LoadReport);
 
 #[Object]
@@ -178,17 +192,7 @@ impl LoadReport {
             .report
             .sources
             .iter()
-            .map(|s| NoisySource {
-                source: s.source.clone(),
-                name: s.name.clone(),
-                alerts: s.alerts as i32,
-                pages: s.pages as i32,
-                acknowledgement_rate: f64::from(s.acknowledged_permille) / 1000.0,
-                median_seconds_to_acknowledge: s
-                    .median_time_to_acknowledge
-                    .map(|d| d.num_seconds()),
-                resolved_unacknowledged: s.resolved_unacknowledged as i32,
-            })
+            .map(NoisySource::from)
             .collect()
     }
 }

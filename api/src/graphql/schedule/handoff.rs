@@ -97,14 +97,51 @@ impl HandoffDocument {
             .map(Incident)
             .collect())
     }
-    /// What an editor starts the notes from: a line per incident of the rotation.
-    #[graphql(complexity = "3 * STATEMENT")]
+    /// The outgoing person's pages during the rotation (at most 100), oldest first.
+    #[graphql(complexity = "4 * STATEMENT + 100 * child_complexity")]
+    async fn pages(&self, ctx: &Context<'_>) -> Result<Vec<crate::graphql::paging::Page>> {
+        Ok(self
+            .paging(ctx)
+            .await?
+            .pages
+            .into_iter()
+            .map(crate::graphql::paging::Page)
+            .collect())
+    }
+    /// The team's noisiest alert sources during the rotation (at most 5).
+    #[graphql(complexity = "4 * STATEMENT + 5 * child_complexity")]
+    async fn noisiest_sources(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<Vec<crate::graphql::paging::report::NoisySource>> {
+        Ok(self
+            .paging(ctx)
+            .await?
+            .sources
+            .iter()
+            .map(crate::graphql::paging::report::NoisySource::from)
+            .collect())
+    }
+    /// What an editor starts the notes from: the rotation's pages and noisiest source,
+    /// then a line per incident.
+    #[graphql(complexity = "7 * STATEMENT")]
     async fn draft(&self, ctx: &Context<'_>) -> Result<String> {
-        Ok(handoffs::draft(&self.rotation(ctx).await?))
+        Ok(handoffs::draft(
+            &self.rotation(ctx).await?,
+            &self.paging(ctx).await?,
+        ))
     }
 }
 
 impl HandoffDocument {
+    async fn paging(&self, ctx: &Context<'_>) -> Result<handoffs::RotationPaging> {
+        Ok(loaders(ctx)
+            .rotation_paging
+            .load_one(handoffs::Rotation::from(&self.0))
+            .await?
+            .unwrap_or_default())
+    }
+
     /// Through the request's loader: a page of documents reads its incidents at once.
     async fn rotation(&self, ctx: &Context<'_>) -> Result<Vec<entity::incident::Model>> {
         Ok(loaders(ctx)
@@ -142,6 +179,12 @@ async fn prefetch(ctx: &Context<'_>, docs: &[handoff_document::Model]) -> Result
             .flatten()
             .collect();
         crate::graphql::loaders::prime_users(ctx, &ids).await?;
+    }
+    if wants("pages") || wants("noisiestSources") || wants("draft") {
+        let rotations: Vec<handoffs::Rotation> =
+            docs.iter().map(handoffs::Rotation::from).collect();
+        let found = handoffs::rotation_paging(db, &rotations).await?;
+        loaders(ctx).rotation_paging.feed_many(found).await;
     }
     if wants("incidents") || wants("draft") {
         let user = crate::graphql::context::request(ctx).principal.user()?;

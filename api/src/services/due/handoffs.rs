@@ -43,6 +43,21 @@ pub(super) async fn run(db: &Db, now: DateTime<Utc>) -> ServiceResult<usize> {
             lock_schedule(&txn, row.schedule_id).await?;
             let doc = crate::services::schedules::handoffs::ensure(&txn, &h, now).await?;
             let layer_name = &row.name;
+            let summary = if step == Step::Prepare {
+                let rotation = crate::services::schedules::handoffs::Rotation::from(&doc);
+                let paging = crate::services::schedules::handoffs::rotation_paging(db, &[rotation])
+                    .await?
+                    .pop()
+                    .map(|(_, p)| p)
+                    .unwrap_or_default();
+                crate::services::schedules::handoffs::draft(&[], &paging)
+                    .lines()
+                    .next()
+                    .unwrap_or_default()
+                    .to_owned()
+            } else {
+                String::new()
+            };
             let mut notes = Vec::new();
             let note = |recipient, kind, subject: String, body: String| Note {
                 recipient,
@@ -59,7 +74,7 @@ pub(super) async fn run(db: &Db, now: DateTime<Utc>) -> ServiceResult<usize> {
                     Kind::HandoffWrite,
                     format!("Write your handoff: {layer_name}"),
                     format!(
-                        "Your rotation on {layer_name} ends at {}. Write the handoff document: what happened, what is flaky, what to watch. It is pre-filled with your rotation's incidents.",
+                        "Your rotation on {layer_name} ends at {}. Write the handoff document: what happened, what is flaky, what to watch. It is pre-filled with your rotation's pages and incidents. {summary}",
                         when(h.at)
                     ),
                 )),

@@ -8,7 +8,7 @@ use crate::services::pagination::{Page, PageRequest};
 use crate::services::visibility::visible_to;
 use crate::services::{Ctx, ServiceError, ServiceResult, parse_id};
 use chrono::{DateTime, Utc};
-use entity::{Role, handoff_document, incident, layer_member, schedule_layer};
+use entity::{Role, alert, handoff_document, incident, layer_member, page, schedule_layer};
 use scheduler::domain::reason::Reason;
 use scheduler::domain::{instant, text};
 use scheduler::oncall::shifts::{Handoff, handoff_exactly_at};
@@ -200,6 +200,8 @@ pub struct Rotation {
     pub layer: Uuid,
     pub from: DateTime<Utc>,
     pub to: DateTime<Utc>,
+    /// Whose rotation it was.
+    pub outgoing: Uuid,
 }
 
 impl From<&handoff_document::Model> for Rotation {
@@ -208,6 +210,7 @@ impl From<&handoff_document::Model> for Rotation {
             layer: d.layer_id,
             from: d.outgoing_since,
             to: d.at,
+            outgoing: d.outgoing_id,
         }
     }
 }
@@ -271,22 +274,139 @@ pub async fn rotation_incidents(
         .collect())
 }
 
-/// The draft a document's editor starts from: one line per incident of the rotation.
-pub fn draft(incidents: &[incident::Model]) -> String {
-    if incidents.is_empty() {
-        return "No incidents during this rotation.".to_owned();
+/// Most pages listed per rotation.
+pub const MAX_PAGES: usize = 100;
+/// Most alert sources listed per rotation.
+pub const MAX_SOURCES: usize = 5;
+
+/// The paging side of a rotation: the outgoing person's pages, and the team's noisiest
+/// alert sources while it lasted.
+#[derive(Debug, Clone, Default)]
+pub struct RotationPaging {
+    pub pages: Vec<page::Model>,
+    pub sources: Vec<scheduler::paging::report::Source>,
+}
+
+/// For each rotation, its paging (three statements for any number of rotations beyond
+/// the layers and schedules). Alerts raised for incidents are left out of the sources:
+/// the incidents are listed on their own.
+pub async fn rotation_paging(
+    db: &crate::db::Db,
+    rotations: &[Rotation],
+) -> ServiceResult<Vec<(Rotation, RotationPaging)>> {
+    use scheduler::paging::report::{AlertFact, PageFact, noisiest};
+    if rotations.is_empty() {
+        return Ok(vec![]);
     }
-    incidents
+    let layers =
+        super::layers_by_ids(db, &rotations.iter().map(|r| r.layer).collect::<Vec<_>>()).await?;
+    let schedules = super::by_ids(
+        db,
+        &layers.iter().map(|l| l.schedule_id).collect::<Vec<_>>(),
+    )
+    .await?;
+    let team_of = |layer: Uuid| {
+        layers
+            .iter()
+            .find(|l| l.id == layer)
+            .and_then(|l| schedules.iter().find(|s| s.id == l.schedule_id))
+            .map(|s| s.team_id)
+    };
+    let (mut by_team, mut by_person) = (sea_orm::Condition::any(), sea_orm::Condition::any());
+    for r in rotations {
+        by_person = by_person.add(
+            sea_orm::Condition::all()
+                .add(page::COLUMN.user_id.eq(r.outgoing))
+                .add(page::COLUMN.created_at.gte(r.from))
+                .add(page::COLUMN.created_at.lt(r.to)),
+        );
+        if let Some(team) = team_of(r.layer) {
+            by_team = by_team.add(
+                sea_orm::Condition::all()
+                    .add(alert::COLUMN.team_id.eq(team))
+                    .add(alert::COLUMN.created_at.gte(r.from))
+                    .add(alert::COLUMN.created_at.lt(r.to)),
+            );
+        }
+    }
+    let pages = page::Entity::find()
+        .filter(by_person)
+        .order_by_asc(page::COLUMN.created_at)
+        .all(db.conn())
+        .await?;
+    let alerts = alert::Entity::find()
+        .filter(by_team)
+        .filter(alert::COLUMN.source.ne("incident"))
+        .all(db.conn())
+        .await?;
+    Ok(rotations
         .iter()
-        .map(|i| {
-            format!(
-                "- {} {} ({}): {}",
-                i.severity.as_str(),
-                scheduler::domain::references::incident_name(i.channel.as_deref(), &i.title),
-                i.status.as_str().to_lowercase(),
-                i.title
+        .map(|r| {
+            let team = team_of(r.layer);
+            let span = scheduler::oncall::layer::Span::new(r.from, r.to);
+            let mine: Vec<page::Model> = pages
+                .iter()
+                .filter(|p| p.user_id == r.outgoing && span.contains(p.created_at))
+                .take(MAX_PAGES)
+                .cloned()
+                .collect();
+            let facts: Vec<AlertFact> = alerts
+                .iter()
+                .filter(|a| team.is_some() && a.team_id == team)
+                .map(|a| AlertFact {
+                    id: a.id,
+                    source: a.source.clone(),
+                    name: a.name.clone(),
+                    created: a.created_at,
+                    acknowledged: a.acknowledged_at,
+                    resolved: a.resolved_at,
+                    resolved_by_source: a.resolved_at.is_some() && a.resolved_by.is_none(),
+                })
+                .collect();
+            let page_facts: Vec<PageFact> = pages
+                .iter()
+                .map(|p| PageFact {
+                    user: p.user_id,
+                    at: p.created_at,
+                    alert: p.alert_id,
+                })
+                .collect();
+            let mut sources = noisiest(&page_facts, &facts, span);
+            sources.truncate(MAX_SOURCES);
+            (
+                *r,
+                RotationPaging {
+                    pages: mine,
+                    sources,
+                },
             )
         })
-        .collect::<Vec<_>>()
-        .join("\n")
+        .collect())
+}
+
+/// The draft a document's editor starts from: a line on the rotation's paging, then one
+/// line per incident of the rotation.
+pub fn draft(incidents: &[incident::Model], paging: &RotationPaging) -> String {
+    let mut lines = vec![format!(
+        "Pages: {}.{}",
+        paging.pages.len(),
+        match paging.sources.first() {
+            Some(s) => format!(" Noisiest: {} {} ({} alerts).", s.source, s.name, s.alerts),
+            None => String::new(),
+        }
+    )];
+    if incidents.is_empty() {
+        lines.push("No incidents during this rotation.".to_owned());
+        return lines.join("\n");
+    }
+    lines.extend(incidents.iter().map(|i| {
+        format!(
+            "- {} {} ({}): {}",
+            i.severity.as_str(),
+            scheduler::domain::references::incident_name(i.channel.as_deref(), &i.title),
+            i.status.as_str().to_lowercase(),
+            i.title
+        )
+    }));
+    lines.join("\n")
 }
