@@ -468,3 +468,95 @@ e2e!(
         assert_eq!(mine.ok()["myWebhook"]["host"], "hooks.example.com");
     }
 );
+
+e2e!(
+    delivered_notifications_and_resolved_alerts_are_pruned_after_their_retention,
+    |app| {
+        let admin = app.token(Role::Admin).await;
+        let (bob_id, bob) = app.named_user("bob", Role::Responder).await;
+        let sink = Sink::start().await;
+        app.set_webhook(&bob, &sink.url()).await;
+        let team = app
+            .call(
+                &admin,
+                "createTeam",
+                "CreateTeamInput",
+                json!({ "name": "Edge" }),
+                "team { id }",
+            )
+            .await
+            .ok()["createTeam"]["team"]["id"]
+            .clone();
+        app.call(
+            &admin,
+            "setPagingPeople",
+            "SetPagingPeopleInput",
+            json!({ "engineeringLeadId": bob_id }),
+            "engineeringLeadId",
+        )
+        .await
+        .ok();
+        let alert = app
+            .call(
+                &admin,
+                "triggerPage",
+                "TriggerPageInput",
+                json!({ "teamId": team, "summary": "TLS expiry", "severity": "SEV1" }),
+                "alert { id }",
+            )
+            .await
+            .ok()["triggerPage"]["alert"]["id"]
+            .clone();
+        app.run_due().await;
+        assert_eq!(sink.accepted_ids().len(), 1);
+        app.call(
+            &bob,
+            "resolveAlert",
+            "AlertIdInput",
+            json!({ "alertId": alert }),
+            "alert { id }",
+        )
+        .await
+        .ok();
+        let count = |table: &'static str| {
+            let db = app.db().clone();
+            async move {
+                use sea_orm::{ConnectionTrait, Statement};
+                let row = db
+                    .conn()
+                    .query_one_raw(Statement::from_string(
+                        db.backend(),
+                        format!("SELECT COUNT(*) AS n FROM {table}"),
+                    ))
+                    .await
+                    .unwrap()
+                    .unwrap();
+                row.try_get::<i64>("", "n").unwrap()
+            }
+        };
+        // Kept 90 days (the notification) and 400 days (the alert and its page).
+        app.advance_clock(Duration::days(89));
+        app.run_due().await;
+        assert_eq!(
+            (
+                count("notifications").await,
+                count("alerts").await,
+                count("pages").await
+            ),
+            (1, 1, 1)
+        );
+        app.advance_clock(Duration::days(2));
+        app.run_due().await;
+        assert_eq!(
+            (
+                count("notifications").await,
+                count("alerts").await,
+                count("pages").await
+            ),
+            (0, 1, 1)
+        );
+        app.advance_clock(Duration::days(310));
+        app.run_due().await;
+        assert_eq!((count("alerts").await, count("pages").await), (0, 0));
+    }
+);

@@ -298,3 +298,41 @@ e2e!(load_limits_and_night_pages_tell_the_teams_managers, |app| {
         vec!["On-call load warning: olga".to_owned()]
     );
 });
+
+e2e!(customers_owed_word_remind_the_communications_lead, |app| {
+    let o = org(&app, None).await;
+    let (_, ada) = app.named_user("ada", Role::Responder).await;
+    let (cleo_id, _) = app.named_user("cleo", Role::Responder).await;
+    let cleo = sink_for(&app, "cleo").await;
+    let id = app
+        .declare(&ada, json!({ "title": "Checkout errors", "severity": "SEV1", "teamId": o.team, "customerImpact": true }))
+        .await["id"]
+        .clone();
+    app.call(
+        &ada,
+        "assignRole",
+        "AssignRoleInput",
+        json!({ "incidentId": id, "role": "COMMS_LEAD", "userId": cleo_id }),
+        "incident { id }",
+    )
+    .await
+    .ok();
+    app.advance_clock(Duration::minutes(9));
+    app.run_due().await;
+    assert!(of_kind(&cleo, "CUSTOMER_UPDATE_DUE").is_empty());
+    app.advance_clock(Duration::minutes(1));
+    app.run_due().await;
+    app.advance_clock(Duration::minutes(29));
+    app.run_due().await;
+    assert_eq!(
+        of_kind(&cleo, "CUSTOMER_UPDATE_DUE").len(),
+        1,
+        "then every 30 minutes"
+    );
+    app.advance_clock(Duration::minutes(1));
+    app.run_due().await;
+    assert_eq!(
+        of_kind(&cleo, "CUSTOMER_UPDATE_DUE"),
+        vec!["Customers are owed word: #inc-2026-11-23-checkout-errors".to_owned(); 2]
+    );
+});
