@@ -28,8 +28,8 @@ impl Team {
         TeamLoadSettings {
             page_warn_above: t.page_warn_above,
             page_breach_at: t.page_breach_at,
-            night_start: crate::services::schedules::time_of(t.night_start_minute),
-            night_end: crate::services::schedules::time_of(t.night_end_minute),
+            night_start: scheduler::oncall::local::time_at_minute(t.night_start_minute),
+            night_end: scheduler::oncall::local::time_at_minute(t.night_end_minute),
             rest_per_night_page_minutes: t.rest_per_night_page_minutes,
             pay_per_hour_minor: t.pay_per_hour_minor,
             pay_per_week_minor: t.pay_per_week_minor,

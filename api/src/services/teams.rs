@@ -283,10 +283,10 @@ pub async fn update(ctx: Ctx<'_>, id: &str, changes: TeamChanges) -> ServiceResu
         active.page_breach_at = Set(v);
     }
     if let Some(v) = l.night_start {
-        active.night_start_minute = Set(crate::services::schedules::minutes(v));
+        active.night_start_minute = Set(scheduler::oncall::local::minute_of_day(v));
     }
     if let Some(v) = l.night_end {
-        active.night_end_minute = Set(crate::services::schedules::minutes(v));
+        active.night_end_minute = Set(scheduler::oncall::local::minute_of_day(v));
     }
     if let Some(v) = l.rest_per_night_page_minutes {
         active.rest_per_night_page_minutes = Set(v);

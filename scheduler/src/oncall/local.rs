@@ -6,6 +6,18 @@
 use chrono::{DateTime, Datelike, Duration, NaiveDateTime, Offset, TimeZone, Utc};
 use chrono_tz::Tz;
 
+/// A wall-clock time as stored: minutes after midnight.
+pub fn minute_of_day(t: chrono::NaiveTime) -> i32 {
+    use chrono::Timelike;
+    (t.hour() * 60 + t.minute()) as i32
+}
+
+/// A stored minute of the day as a wall-clock time (clamped to the day).
+pub fn time_at_minute(minutes: i32) -> chrono::NaiveTime {
+    chrono::NaiveTime::from_num_seconds_from_midnight_opt((minutes.clamp(0, 1439) as u32) * 60, 0)
+        .unwrap_or(chrono::NaiveTime::MIN)
+}
+
 /// The instant of `local` in `zone`, by RFC 5545's rule.
 pub fn resolve(zone: Tz, local: NaiveDateTime) -> DateTime<Utc> {
     match zone.from_local_datetime(&local) {

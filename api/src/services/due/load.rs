@@ -26,11 +26,6 @@ fn week_start(now: DateTime<Utc>, zone: Tz) -> DateTime<Utc> {
     scheduler::oncall::local::resolve(zone, monday.and_time(NaiveTime::MIN))
 }
 
-fn minute(m: i32) -> NaiveTime {
-    NaiveTime::from_num_seconds_from_midnight_opt((m.clamp(0, 1439) as u32) * 60, 0)
-        .unwrap_or(NaiveTime::MIN)
-}
-
 pub(super) async fn run(db: &Db, now: DateTime<Utc>, org: &OrgSettings) -> ServiceResult<usize> {
     let since = week_start(now, org.zone).min(now - NIGHT_LOOK_BACK);
     let pages = page::Entity::find()
@@ -82,8 +77,8 @@ pub(super) async fn run(db: &Db, now: DateTime<Utc>, org: &OrgSettings) -> Servi
             .and_then(|u| u.time_zone.parse().ok())
             .unwrap_or(chrono_tz::UTC);
         let night = NightWindow {
-            start: minute(team.night_start_minute),
-            end: minute(team.night_end_minute),
+            start: scheduler::oncall::local::time_at_minute(team.night_start_minute),
+            end: scheduler::oncall::local::time_at_minute(team.night_end_minute),
         };
         if p.created_at >= now - NIGHT_LOOK_BACK && night.contains(p.created_at, zone) {
             let who = people

@@ -115,8 +115,8 @@ pub async fn load_report(
     let settings = Settings {
         org_zone,
         night: NightWindow {
-            start: crate::services::schedules::time_of(team.night_start_minute),
-            end: crate::services::schedules::time_of(team.night_end_minute),
+            start: scheduler::oncall::local::time_at_minute(team.night_start_minute),
+            end: scheduler::oncall::local::time_at_minute(team.night_end_minute),
         },
         limits: Limits {
             warn_above: u32::try_from(team.page_warn_above).unwrap_or(2),

@@ -16,21 +16,13 @@ pub mod queries;
 use super::{Ctx, ServiceError, ServiceResult, parse_id};
 use crate::auth::CurrentUser;
 use crate::db::Db;
-use chrono::{NaiveTime, Timelike};
 use entity::{Role, layer_member, schedule, schedule_layer, schedule_override, team};
 use scheduler::domain::reason::Reason;
 use scheduler::oncall::{Layer, Member, Override, Span, Weekdays, Window};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
-pub(crate) fn minutes(t: NaiveTime) -> i32 {
-    (t.hour() * 60 + t.minute()) as i32
-}
-
-pub(crate) fn time_of(minutes: i32) -> NaiveTime {
-    NaiveTime::from_num_seconds_from_midnight_opt((minutes.clamp(0, 1439) as u32) * 60, 0)
-        .unwrap_or(NaiveTime::MIN)
-}
+pub(crate) use scheduler::oncall::local::{minute_of_day as minutes, time_at_minute as time_of};
 
 /// The pure-core layer of stored rows (members in position order).
 pub(crate) fn domain_layer(row: &schedule_layer::Model, members: &[layer_member::Model]) -> Layer {
