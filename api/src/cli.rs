@@ -73,12 +73,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             )?);
             let db = state.db.clone();
             let stop = app::shared_shutdown();
-            let (api, work) = tokio::join!(
+            // If either stops with an error, the process exits with it (a dead worker
+            // behind a healthy API would go unnoticed).
+            let result = tokio::try_join!(
                 app::serve_until(state, stop()),
                 worker::run(worker, &config.worker, stop())
             );
             db.close().await.ok();
-            api.and(work)
+            result.map(|_| ())
         }
         Command::Api => {
             let heartbeat = cli.config.worker.heartbeat;
@@ -127,12 +129,12 @@ async fn run_worker(config: Config, clock: SharedClock) -> anyhow::Result<()> {
         }),
     )
     .with_graceful_shutdown(stop());
-    let (served, worked) = tokio::join!(
+    let result = tokio::try_join!(
         async { http.await.map_err(anyhow::Error::from) },
         worker::run(worker, &config.worker, stop())
     );
     db.close().await.ok();
-    served.and(worked)
+    result.map(|_| ())
 }
 
 pub async fn issue_token(

@@ -54,7 +54,27 @@ pub fn is_public(ip: IpAddr) -> bool {
             if let Some(v4) = v6.to_ipv4_mapped() {
                 return is_public(IpAddr::V4(v4));
             }
-            let first = v6.segments()[0];
+            let seg = v6.segments();
+            let first = seg[0];
+            // IPv4-compatible (::a.b.c.d), NAT64 (64:ff9b::/96) and 6to4 (2002::/16)
+            // addresses carry an IPv4 address: judge that one.
+            let embedded = |hi: u16, lo: u16| {
+                IpAddr::V4(std::net::Ipv4Addr::new(
+                    (hi >> 8) as u8,
+                    hi as u8,
+                    (lo >> 8) as u8,
+                    lo as u8,
+                ))
+            };
+            if seg[..6] == [0; 6] && !v6.is_loopback() && !v6.is_unspecified() {
+                return is_public(embedded(seg[6], seg[7]));
+            }
+            if seg[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
+                return is_public(embedded(seg[6], seg[7]));
+            }
+            if first == 0x2002 {
+                return is_public(embedded(seg[1], seg[2]));
+            }
             !(v6.is_loopback()
                 || v6.is_unspecified()
                 || v6.is_multicast()
@@ -136,6 +156,8 @@ impl Outbound {
         let client = reqwest::Client::builder()
             .dns_resolver(Arc::new(PublicOnly { allow_private }))
             .redirect(reqwest::redirect::Policy::none())
+            // A proxy would resolve names itself, past the public-only resolver.
+            .no_proxy()
             .timeout(timeout)
             .connect_timeout(timeout.min(Duration::from_secs(5)))
             .user_agent(concat!("Firebreak/", env!("CARGO_PKG_VERSION")))
@@ -184,10 +206,16 @@ impl Outbound {
             Ok(r) => Err(OutboundError::Status(r.status().as_u16())),
             Err(e) if e.is_timeout() => Err(OutboundError::Timeout(self.timeout.as_secs())),
             Err(e) => {
-                // reqwest's message names the URL: keep only the kind of failure.
-                let private = std::error::Error::source(&e)
-                    .map(|s| s.to_string().contains("private"))
-                    .unwrap_or(false);
+                // reqwest's message names the URL: keep only the kind of failure. The
+                // resolver's refusal is somewhere down the chain of sources.
+                let mut private = false;
+                let mut source = std::error::Error::source(&e);
+                while let Some(s) = source {
+                    if s.downcast_ref::<OutboundError>() == Some(&OutboundError::PrivateAddress) {
+                        private = true;
+                    }
+                    source = s.source();
+                }
                 if private {
                     Err(OutboundError::PrivateAddress)
                 } else if e.is_connect() {
@@ -228,6 +256,9 @@ mod tests {
             "http://[fd00::1]/",
             "http://[::ffff:127.0.0.1]/",
             "http://100.64.0.1/",
+            "http://[64:ff9b::7f00:1]/",
+            "http://[2002:a00:1::]/",
+            "http://[::10.0.0.1]/",
         ] {
             assert_eq!(
                 check_url(bad, false),

@@ -24,7 +24,12 @@ fn free_port() -> u16 {
 
 /// Starts `firebreak worker` on the app's database; it dies with the test.
 fn worker(app: &TestApp, port: u16) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_firebreak"))
+    worker_with(app, port, &[])
+}
+
+fn worker_with(app: &TestApp, port: u16, env: &[(&str, &str)]) -> Child {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_firebreak"));
+    command
         .arg("worker")
         .env("FIREBREAK_DATABASE_URL", &app.state.config.database_url)
         .env("FIREBREAK_LISTEN", format!("127.0.0.1:{port}"))
@@ -37,9 +42,11 @@ fn worker(app: &TestApp, port: u16) -> Child {
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("the firebreak binary starts")
+        .kill_on_drop(true);
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    command.spawn().expect("the firebreak binary starts")
 }
 
 /// An app whose clock is real now, with `n` action items owned by Bob due in two hours
@@ -181,7 +188,13 @@ async fn fails_three_times_then_accepts(backend: Backend) {
         return;
     };
     sink.fail_next(3);
-    let _w = worker(&app, free_port());
+    // Scans far apart: the retries must come from the queue (rounded up to its whole
+    // seconds), not from a scan's sweep.
+    let _w = worker_with(
+        &app,
+        free_port(),
+        &[("FIREBREAK_SCAN_SCHEDULE", "0 0 * * * *")],
+    );
     wait_delivered(&app, 1).await;
     let received = sink.received();
     assert_eq!(received.len(), 4, "three failures, then success");

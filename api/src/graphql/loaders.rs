@@ -103,7 +103,13 @@ impl Loaders {
             schedule_layers: dl(LayersOfSchedule(db.clone()), &counter),
             alerts: dl(ById::new(db), &counter),
             alert_pages: dl(PagesOfAlert(db.clone()), &counter),
-            rotation_paging: dl(RotationPagingOf(db.clone()), &counter),
+            rotation_paging: dl(
+                RotationPagingOf {
+                    db: db.clone(),
+                    principal: principal.clone(),
+                },
+                &counter,
+            ),
             rotation_incidents: dl(
                 RotationIncidents {
                     db: db.clone(),
@@ -371,8 +377,12 @@ impl Loader<crate::services::schedules::handoffs::Rotation> for RotationIncident
     }
 }
 
-/// The paging of handoff documents' rotations (four statements for any number).
-pub struct RotationPagingOf(Db);
+/// The paging of handoff documents' rotations the caller may see (four statements for
+/// any number).
+pub struct RotationPagingOf {
+    db: Db,
+    principal: Principal,
+}
 impl Loader<crate::services::schedules::handoffs::Rotation> for RotationPagingOf {
     type Value = crate::services::schedules::handoffs::RotationPaging;
     type Error = async_graphql::Error;
@@ -381,8 +391,9 @@ impl Loader<crate::services::schedules::handoffs::Rotation> for RotationPagingOf
         keys: &[crate::services::schedules::handoffs::Rotation],
     ) -> Result<HashMap<crate::services::schedules::handoffs::Rotation, Self::Value>, Self::Error>
     {
+        let user = self.principal.require(entity::Role::Viewer)?;
         Ok(
-            crate::services::schedules::handoffs::rotation_paging(&self.0, keys)
+            crate::services::schedules::handoffs::rotation_paging(&self.db, user, keys)
                 .await?
                 .into_iter()
                 .collect(),

@@ -83,21 +83,36 @@ impl Worker {
     /// lost deliveries are queued again, and old rows pruned.
     pub async fn tick(&self) -> anyhow::Result<Summary> {
         let now = self.clock.now();
+        // Escalation first, and its pages queued at once: they are the most urgent.
         let written = pending::Written::default();
-        let summary = pending::collecting(written.clone(), due::run(&self.db, now)).await;
+        let escalated = pending::collecting(written.clone(), due::escalate(&self.db, now)).await;
         self.queue_now(&pending::take(&written)).await;
-        let summary = summary.map_err(|e| anyhow::anyhow!("scan failed: {e:?}"))?;
-        // A delivery due for longer than a claim lasts has lost its job: queue it again.
-        let lost = delivery::due(&self.db, now, self.delivery.lease, SWEEP_LIMIT)
+        let reminded = pending::collecting(written.clone(), due::remind(&self.db, now)).await;
+        self.queue_now(&pending::take(&written)).await;
+        // Whatever the scan did, lost deliveries are queued again and old rows pruned.
+        let swept = match delivery::due(&self.db, now, self.delivery.lease, SWEEP_LIMIT).await {
+            Ok(lost) => {
+                self.queue_now(&lost).await;
+                Ok(())
+            }
+            Err(e) => Err(anyhow::anyhow!("sweep failed: {e:?}")),
+        };
+        let pruned = retention::prune(&self.db, now, self.retention)
             .await
-            .map_err(|e| anyhow::anyhow!("sweep failed: {e:?}"))?;
-        self.queue_now(&lost).await;
-        retention::prune(&self.db, now, self.retention)
-            .await
-            .map_err(|e| anyhow::anyhow!("pruning failed: {e:?}"))?;
-        if self.queue.is_some() {
-            queue::prune(&self.db, self.retain_jobs).await?;
-        }
+            .map_err(|e| anyhow::anyhow!("pruning failed: {e:?}"));
+        let jobs = match &self.queue {
+            Some(_) => queue::prune(&self.db, self.retain_jobs).await.map(|_| ()),
+            None => Ok(()),
+        };
+        let escalated = escalated.map_err(|e| anyhow::anyhow!("escalation failed: {e:?}"))?;
+        let reminded = reminded.map_err(|e| anyhow::anyhow!("reminders failed: {e:?}"))?;
+        swept?;
+        pruned?;
+        jobs?;
+        let summary = Summary {
+            notifications: reminded.notifications,
+            ..escalated
+        };
         if summary.notifications > 0 || summary.escalated > 0 || summary.retriggered > 0 {
             tracing::info!(
                 notifications = summary.notifications,
@@ -125,8 +140,11 @@ impl Worker {
             .await
             .map_err(|e| anyhow::anyhow!("delivery of {id} failed: {e:?}"))?;
         self.metrics.worker().delivery(outcome.label());
-        if let (Outcome::Retry(at), Some(q)) = (&outcome, &self.queue) {
+        if let (Outcome::Retry(at) | Outcome::NotYet(at), Some(q)) = (&outcome, &self.queue) {
+            // The queue schedules in whole seconds: round up, never early.
             let wait = (*at - self.clock.now()).to_std().unwrap_or_default();
+            let wait =
+                std::time::Duration::from_secs(wait.as_secs() + u64::from(wait.subsec_nanos() > 0));
             if let Err(e) = q.push(&[id], wait).await {
                 tracing::warn!(error = %e, "could not queue a retry; the next scan will");
             }

@@ -77,7 +77,7 @@ e2e!(
         app.run_due().await;
         assert_eq!(
             of_kind(&ada_sink, "POSTMORTEM_DUE"),
-            vec!["Postmortem due tomorrow: #inc-2026-11-23-checkout-down".to_owned()],
+            vec!["Postmortem due within a day: #inc-2026-11-23-checkout-down".to_owned()],
             "once, however often the scan runs"
         );
         app.advance_clock(Duration::hours(24));
@@ -145,7 +145,7 @@ e2e!(
         app.run_due().await;
         assert_eq!(
             of_kind(&bob_sink, "ACTION_ITEM_DUE"),
-            vec!["Action item due tomorrow: “Alert on disk usage”".to_owned()]
+            vec!["Action item due within a day: “Alert on disk usage”".to_owned()]
         );
         for day in 0..3 {
             app.clock

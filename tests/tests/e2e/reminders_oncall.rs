@@ -204,6 +204,32 @@ e2e!(
         )
         .await
         .ok();
+        // And an alert of a restricted incident (its summary is the incident's title).
+        app.declare(&mia, json!({ "title": "Payroll data exposed", "severity": "SEV3", "teamId": o.team, "restricted": true }))
+            .await;
+        let all = app
+            .gql(
+                Some(&mia),
+                "query($t: ID!) { alerts(filter: { teamId: $t }) { nodes { id summary } } }",
+                json!({ "t": o.team }),
+            )
+            .await;
+        let secret_id = all.ok()["alerts"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["summary"] == "Payroll data exposed")
+            .unwrap()["id"]
+            .clone();
+        app.call(
+            &mia,
+            "reassignAlert",
+            "ReassignAlertInput",
+            json!({ "alertId": secret_id, "userId": bob_id }),
+            "alert { id }",
+        )
+        .await
+        .ok();
         app.clock.set(handoff - Duration::hours(3));
         app.run_due().await;
         assert!(of_kind(&bob, "HANDOFF_WRITE").is_empty(), "not yet");
@@ -240,12 +266,29 @@ e2e!(
             .iter()
             .find(|d| d["outgoing"]["login"] == "bob" && d["incoming"]["login"] == "ada")
             .unwrap_or_else(|| panic!("{nodes:?}"));
-        // Pre-filled with Bob's rotation: his page and the team's noisiest source.
-        assert_eq!(doc["pages"][0]["alert"]["summary"], "Kafka lag");
+        // Pre-filled with Bob's rotation: his page and the team's noisiest source; his
+        // page about a restricted incident is for those who may see it only.
+        let viewer = app.named_user("vic", Role::Viewer).await.1;
+        let seen = app
+            .gql(Some(&viewer), "query($s: ID!) { handoffDocuments(scheduleId: $s) { nodes { outgoing { login } pages { alert { summary } } noisiestSources { name } draft } } }", json!({ "s": sid }))
+            .await;
+        let seen = seen.ok()["handoffDocuments"]["nodes"].to_string();
+        assert!(
+            seen.contains("Kafka lag") && !seen.contains("Payroll"),
+            "{seen}"
+        );
+        let bobs: Vec<&str> = doc["pages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["alert"]["summary"].as_str().unwrap())
+            .collect();
+        assert_eq!(bobs.len(), 2, "Bob sees his own pages: {bobs:?}");
+        assert!(bobs.contains(&"Kafka lag"));
         assert_eq!(doc["noisiestSources"][0]["source"], "manual");
         assert_eq!(doc["noisiestSources"][0]["alerts"], 1);
         assert!(
-            doc["draft"].as_str().unwrap().starts_with("Pages: 1."),
+            doc["draft"].as_str().unwrap().starts_with("Pages: 2."),
             "{}",
             doc["draft"]
         );
@@ -258,7 +301,7 @@ e2e!(
             write.body["data"]["body"]
                 .as_str()
                 .unwrap()
-                .contains("Pages: 1."),
+                .contains("Pages: 2."),
             "{}",
             write.raw
         );

@@ -183,7 +183,8 @@ async fn prefetch(ctx: &Context<'_>, docs: &[handoff_document::Model]) -> Result
     if wants("pages") || wants("noisiestSources") || wants("draft") {
         let rotations: Vec<handoffs::Rotation> =
             docs.iter().map(handoffs::Rotation::from).collect();
-        let found = handoffs::rotation_paging(db, &rotations).await?;
+        let user = crate::graphql::context::request(ctx).principal.user()?;
+        let found = handoffs::rotation_paging(db, user, &rotations).await?;
         loaders(ctx).rotation_paging.feed_many(found).await;
     }
     if wants("incidents") || wants("draft") {

@@ -69,7 +69,7 @@ pub(super) async fn postmortems(
                 let name = &names[r];
                 let (subject, body) = match step {
                     due::postmortem::Step::DayBefore => (
-                        format!("Postmortem due tomorrow: {name}"),
+                        format!("Postmortem due within a day: {name}"),
                         format!("The postmortem of {name} is due at {}.", when(pm.due_at)),
                     ),
                     due::postmortem::Step::Deadline => (
@@ -149,7 +149,7 @@ pub(super) async fn action_items(
                 };
                 let (subject, body) = match step {
                     due::action_item::Step::DayBefore => (
-                        format!("Action item due tomorrow: {title}"),
+                        format!("Action item due within a day: {title}"),
                         format!("{title} (from {name}) is due at {}.", when(item.due_at)),
                     ),
                     due::action_item::Step::Overdue(n) => (

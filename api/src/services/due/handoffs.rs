@@ -37,27 +37,19 @@ pub(super) async fn run(db: &Db, now: DateTime<Utc>) -> ServiceResult<usize> {
             let Some((step, at)) = handoff::latest(h.at, submitted, acknowledged, now) else {
                 continue;
             };
+            // What the author is told about their rotation, read before the write
+            // transaction (which holds SQLite's write lock), as the author may see it.
+            let summary = if step == Step::Prepare {
+                rotation_summary(db, &h).await?
+            } else {
+                String::new()
+            };
             // The document and its notifications in one transaction, under the schedule's
             // lock (the one every edit of the schedule and its documents takes).
             let txn = db.begin_write().await?;
             lock_schedule(&txn, row.schedule_id).await?;
             let doc = crate::services::schedules::handoffs::ensure(&txn, &h, now).await?;
             let layer_name = &row.name;
-            let summary = if step == Step::Prepare {
-                let rotation = crate::services::schedules::handoffs::Rotation::from(&doc);
-                let paging = crate::services::schedules::handoffs::rotation_paging(db, &[rotation])
-                    .await?
-                    .pop()
-                    .map(|(_, p)| p)
-                    .unwrap_or_default();
-                crate::services::schedules::handoffs::draft(&[], &paging)
-                    .lines()
-                    .next()
-                    .unwrap_or_default()
-                    .to_owned()
-            } else {
-                String::new()
-            };
             let mut notes = Vec::new();
             let note = |recipient, kind, subject: String, body: String| Note {
                 recipient,
@@ -109,4 +101,40 @@ pub(super) async fn run(db: &Db, now: DateTime<Utc>) -> ServiceResult<usize> {
         }
     }
     Ok(written)
+}
+
+/// The first line of the draft (pages and the noisiest source) of `h`'s outgoing rotation,
+/// as its author may see it.
+async fn rotation_summary(
+    db: &Db,
+    h: &scheduler::oncall::shifts::Handoff,
+) -> ServiceResult<String> {
+    use crate::services::schedules::handoffs::{Rotation, draft, rotation_paging};
+    let Some(author) = entity::user::Entity::find_by_id(h.outgoing)
+        .one(db.conn())
+        .await?
+    else {
+        return Ok(String::new());
+    };
+    let reader = crate::auth::CurrentUser {
+        id: author.id,
+        subject: author.subject,
+        role: author.role,
+    };
+    let rotation = Rotation {
+        layer: h.layer,
+        from: h.outgoing_since,
+        to: h.at,
+        outgoing: h.outgoing,
+    };
+    let paging = rotation_paging(db, &reader, &[rotation])
+        .await?
+        .pop()
+        .map(|(_, p)| p)
+        .unwrap_or_default();
+    Ok(draft(&[], &paging)
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_owned())
 }

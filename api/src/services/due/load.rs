@@ -36,22 +36,31 @@ pub(super) async fn run(db: &Db, now: DateTime<Utc>, org: &OrgSettings) -> Servi
     if pages.is_empty() {
         return Ok(0);
     }
+    let alert_ids: std::collections::HashSet<Uuid> = pages.iter().map(|p| p.alert_id).collect();
+    let user_ids: std::collections::HashSet<Uuid> = pages.iter().map(|p| p.user_id).collect();
     let alerts: HashMap<Uuid, alert::Model> = alert::Entity::find()
-        .filter(alert::Column::Id.is_in(pages.iter().map(|p| p.alert_id)))
+        .filter(alert::Column::Id.is_in(alert_ids))
         .all(db.conn())
         .await?
         .into_iter()
         .map(|a| (a.id, a))
         .collect();
     let teams: HashMap<Uuid, team::Model> = team::Entity::find()
-        .filter(team::Column::Id.is_in(alerts.values().filter_map(|a| a.team_id)))
+        .filter(
+            team::Column::Id.is_in(
+                alerts
+                    .values()
+                    .filter_map(|a| a.team_id)
+                    .collect::<std::collections::HashSet<_>>(),
+            ),
+        )
         .all(db.conn())
         .await?
         .into_iter()
         .map(|t| (t.id, t))
         .collect();
     let people: HashMap<Uuid, user::Model> = user::Entity::find()
-        .filter(user::Column::Id.is_in(pages.iter().map(|p| p.user_id)))
+        .filter(user::Column::Id.is_in(user_ids))
         .all(db.conn())
         .await?
         .into_iter()

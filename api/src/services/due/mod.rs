@@ -44,26 +44,63 @@ async fn org(db: &Db) -> ServiceResult<OrgSettings> {
     })
 }
 
-/// Runs everything that is due at `now`.
+/// Runs everything that is due at `now`: [`escalate`], then [`remind`].
 pub async fn run(db: &Db, now: DateTime<Utc>) -> ServiceResult<Summary> {
-    let org = org(db).await?;
-    let alerts = paging::alerts::run_due(db, now).await?;
-    let mut written = 0;
-    written += incidents::run(db, now).await?;
-    written += deadlines::postmortems(db, now, &org).await?;
-    written += deadlines::action_items(db, now, &org).await?;
-    written += handoffs::run(db, now).await?;
-    written += load::run(db, now, &org).await?;
+    let alerts = escalate(db, now).await?;
+    let reminders = remind(db, now).await?;
     Ok(Summary {
-        notifications: written,
+        notifications: reminders.notifications,
+        ..alerts
+    })
+}
+
+/// Escalates unacknowledged alerts and re-triggers snoozed ones (their pages are the most
+/// urgent notifications: the worker queues them before it looks at anything else).
+pub async fn escalate(db: &Db, now: DateTime<Utc>) -> ServiceResult<Summary> {
+    let alerts = paging::alerts::run_due(db, now).await?;
+    Ok(Summary {
+        notifications: 0,
         escalated: alerts.escalated,
         retriggered: alerts.retriggered,
     })
 }
 
+/// Writes the reminders due at `now`. Each area runs even if another failed (its error
+/// is logged; the next scan tries again), so one bad row cannot stop every reminder.
+pub async fn remind(db: &Db, now: DateTime<Utc>) -> ServiceResult<Summary> {
+    let org = org(db).await?;
+    let results = [
+        ("status updates", incidents::run(db, now).await),
+        ("postmortems", deadlines::postmortems(db, now, &org).await),
+        ("action items", deadlines::action_items(db, now, &org).await),
+        ("handoffs", handoffs::run(db, now).await),
+        ("load", load::run(db, now, &org).await),
+    ];
+    let mut written = 0;
+    let mut failed = None;
+    for (area, result) in results {
+        match result {
+            Ok(n) => written += n,
+            Err(e) => {
+                tracing::warn!(area, error = ?e, "part of the scan failed");
+                failed = Some(e);
+            }
+        }
+    }
+    match failed {
+        Some(e) if written == 0 => Err(e),
+        _ => Ok(Summary {
+            notifications: written,
+            ..Summary::default()
+        }),
+    }
+}
+
 /// Writes one object's notes in their own transaction; how many were new.
 async fn commit(db: &Db, notes: &[Note], now: DateTime<Utc>) -> ServiceResult<usize> {
-    if notes.is_empty() {
+    // Most scans find every occasion already written: check the keys with one read and
+    // take no write lock for nothing.
+    if notifications::all_written(db.conn(), notes).await? {
         return Ok(0);
     }
     let txn = db.begin_write().await?;

@@ -51,8 +51,10 @@ pub enum Outcome {
     Retry(DateTime<Utc>),
     /// Failed for the last time: marked failed.
     Failed,
-    /// Not due, already delivered, or claimed by another worker.
+    /// Already delivered or failed, or claimed by another worker.
     NotDue,
+    /// Pending, but its next attempt is later (a job that ran early): queue it again then.
+    NotYet(DateTime<Utc>),
     /// The recipient has no webhook (any more): it stays in their inbox.
     InboxOnly,
 }
@@ -63,7 +65,7 @@ impl Outcome {
             Outcome::Delivered => "delivered",
             Outcome::Retry(_) => "retry",
             Outcome::Failed => "failed",
-            Outcome::NotDue => "skipped",
+            Outcome::NotDue | Outcome::NotYet(_) => "skipped",
             Outcome::InboxOnly => "inbox_only",
         }
     }
@@ -142,8 +144,15 @@ pub async fn deliver(
         .await?
         .rows_affected;
     if claimed == 0 {
-        return Ok(Outcome::NotDue);
+        let pending = notification::Entity::find_by_id(id)
+            .one(db.conn())
+            .await?
+            .filter(|n| n.delivered_at.is_none() && n.failed_at.is_none())
+            .and_then(|n| n.next_attempt_at)
+            .filter(|at| *at > now);
+        return Ok(pending.map_or(Outcome::NotDue, Outcome::NotYet));
     }
+    let claim = now + settings.lease;
     let n = notification::Entity::find_by_id(id)
         .one(db.conn())
         .await?
@@ -154,7 +163,7 @@ pub async fn deliver(
         .one(db.conn())
         .await?;
     let Some(method) = method else {
-        settle(db, id, None, None, None, None).await?;
+        settle(db, id, claim, None, None, None, None).await?;
         return Ok(Outcome::InboxOnly);
     };
     let body =
@@ -165,24 +174,26 @@ pub async fn deliver(
     let now = clock.now();
     match sent {
         Ok(()) => {
-            settle(db, id, None, Some(now), None, None).await?;
+            settle(db, id, claim, None, Some(now), None, None).await?;
             Ok(Outcome::Delivered)
         }
         Err(e) => {
             let error = Some(e.to_string());
-            match after_failure(
-                std::cmp::max(n.attempts, 0) as u32,
-                settings.max_attempts,
-                settings.backoff,
-            ) {
+            // A refused target will not become acceptable by waiting.
+            let attempts = if e == crate::outbound::OutboundError::PrivateAddress {
+                settings.max_attempts
+            } else {
+                std::cmp::max(n.attempts, 0) as u32
+            };
+            match after_failure(attempts, settings.max_attempts, settings.backoff) {
                 Next::RetryAfter(wait) => {
-                    settle(db, id, Some(now + wait), None, None, error).await?;
+                    settle(db, id, claim, Some(now + wait), None, None, error).await?;
                     Ok(Outcome::Retry(now + wait))
                 }
                 Next::GiveUp => {
                     tracing::warn!(notification = %id, recipient = %n.recipient_id, error = %e,
                         "a notification could not be delivered and was marked failed");
-                    settle(db, id, None, None, Some(now), error).await?;
+                    settle(db, id, claim, None, None, Some(now), error).await?;
                     Ok(Outcome::Failed)
                 }
             }
@@ -190,10 +201,13 @@ pub async fn deliver(
     }
 }
 
-/// Records an attempt's result and releases the claim.
+/// Records an attempt's result and releases the claim, if it is still ours: a worker
+/// whose claim ran out (and was taken over) leaves the row to its new holder.
+#[allow(clippy::too_many_arguments)]
 async fn settle(
     db: &Db,
     id: Uuid,
+    claim: DateTime<Utc>,
     next_attempt: Option<DateTime<Utc>>,
     delivered: Option<DateTime<Utc>>,
     failed: Option<DateTime<Utc>>,
@@ -212,6 +226,7 @@ async fn settle(
         .col_expr(notification::Column::FailedAt, Expr::value(failed))
         .col_expr(notification::Column::LastError, Expr::value(error))
         .filter(notification::COLUMN.id.eq(id))
+        .filter(notification::Column::ClaimedUntil.eq(claim))
         .exec(db.conn())
         .await?;
     Ok(())

@@ -41,7 +41,7 @@ pub enum Kind {
     CustomerUpdateDue,
     /// A postmortem's deadline is near, here, or past.
     PostmortemDue,
-    /// An action item is due tomorrow, or overdue.
+    /// An action item is due within a day, or overdue.
     ActionItemDue,
     /// Write the handoff document of your rotation.
     HandoffWrite,
@@ -78,6 +78,22 @@ impl Note {
     }
 }
 
+/// Whether every one of `notes` is already in the outbox (true for none).
+pub async fn all_written(conn: &impl ConnectionTrait, notes: &[Note]) -> ServiceResult<bool> {
+    if notes.is_empty() {
+        return Ok(true);
+    }
+    let keys: HashSet<String> = notes.iter().map(Note::dedup_key).collect();
+    let found = notification::Entity::find()
+        .select_only()
+        .column(notification::Column::DedupKey)
+        .filter(notification::Column::DedupKey.is_in(keys.iter().cloned()))
+        .into_tuple::<String>()
+        .all(conn)
+        .await?;
+    Ok(found.len() >= keys.len())
+}
+
 /// Writes `notes` unless their keys are already taken; returns the ids written. A
 /// recipient with a contact method gets a delivery due now; one without keeps the
 /// notification in their inbox only.
@@ -101,6 +117,9 @@ pub async fn write(
         .collect();
     let mut written = Vec::new();
     let mut seen = HashSet::new();
+    // In key order, so two workers writing the same notes lock them in the same order.
+    let mut notes: Vec<&Note> = notes.iter().collect();
+    notes.sort_by_cached_key(|n| n.dedup_key());
     for note in notes {
         let key = note.dedup_key();
         if !seen.insert(key.clone()) {

@@ -287,11 +287,13 @@ pub struct RotationPaging {
     pub sources: Vec<scheduler::paging::report::Source>,
 }
 
-/// For each rotation, its paging (three statements for any number of rotations beyond
-/// the layers and schedules). Alerts raised for incidents are left out of the sources:
-/// the incidents are listed on their own.
+/// For each rotation, its paging as `reader` may see it (four statements for any number
+/// of rotations): pages and alerts about a restricted incident the reader may not see are
+/// left out (an incident's alert carries its title). Alerts raised for incidents are left
+/// out of the sources: the incidents are listed on their own.
 pub async fn rotation_paging(
     db: &crate::db::Db,
+    reader: &crate::auth::CurrentUser,
     rotations: &[Rotation],
 ) -> ServiceResult<Vec<(Rotation, RotationPaging)>> {
     use scheduler::paging::report::{AlertFact, PageFact, noisiest};
@@ -329,14 +331,27 @@ pub async fn rotation_paging(
             );
         }
     }
+    let seen_alerts = sea_orm::sea_query::Query::select()
+        .column(alert::Column::Id)
+        .from(alert::Entity)
+        .cond_where(
+            sea_orm::Condition::any()
+                .add(alert::Column::IncidentId.is_null())
+                .add(alert::Column::IncidentId.in_subquery(
+                    crate::services::visibility::incidents_where(visible_to(reader)),
+                )),
+        )
+        .to_owned();
     let pages = page::Entity::find()
         .filter(by_person)
+        .filter(page::Column::AlertId.in_subquery(seen_alerts.clone()))
         .order_by_asc(page::COLUMN.created_at)
         .all(db.conn())
         .await?;
     let alerts = alert::Entity::find()
         .filter(by_team)
         .filter(alert::COLUMN.source.ne("incident"))
+        .filter(alert::Column::Id.in_subquery(seen_alerts))
         .all(db.conn())
         .await?;
     Ok(rotations
