@@ -93,10 +93,7 @@ impl AppState {
         let data = graphql::context::SchemaData {
             db: db.clone(),
             status_page: Arc::clone(&status_page),
-            outbound: crate::outbound::Outbound::new(
-                config.worker.outbound_allow_private,
-                config.worker.delivery_timeout,
-            )?,
+            outbound: crate::outbound::Outbound::from_config(&config.worker)?,
         };
         let schema = graphql::build(&config.graphql, data.clone());
         let introspection_schema = graphql::build_for_introspection(&config.graphql, data);

@@ -242,6 +242,26 @@ pub struct WorkerConfig {
     )]
     pub delivery_max_attempts: u32,
 
+    /// The mail server for e-mail notifications: `smtp://user:pass@host:587?tls=required`
+    /// (STARTTLS), `smtps://…:465` (TLS), or `smtp://host:25` (plain, for a local relay).
+    /// Unset: e-mail contact methods are refused.
+    #[arg(
+        long,
+        env = "FIREBREAK_SMTP_URL",
+        hide_env_values = true,
+        global = true
+    )]
+    pub smtp_url: Option<secrecy::SecretString>,
+
+    /// The sender of e-mail notifications, e.g. `Firebreak <firebreak@example.com>`.
+    #[arg(
+        long,
+        env = "FIREBREAK_SMTP_FROM",
+        default_value = "Firebreak <firebreak@localhost>",
+        global = true
+    )]
+    pub smtp_from: String,
+
     /// Allow webhooks to loopback and private addresses (off: such targets are refused).
     #[arg(long, env = "FIREBREAK_OUTBOUND_ALLOW_PRIVATE", default_value_t = false, action = ArgAction::Set, global = true)]
     pub outbound_allow_private: bool,

@@ -191,10 +191,8 @@ impl WorkerMetrics {
             "queue_oldest_pending_seconds",
             "Age of the oldest delivery job waiting to run (0 when none).",
         )?;
-        let outbox_due = prometheus::IntGauge::new(
-            "outbox_due",
-            "Notifications due for delivery and not yet delivered.",
-        )?;
+        let outbox_due =
+            prometheus::IntGauge::new("outbox_due", "Deliveries due and not yet made.")?;
         registry.register(Box::new(deliveries.clone()))?;
         registry.register(Box::new(scans.clone()))?;
         registry.register(Box::new(queue_depth.clone()))?;

@@ -135,12 +135,13 @@ impl Resolve for PublicOnly {
     }
 }
 
-/// The HTTP client for outbound deliveries.
+/// The HTTP client (and, when configured, the mail server) for outbound deliveries.
 #[derive(Clone)]
 pub struct Outbound {
     client: reqwest::Client,
     allow_private: bool,
     timeout: Duration,
+    mailer: Option<crate::mail::Mailer>,
 }
 
 impl std::fmt::Debug for Outbound {
@@ -152,6 +153,19 @@ impl std::fmt::Debug for Outbound {
 }
 
 impl Outbound {
+    /// From the worker's configuration: webhooks, and e-mail if a mail server is set.
+    pub fn from_config(config: &crate::config::WorkerConfig) -> anyhow::Result<Self> {
+        let mut out = Self::new(config.outbound_allow_private, config.delivery_timeout)?;
+        if let Some(url) = &config.smtp_url {
+            out.mailer = Some(crate::mail::Mailer::new(
+                url,
+                &config.smtp_from,
+                config.delivery_timeout,
+            )?);
+        }
+        Ok(out)
+    }
+
     pub fn new(allow_private: bool, timeout: Duration) -> anyhow::Result<Self> {
         let client = reqwest::Client::builder()
             .dns_resolver(Arc::new(PublicOnly { allow_private }))
@@ -166,11 +180,27 @@ impl Outbound {
             client,
             allow_private,
             timeout,
+            mailer: None,
         })
     }
 
     pub fn allows_private(&self) -> bool {
         self.allow_private
+    }
+
+    pub fn sends_email(&self) -> bool {
+        self.mailer.is_some()
+    }
+
+    /// E-mails a notification (`id` makes its Message-ID).
+    pub async fn email(&self, to: &str, id: &str, subject: &str, body: &str) -> Result<(), String> {
+        match &self.mailer {
+            Some(m) => m
+                .send(to, id, subject, body)
+                .await
+                .map_err(|e| e.to_string()),
+            None => Err("no mail server is configured".into()),
+        }
     }
 
     /// Posts `body` (JSON) to `url`, signed with `secret` as message `id`.

@@ -6,7 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use chrono::Duration;
-use entity::{Role, notification};
+use entity::{Role, delivery, notification};
 use firebreak_tests::serde_json::json;
 use firebreak_tests::{Backend, Sink, TestApp};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
@@ -57,7 +57,7 @@ async fn seeded(backend: Backend, n: usize) -> Option<(TestApp, Sink)> {
     let (_, ada) = app.named_user("ada", Role::Responder).await;
     let (bob_id, bob) = app.named_user("bob", Role::Responder).await;
     let sink = Sink::start().await;
-    app.set_webhook(&bob, &sink.url()).await;
+    app.set_webhook(&bob, &sink).await;
     let incident = app
         .declare(
             &ada,
@@ -90,9 +90,10 @@ async fn reminders(app: &TestApp) -> Vec<notification::Model> {
 
 async fn wait_delivered(app: &TestApp, n: usize) {
     for _ in 0..600 {
-        let delivered = notification::Entity::find()
-            .filter(notification::COLUMN.kind.eq("ACTION_ITEM_DUE"))
-            .filter(notification::Column::DeliveredAt.is_not_null())
+        let ids: Vec<_> = reminders(app).await.into_iter().map(|n| n.id).collect();
+        let delivered = delivery::Entity::find()
+            .filter(delivery::Column::NotificationId.is_in(ids))
+            .filter(delivery::Column::DeliveredAt.is_not_null())
             .count(app.db().conn())
             .await
             .unwrap();
@@ -208,7 +209,13 @@ async fn fails_three_times_then_accepts(backend: Backend) {
         "the same webhook-id on every attempt: {by_id:?}"
     );
     let row = &reminders(&app).await[0];
-    assert_eq!(row.attempts, 4);
+    let sent = delivery::Entity::find()
+        .filter(delivery::COLUMN.notification_id.eq(row.id))
+        .one(app.db().conn())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(sent.attempts, 4);
     assert_eq!(
         by_id.keys().next().copied(),
         Some(row.id.to_string().as_str())
@@ -235,7 +242,7 @@ async fn a_pushed_job_is_picked_up_within_a_second(backend: Backend) {
     let admin = app.token(Role::Admin).await;
     let (olga_id, olga) = app.named_user("olga", Role::Responder).await;
     let sink = Sink::start().await;
-    app.set_webhook(&olga, &sink.url()).await;
+    app.set_webhook(&olga, &sink).await;
     let port = free_port();
     let mut child = Command::new(env!("CARGO_BIN_EXE_firebreak"))
         .arg("worker")

@@ -1,4 +1,5 @@
-//! Where a person is notified: for now a personal webhook signed per Standard Webhooks.
+//! Where a person is notified: e-mail addresses and webhooks, several each, each verified
+//! by a test send before it is used.
 
 use sea_orm::entity::prelude::*;
 
@@ -10,8 +11,12 @@ pub struct Model {
     pub id: Uuid,
     pub user_id: Uuid,
     pub kind: String,
+    pub label: String,
     pub target: String,
-    pub secret: String,
+    pub secret: Option<String>,
+    pub verified_at: Option<DateTimeUtc>,
+    pub code_hash: Option<String>,
+    pub code_expires_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
 }
 

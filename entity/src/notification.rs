@@ -1,4 +1,5 @@
-//! The notification outbox: one row per recipient and occasion, with its delivery state.
+//! The notification outbox: one row per recipient and occasion (the inbox shows these);
+//! its deliveries, one per contact method, are `delivery` rows.
 
 use sea_orm::entity::prelude::*;
 
@@ -17,12 +18,6 @@ pub struct Model {
     #[sea_orm(unique)]
     pub dedup_key: String,
     pub created_at: DateTimeUtc,
-    pub attempts: i32,
-    pub next_attempt_at: Option<DateTimeUtc>,
-    pub claimed_until: Option<DateTimeUtc>,
-    pub delivered_at: Option<DateTimeUtc>,
-    pub failed_at: Option<DateTimeUtc>,
-    pub last_error: Option<String>,
     pub read_at: Option<DateTimeUtc>,
 }
 

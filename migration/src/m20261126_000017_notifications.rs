@@ -1,10 +1,12 @@
-//! The notification outbox, personal contact methods and the worker's settings.
+//! The notification outbox, personal contact methods, notification rules and the worker's
+//! settings.
 //!
 //! A notification is written in the same transaction as the decision that caused it,
 //! under a deduplication key (kind + object + occasion + recipient) that is unique in the
 //! database: a replayed job, a restart or two workers at once never write a second one.
-//! Its delivery state (attempts, next attempt, claimed until, delivered, failed, last
-//! error) lives on the same row, so retry timing follows the injectable clock.
+//! Its deliveries (one per contact method: attempts, next attempt, claimed until,
+//! delivered, failed, last error) are written with it, so retry timing follows the
+//! injectable clock.
 
 use crate::helpers::{fk, index};
 use sea_orm_migration::{prelude::*, schema::*};
@@ -21,13 +23,21 @@ impl MigrationTrait for Migration {
                     .table("contact_methods")
                     .col(pk_uuid("id"))
                     .col(uuid("user_id"))
-                    // `webhook` (e-mail and Slack come later).
+                    // `email` or `webhook`.
                     .col(string("kind"))
-                    // Where to: the webhook URL (a secret; never shown again).
+                    // What the user calls it ("work phone's mail", "pager bridge").
+                    .col(string("label"))
+                    // Where to: the address or the webhook URL (a secret; shown once).
                     .col(text("target"))
-                    // The Standard Webhooks signing secret (`whsec_…`). Kept in clear:
-                    // signing needs it, unlike a key that only has to be checked.
-                    .col(text("secret"))
+                    // A webhook's Standard Webhooks signing secret (`whsec_…`). Kept in
+                    // clear: signing needs it, unlike a key that only has to be checked.
+                    .col(text_null("secret"))
+                    // Set once a test send proved the method works (a webhook answered
+                    // 2xx; an e-mail's code came back). Nothing else is sent before.
+                    .col(timestamp_with_time_zone_null("verified_at"))
+                    // SHA-256 of the code an e-mail test send carried, until it expires.
+                    .col(string_null("code_hash"))
+                    .col(timestamp_with_time_zone_null("code_expires_at"))
                     .col(timestamp_with_time_zone("created_at"))
                     .foreign_key(&mut fk("contact_methods", "user_id", "users"))
                     .to_owned(),
@@ -35,10 +45,10 @@ impl MigrationTrait for Migration {
             .await?;
         index(
             manager,
-            "idx_contact_methods_user_kind",
+            "idx_contact_methods_user",
             "contact_methods",
-            &["user_id", "kind"],
-            true,
+            &["user_id"],
+            false,
         )
         .await?;
         manager
@@ -51,19 +61,11 @@ impl MigrationTrait for Migration {
                     .col(text("subject"))
                     .col(text("body"))
                     // What it is about: `incident`, `postmortem`, `action_item`, `alert`,
-                    // `handoff`, `user`, and its id.
+                    // `handoff`, `page`, `user`, `contact_method`, and its id.
                     .col(string("object_type"))
                     .col(uuid("object_id"))
                     .col(string_uniq("dedup_key"))
                     .col(timestamp_with_time_zone("created_at"))
-                    .col(integer("attempts").default(0))
-                    // Null: nothing (more) to deliver.
-                    .col(timestamp_with_time_zone_null("next_attempt_at"))
-                    // A worker delivering it holds it until then.
-                    .col(timestamp_with_time_zone_null("claimed_until"))
-                    .col(timestamp_with_time_zone_null("delivered_at"))
-                    .col(timestamp_with_time_zone_null("failed_at"))
-                    .col(text_null("last_error"))
                     .col(timestamp_with_time_zone_null("read_at"))
                     .foreign_key(&mut fk("notifications", "recipient_id", "users"))
                     .to_owned(),
@@ -79,20 +81,74 @@ impl MigrationTrait for Migration {
         .await?;
         index(
             manager,
-            "idx_notifications_next_attempt",
-            "notifications",
-            &["next_attempt_at"],
-            false,
-        )
-        .await?;
-        index(
-            manager,
             "idx_notifications_created",
             "notifications",
             &["created_at"],
             false,
         )
         .await?;
+        // One delivery per notification and contact method, each with its own attempts:
+        // an e-mail server that is down does not hold back the webhook.
+        manager
+            .create_table(
+                Table::create()
+                    .table("deliveries")
+                    .col(pk_uuid("id"))
+                    .col(uuid("notification_id"))
+                    .col(uuid("method_id"))
+                    .col(integer("attempts").default(0))
+                    // Null: nothing more to do.
+                    .col(timestamp_with_time_zone_null("next_attempt_at"))
+                    // A worker delivering it holds it until then.
+                    .col(timestamp_with_time_zone_null("claimed_until"))
+                    .col(timestamp_with_time_zone_null("delivered_at"))
+                    .col(timestamp_with_time_zone_null("failed_at"))
+                    .col(text_null("last_error"))
+                    .col(timestamp_with_time_zone("created_at"))
+                    .foreign_key(&mut fk("deliveries", "notification_id", "notifications"))
+                    .foreign_key(
+                        &mut fk("deliveries", "method_id", "contact_methods")
+                            .on_delete(ForeignKeyAction::Cascade)
+                            .to_owned(),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        index(
+            manager,
+            "idx_deliveries_notification_method",
+            "deliveries",
+            &["notification_id", "method_id"],
+            true,
+        )
+        .await?;
+        index(
+            manager,
+            "idx_deliveries_next_attempt",
+            "deliveries",
+            &["next_attempt_at"],
+            false,
+        )
+        .await?;
+        // Which of a person's methods receive which kind of notification; a kind without
+        // rules goes to every verified method, and pages always go to all of them.
+        manager
+            .create_table(
+                Table::create()
+                    .table("notification_rules")
+                    .col(uuid("user_id"))
+                    .col(string("kind"))
+                    .col(uuid("method_id"))
+                    .primary_key(Index::create().col("user_id").col("kind").col("method_id"))
+                    .foreign_key(&mut fk("notification_rules", "user_id", "users"))
+                    .foreign_key(
+                        &mut fk("notification_rules", "method_id", "contact_methods")
+                            .on_delete(ForeignKeyAction::Cascade)
+                            .to_owned(),
+                    )
+                    .to_owned(),
+            )
+            .await?;
         manager
             .alter_table(
                 Table::alter()

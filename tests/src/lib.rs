@@ -28,7 +28,9 @@ use tokio::sync::{Mutex, OnceCell};
 pub use serde_json;
 
 pub mod sink;
+pub mod smtp;
 pub use sink::Sink;
+pub use smtp::SmtpSink;
 
 /// Which database an end-to-end test runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -294,21 +296,45 @@ impl TestApp {
         self.worker().run_due_now().await.unwrap()
     }
 
-    /// Points the user of `token`'s notifications at `url`; returns the signing secret.
-    pub async fn set_webhook(&self, token: &str, url: &str) -> String {
+    /// Adds a webhook to `sink` for the user of `token`, verifies it with a test send (which
+    /// the sink then forgets), and returns its signing secret.
+    pub async fn set_webhook(&self, token: &str, sink: &Sink) -> String {
         let res = self
             .call(
                 token,
-                "setMyWebhook",
-                "SetWebhookInput",
-                json!({ "url": url }),
-                "signingSecret webhook { host }",
+                "addContactMethod",
+                "AddContactMethodInput",
+                json!({ "kind": "WEBHOOK", "target": sink.url(), "label": "sink" }),
+                "signingSecret contactMethod { id }",
             )
             .await;
-        res.ok()["setMyWebhook"]["signingSecret"]
-            .as_str()
-            .unwrap()
-            .to_owned()
+        let added = res.ok()["addContactMethod"].clone();
+        let id = added["contactMethod"]["id"].as_str().unwrap().to_owned();
+        self.gql(
+            Some(token),
+            "mutation($id: ID!) { sendTestNotification(id: $id) }",
+            json!({ "id": id }),
+        )
+        .await
+        .ok();
+        self.run_due().await;
+        let verified = self
+            .gql(
+                Some(token),
+                "{ myContactMethods { id verified } }",
+                json!({}),
+            )
+            .await;
+        assert!(
+            verified.ok()["myContactMethods"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|m| m["id"] == id.as_str() && m["verified"] == true),
+            "the test send verified the webhook"
+        );
+        sink.clear();
+        added["signingSecret"].as_str().unwrap().to_owned()
     }
 
     pub fn advance_clock(&self, by: chrono::Duration) {

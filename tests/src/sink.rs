@@ -104,6 +104,15 @@ impl Sink {
         self.inner.delay_ms.store(ms, Ordering::SeqCst);
     }
 
+    /// Forgets what it received.
+    pub fn clear(&self) {
+        self.inner
+            .received
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
+    }
+
     pub fn received(&self) -> Vec<Received> {
         self.inner
             .received

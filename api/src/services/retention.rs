@@ -6,7 +6,7 @@ use super::ServiceResult;
 use super::paging::RESOLVED;
 use crate::db::Db;
 use chrono::{DateTime, Duration, Utc};
-use entity::{alert, notification, page};
+use entity::{alert, delivery, notification, page};
 use sea_orm::sea_query::Query;
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter};
 
@@ -24,17 +24,34 @@ pub struct Pruned {
 
 /// Deletes what is past its retention at `now`.
 pub async fn prune(db: &Db, now: DateTime<Utc>, keep: Retention) -> ServiceResult<Pruned> {
+    // Finished deliveries of old notifications first, then the old notifications that
+    // have none left (one still being retried is kept until it finishes).
+    let cutoff = now - keep.notifications;
+    let old_notifications = Query::select()
+        .column(notification::Column::Id)
+        .from(notification::Entity)
+        .and_where(notification::Column::CreatedAt.lt(cutoff))
+        .to_owned();
+    let txn = db.begin_write().await?;
+    delivery::Entity::delete_many()
+        .filter(delivery::Column::NotificationId.in_subquery(old_notifications))
+        .filter(delivery::Column::NextAttemptAt.is_null())
+        .exec(&txn)
+        .await?;
     let notifications = notification::Entity::delete_many()
-        .filter(notification::COLUMN.created_at.lt(now - keep.notifications))
+        .filter(notification::COLUMN.created_at.lt(cutoff))
         .filter(
-            Condition::any()
-                .add(notification::Column::DeliveredAt.is_not_null())
-                .add(notification::Column::FailedAt.is_not_null())
-                .add(notification::Column::NextAttemptAt.is_null()),
+            notification::Column::Id.not_in_subquery(
+                Query::select()
+                    .column(delivery::Column::NotificationId)
+                    .from(delivery::Entity)
+                    .to_owned(),
+            ),
         )
-        .exec(db.conn())
+        .exec(&txn)
         .await?
         .rows_affected;
+    txn.commit().await?;
     let old = Condition::all()
         .add(alert::COLUMN.status.eq(RESOLVED))
         .add(alert::Column::ResolvedAt.lt(now - keep.alerts));

@@ -58,7 +58,7 @@ pub async fn refresh_queue_metrics(db: &Db, metrics: &Metrics, now: chrono::Date
         "?"
     };
     let sql = format!(
-        "SELECT COUNT(*) AS n FROM notifications WHERE next_attempt_at <= {placeholder} \
+        "SELECT COUNT(*) AS n FROM deliveries WHERE next_attempt_at <= {placeholder} \
          AND delivered_at IS NULL AND failed_at IS NULL"
     );
     let outbox = db

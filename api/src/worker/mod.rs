@@ -61,7 +61,7 @@ impl Worker {
             anyhow::bail!("the delivery lease must be longer than the delivery timeout");
         }
         Ok(Self {
-            outbound: Outbound::new(config.outbound_allow_private, config.delivery_timeout)?,
+            outbound: Outbound::from_config(config)?,
             delivery: delivery::Settings {
                 lease: chrono(config.delivery_lease)?,
                 backoff: chrono(config.delivery_backoff)?,

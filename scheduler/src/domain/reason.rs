@@ -31,6 +31,10 @@ pub enum Reason {
     InvalidUrl,
     /// An outbound target (a webhook) is on a loopback, private or internal address.
     OutboundTargetRefused,
+    /// E-mail contact methods need a mail server, and none is configured.
+    EmailNotConfigured,
+    /// A contact method's verification code is wrong or expired.
+    VerificationCodeInvalid,
     /// A number is outside its allowed range.
     ValueOutOfRange,
     /// A period's end is not after its start, or it is too long.

@@ -4,6 +4,7 @@
 
 mod alertmanager;
 mod auth;
+mod channels;
 mod clients;
 mod cost;
 mod customers;

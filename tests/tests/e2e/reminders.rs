@@ -58,8 +58,8 @@ e2e!(
         let (_, ada) = app.named_user("ada", Role::Responder).await;
         let ada_sink = Sink::start().await;
         let mia_sink = Sink::start().await;
-        app.set_webhook(&ada, &ada_sink.url()).await;
-        app.set_webhook(&mia, &mia_sink.url()).await;
+        app.set_webhook(&ada, &ada_sink).await;
+        app.set_webhook(&mia, &mia_sink).await;
         let id = declare(&app, &ada, "Checkout down", "SEV2").await;
         app.gql(
             Some(&ada),
@@ -120,8 +120,8 @@ e2e!(
         let (bob_id, bob) = app.named_user("bob", Role::Responder).await;
         let bob_sink = Sink::start().await;
         let mia_sink = Sink::start().await;
-        app.set_webhook(&bob, &bob_sink.url()).await;
-        app.set_webhook(&mia, &mia_sink.url()).await;
+        app.set_webhook(&bob, &bob_sink).await;
+        app.set_webhook(&mia, &mia_sink).await;
         let id = app
             .declare(
                 &ada,
@@ -180,8 +180,8 @@ e2e!(
         let (bob_id, bob) = app.named_user("bob", Role::Responder).await;
         let ada_sink = Sink::start().await;
         let bob_sink = Sink::start().await;
-        app.set_webhook(&ada, &ada_sink.url()).await;
-        app.set_webhook(&bob, &bob_sink.url()).await;
+        app.set_webhook(&ada, &ada_sink).await;
+        app.set_webhook(&bob, &bob_sink).await;
         let _ = mia;
         let id = declare(&app, &ada, "Search down", "SEV2").await;
         app.gql(
@@ -228,7 +228,7 @@ e2e!(
         let (_, ada) = app.named_user("ada", Role::Responder).await;
         let (bob_id, bob) = app.named_user("bob", Role::Responder).await;
         let sink = Sink::start().await;
-        let secret = app.set_webhook(&bob, &sink.url()).await;
+        let secret = app.set_webhook(&bob, &sink).await;
         let id = declare(&app, &ada, "Queue stuck", "SEV3").await;
         app.call(
         &ada,
@@ -293,7 +293,7 @@ e2e!(
         let (_, ada) = app.named_user("ada", Role::Responder).await;
         let (bob_id, bob) = app.named_user("bob", Role::Responder).await;
         let sink = Sink::start().await;
-        app.set_webhook(&bob, &sink.url()).await;
+        app.set_webhook(&bob, &sink).await;
         let id = declare(&app, &ada, "Cache cold", "SEV3").await;
         app.call(
         &ada,
@@ -431,9 +431,9 @@ e2e!(
             strict
                 .call(
                     &ada,
-                    "setMyWebhook",
-                    "SetWebhookInput",
-                    json!({ "url": url }),
+                    "addContactMethod",
+                    "AddContactMethodInput",
+                    json!({ "kind": "WEBHOOK", "target": url }),
                     "signingSecret",
                 )
                 .await
@@ -442,9 +442,9 @@ e2e!(
         strict
             .call(
                 &ada,
-                "setMyWebhook",
-                "SetWebhookInput",
-                json!({ "url": "ftp://example.com" }),
+                "addContactMethod",
+                "AddContactMethodInput",
+                json!({ "kind": "WEBHOOK", "target": "ftp://example.com" }),
                 "signingSecret",
             )
             .await
@@ -452,20 +452,40 @@ e2e!(
         let ok = strict
             .call(
                 &ada,
-                "setMyWebhook",
-                "SetWebhookInput",
-                json!({ "url": "https://hooks.example.com/firebreak?token=s3cret" }),
-                "signingSecret webhook { host }",
+                "addContactMethod",
+                "AddContactMethodInput",
+                json!({ "kind": "WEBHOOK", "target": "https://hooks.example.com/firebreak?token=s3cret" }),
+                "signingSecret contactMethod { destination verified }",
             )
             .await;
-        let set = ok.ok()["setMyWebhook"].clone();
+        let set = ok.ok()["addContactMethod"].clone();
         assert!(set["signingSecret"].as_str().unwrap().starts_with("whsec_"));
-        assert_eq!(set["webhook"]["host"], "hooks.example.com");
+        assert_eq!(set["contactMethod"]["destination"], "hooks.example.com");
+        assert_eq!(set["contactMethod"]["verified"], false);
         // The URL (which may carry a secret) is never shown again.
         let mine = strict
-            .gql(Some(&ada), "{ myWebhook { host createdAt } }", json!({}))
+            .gql(
+                Some(&ada),
+                "{ myContactMethods { destination createdAt } }",
+                json!({}),
+            )
             .await;
-        assert_eq!(mine.ok()["myWebhook"]["host"], "hooks.example.com");
+        assert_eq!(
+            mine.ok()["myContactMethods"][0]["destination"],
+            "hooks.example.com"
+        );
+        assert!(!mine.data().to_string().contains("s3cret"));
+        // Without a mail server, e-mail methods are refused with a reason.
+        strict
+            .call(
+                &ada,
+                "addContactMethod",
+                "AddContactMethodInput",
+                json!({ "kind": "EMAIL", "target": "ada@example.com" }),
+                "signingSecret",
+            )
+            .await
+            .expect_reason("BAD_USER_INPUT", "EMAIL_NOT_CONFIGURED");
     }
 );
 
@@ -475,7 +495,7 @@ e2e!(
         let admin = app.token(Role::Admin).await;
         let (bob_id, bob) = app.named_user("bob", Role::Responder).await;
         let sink = Sink::start().await;
-        app.set_webhook(&bob, &sink.url()).await;
+        app.set_webhook(&bob, &sink).await;
         let team = app
             .call(
                 &admin,
@@ -534,7 +554,8 @@ e2e!(
                 row.try_get::<i64>("", "n").unwrap()
             }
         };
-        // Kept 90 days (the notification) and 400 days (the alert and its page).
+        // Kept 90 days (the notifications: the page and the webhook's test send) and 400
+        // days (the alert and its page).
         app.advance_clock(Duration::days(89));
         app.run_due().await;
         assert_eq!(
@@ -543,7 +564,7 @@ e2e!(
                 count("alerts").await,
                 count("pages").await
             ),
-            (1, 1, 1)
+            (2, 1, 1)
         );
         app.advance_clock(Duration::days(2));
         app.run_due().await;

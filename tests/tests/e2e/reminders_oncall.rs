@@ -24,7 +24,7 @@ fn of_kind(sink: &Sink, kind: &str) -> Vec<String> {
 
 async fn sink_for(app: &TestApp, login: &str) -> Sink {
     let sink = Sink::start().await;
-    app.set_webhook(&app.sign(login), &sink.url()).await;
+    app.set_webhook(&app.sign(login), &sink).await;
     sink
 }
 

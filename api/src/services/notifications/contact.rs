@@ -1,21 +1,37 @@
-//! A person's own webhook: where their notifications are delivered, signed per Standard
-//! Webhooks. The URL and the signing secret are shown once, when set, and never again.
+//! A person's contact methods: e-mail addresses and webhooks, several of each. A method
+//! receives nothing until a test send proved it works: a webhook that answers the test
+//! with 2xx is verified; an e-mail carries a code that the person enters
+//! (`verifyContactMethod`). A webhook's URL and signing secret are shown once, when it is
+//! added, and never again.
 
+use super::{Kind, Note, write_test};
 use crate::outbound::{self, Outbound, OutboundError};
 use crate::services::audit::{self, Change};
-use crate::services::{Ctx, ServiceError, ServiceResult};
+use crate::services::{Ctx, ServiceError, ServiceResult, parse_id};
+use chrono::Duration;
 use entity::{Role, contact_method};
 use scheduler::domain::reason::Reason;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait, QueryFilter};
+use scheduler::domain::text;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+};
 use serde_json::json;
+use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 pub const WEBHOOK: &str = "webhook";
+pub const EMAIL: &str = "email";
 
-/// A newly set webhook and its signing secret (shown this once).
-pub struct NewWebhook {
+/// Most contact methods one person may have.
+pub const MAX_METHODS: u64 = 10;
+/// How long an e-mailed verification code works.
+pub const CODE_VALID_FOR: Duration = Duration::minutes(30);
+
+/// A newly added method and, for a webhook, its signing secret (shown this once).
+pub struct NewMethod {
     pub method: contact_method::Model,
-    pub secret: String,
+    pub secret: Option<String>,
 }
 
 fn refused(e: OutboundError) -> ServiceError {
@@ -28,33 +44,72 @@ fn refused(e: OutboundError) -> ServiceError {
     }
 }
 
-/// Sets (or replaces) the caller's webhook, with a new signing secret.
-pub async fn set_webhook(
+fn hash(code: &str) -> String {
+    hex::encode(Sha256::digest(code.as_bytes()))
+}
+
+/// Adds a method for the caller, unverified.
+pub async fn add(
     ctx: Ctx<'_>,
     outbound: &Outbound,
-    url: &str,
-) -> ServiceResult<NewWebhook> {
+    kind: &str,
+    target: &str,
+    label: &str,
+) -> ServiceResult<NewMethod> {
     let caller = ctx.principal.require(Role::Viewer)?;
-    if url.len() > 2000 {
+    let label = if label.trim().is_empty() {
+        kind.to_owned()
+    } else {
+        text::single_line("label", label, 100)?
+    };
+    let (target, secret) = match kind {
+        WEBHOOK => {
+            if target.len() > 2000 {
+                return Err(ServiceError::invalid(
+                    Reason::TextTooLong,
+                    "url is longer than 2000 characters",
+                ));
+            }
+            let url = outbound::check_url(target, outbound.allows_private()).map_err(refused)?;
+            (url.to_string(), Some(outbound::new_secret()))
+        }
+        EMAIL => {
+            if !outbound.sends_email() {
+                return Err(ServiceError::invalid(
+                    Reason::EmailNotConfigured,
+                    "this server has no mail server configured (FIREBREAK_SMTP_URL)",
+                ));
+            }
+            (text::email("address", target)?, None)
+        }
+        _ => {
+            return Err(ServiceError::invalid(
+                Reason::ValueOutOfRange,
+                "kind must be EMAIL or WEBHOOK",
+            ));
+        }
+    };
+    let txn = ctx.db.begin_write().await?;
+    let count = contact_method::Entity::find()
+        .filter(contact_method::COLUMN.user_id.eq(caller.id))
+        .count(&txn)
+        .await?;
+    if count >= MAX_METHODS {
         return Err(ServiceError::invalid(
-            Reason::TextTooLong,
-            "url is longer than 2000 characters",
+            Reason::ValueOutOfRange,
+            format!("at most {MAX_METHODS} contact methods per person"),
         ));
     }
-    let url = outbound::check_url(url, outbound.allows_private()).map_err(refused)?;
-    let secret = outbound::new_secret();
-    let txn = ctx.db.begin_write().await?;
-    contact_method::Entity::delete_many()
-        .filter(contact_method::COLUMN.user_id.eq(caller.id))
-        .filter(contact_method::COLUMN.kind.eq(WEBHOOK))
-        .exec(&txn)
-        .await?;
     let method = contact_method::ActiveModel {
         id: Set(Uuid::now_v7()),
         user_id: Set(caller.id),
-        kind: Set(WEBHOOK.into()),
-        target: Set(url.to_string()),
+        kind: Set(kind.to_owned()),
+        label: Set(label),
+        target: Set(target),
         secret: Set(secret.clone()),
+        verified_at: Set(None),
+        code_hash: Set(None),
+        code_expires_at: Set(None),
         created_at: Set(ctx.now),
     }
     .insert(&txn)
@@ -64,53 +119,115 @@ pub async fn set_webhook(
         ctx.now,
         Change {
             actor: Some(caller.id),
-            action: "contact_method.set",
+            action: "contact_method.add",
             target_type: "contact_method",
             target_id: method.id.to_string(),
             before: None,
-            after: Some(json!({ "kind": WEBHOOK, "host": url.host_str() })),
+            after: Some(json!({ "kind": method.kind, "label": method.label })),
         },
     )
     .await?;
     txn.commit().await?;
-    Ok(NewWebhook { method, secret })
+    Ok(NewMethod { method, secret })
 }
 
-/// Removes the caller's webhook: their notifications stay in their inbox only.
-pub async fn remove_webhook(ctx: Ctx<'_>) -> ServiceResult<bool> {
+async fn own(ctx: Ctx<'_>, id: &str) -> ServiceResult<contact_method::Model> {
     let caller = ctx.principal.require(Role::Viewer)?;
-    let txn = ctx.db.begin_write().await?;
-    let removed = contact_method::Entity::delete_many()
+    let id = parse_id(id, "contact method")?;
+    contact_method::Entity::find_by_id(id)
         .filter(contact_method::COLUMN.user_id.eq(caller.id))
-        .filter(contact_method::COLUMN.kind.eq(WEBHOOK))
-        .exec(&txn)
+        .one(ctx.db.conn())
         .await?
-        .rows_affected;
-    if removed > 0 {
-        audit::record(
-            &txn,
-            ctx.now,
-            Change {
-                actor: Some(caller.id),
-                action: "contact_method.remove",
-                target_type: "user",
-                target_id: caller.id.to_string(),
-                before: Some(json!({ "kind": WEBHOOK })),
-                after: None,
-            },
-        )
-        .await?;
-    }
-    txn.commit().await?;
-    Ok(removed > 0)
+        .ok_or(ServiceError::NotFound("contact method"))
 }
 
-/// The caller's webhook, if set.
-pub async fn mine(ctx: Ctx<'_>) -> ServiceResult<Option<contact_method::Model>> {
+/// Removes one of the caller's methods (its rules and pending deliveries go with it).
+pub async fn remove(ctx: Ctx<'_>, id: &str) -> ServiceResult<bool> {
+    let method = own(ctx, id).await?;
+    let txn = ctx.db.begin_write().await?;
+    contact_method::Entity::delete_by_id(method.id)
+        .exec(&txn)
+        .await?;
+    audit::record(
+        &txn,
+        ctx.now,
+        Change {
+            actor: Some(method.user_id),
+            action: "contact_method.remove",
+            target_type: "contact_method",
+            target_id: method.id.to_string(),
+            before: Some(json!({ "kind": method.kind, "label": method.label })),
+            after: None,
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(true)
+}
+
+/// The caller's methods, oldest first.
+pub async fn mine(ctx: Ctx<'_>) -> ServiceResult<Vec<contact_method::Model>> {
     let caller = ctx.principal.require(Role::Viewer)?;
     Ok(contact_method::Entity::find()
         .filter(contact_method::COLUMN.user_id.eq(caller.id))
-        .filter(contact_method::COLUMN.kind.eq(WEBHOOK))
-        .one(ctx.db.conn())
+        .order_by_asc(contact_method::COLUMN.id)
+        .all(ctx.db.conn())
         .await?)
+}
+
+/// Sends a test notification to one of the caller's methods through the outbox (signed,
+/// retried like any other). An e-mail carries a fresh verification code.
+pub async fn send_test(ctx: Ctx<'_>, id: &str) -> ServiceResult<Uuid> {
+    let method = own(ctx, id).await?;
+    let code = format!("{:06}", rand::random::<u32>() % 1_000_000);
+    let txn = ctx.db.begin_write().await?;
+    let body = if method.kind == EMAIL {
+        contact_method::Entity::update_many()
+            .col_expr(contact_method::Column::CodeHash, Expr::value(hash(&code)))
+            .col_expr(
+                contact_method::Column::CodeExpiresAt,
+                Expr::value(ctx.now + CODE_VALID_FOR),
+            )
+            .filter(contact_method::COLUMN.id.eq(method.id))
+            .exec(&txn)
+            .await?;
+        format!(
+            "This is a test from Firebreak. Your verification code is {code} (valid for 30 minutes)."
+        )
+    } else {
+        "This is a test from Firebreak: this webhook works once it answers with 2xx.".to_owned()
+    };
+    let note = Note {
+        recipient: method.user_id,
+        kind: Kind::Test,
+        subject: format!("Firebreak test: {}", method.label),
+        body,
+        object_type: "contact_method",
+        object_id: method.id,
+        occasion: Uuid::now_v7().to_string(),
+    };
+    let sent = write_test(&txn, &note, method.id, ctx.now).await?;
+    txn.commit().await?;
+    Ok(sent)
+}
+
+/// Verifies an e-mail method with the code its test send carried.
+pub async fn verify(ctx: Ctx<'_>, id: &str, code: &str) -> ServiceResult<contact_method::Model> {
+    let method = own(ctx, id).await?;
+    let good = method.code_hash.as_deref() == Some(hash(code.trim()).as_str())
+        && method.code_expires_at.is_some_and(|t| t > ctx.now);
+    if !good {
+        return Err(ServiceError::invalid(
+            Reason::VerificationCodeInvalid,
+            "the code is wrong or expired: send a new test",
+        ));
+    }
+    let txn = ctx.db.begin_write().await?;
+    let mut am: contact_method::ActiveModel = method.into();
+    am.verified_at = Set(Some(ctx.now));
+    am.code_hash = Set(None);
+    am.code_expires_at = Set(None);
+    let method = am.update(&txn).await?;
+    txn.commit().await?;
+    Ok(method)
 }

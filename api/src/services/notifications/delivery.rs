@@ -7,12 +7,12 @@
 //! next sweep queues the notification again; the receiver may then see it twice, with the
 //! same `webhook-id`, and de-duplicates.
 
-use super::contact::WEBHOOK;
+use super::contact::{EMAIL, WEBHOOK};
 use crate::db::Db;
 use crate::outbound::Outbound;
 use crate::services::{ServiceError, ServiceResult};
 use chrono::{DateTime, Duration, Utc};
-use entity::{contact_method, notification};
+use entity::{contact_method, delivery, notification};
 use scheduler::clock::SharedClock;
 use scheduler::due::retry::{Next, after_failure};
 use sea_orm::sea_query::Expr;
@@ -55,7 +55,7 @@ pub enum Outcome {
     NotDue,
     /// Pending, but its next attempt is later (a job that ran early): queue it again then.
     NotYet(DateTime<Utc>),
-    /// The recipient has no webhook (any more): it stays in their inbox.
+    /// The method is gone (removed after the delivery was written).
     InboxOnly,
 }
 
@@ -73,30 +73,30 @@ impl Outcome {
 
 fn deliverable(now: DateTime<Utc>) -> Condition {
     Condition::all()
-        .add(notification::Column::NextAttemptAt.lte(now))
-        .add(notification::Column::DeliveredAt.is_null())
-        .add(notification::Column::FailedAt.is_null())
+        .add(delivery::Column::NextAttemptAt.lte(now))
+        .add(delivery::Column::DeliveredAt.is_null())
+        .add(delivery::Column::FailedAt.is_null())
         .add(
             Condition::any()
-                .add(notification::Column::ClaimedUntil.is_null())
-                .add(notification::Column::ClaimedUntil.lte(now)),
+                .add(delivery::Column::ClaimedUntil.is_null())
+                .add(delivery::Column::ClaimedUntil.lte(now)),
         )
 }
 
-/// Notifications due for delivery since at least `older_than` before `now` and not
-/// claimed: what a sweep queues (again), oldest first, at most `limit`.
+/// Deliveries due since at least `older_than` before `now` and not claimed: what a sweep
+/// queues (again), oldest first, at most `limit`.
 pub async fn due(
     db: &Db,
     now: DateTime<Utc>,
     older_than: Duration,
     limit: u64,
 ) -> ServiceResult<Vec<Uuid>> {
-    Ok(notification::Entity::find()
+    Ok(delivery::Entity::find()
         .select_only()
-        .column(notification::Column::Id)
+        .column(delivery::Column::Id)
         .filter(deliverable(now))
-        .filter(notification::Column::NextAttemptAt.lte(now - older_than))
-        .order_by_asc(notification::Column::NextAttemptAt)
+        .filter(delivery::Column::NextAttemptAt.lte(now - older_than))
+        .order_by_asc(delivery::Column::NextAttemptAt)
         .limit(limit)
         .into_tuple::<Uuid>()
         .all(db.conn())
@@ -120,7 +120,7 @@ pub fn payload(n: &notification::Model) -> serde_json::Value {
     })
 }
 
-/// Attempts to deliver notification `id` now, if it is due and nobody else holds it.
+/// Attempts delivery `id` now, if it is due and nobody else holds it.
 pub async fn deliver(
     db: &Db,
     outbound: &Outbound,
@@ -129,76 +129,117 @@ pub async fn deliver(
     id: Uuid,
 ) -> ServiceResult<Outcome> {
     let now = clock.now();
-    let claimed = notification::Entity::update_many()
+    let claim = now + settings.lease;
+    let claimed = delivery::Entity::update_many()
+        .col_expr(delivery::Column::ClaimedUntil, Expr::value(claim))
         .col_expr(
-            notification::Column::ClaimedUntil,
-            Expr::value(now + settings.lease),
+            delivery::Column::Attempts,
+            Expr::col(delivery::Column::Attempts).add(1),
         )
-        .col_expr(
-            notification::Column::Attempts,
-            Expr::col(notification::Column::Attempts).add(1),
-        )
-        .filter(notification::COLUMN.id.eq(id))
+        .filter(delivery::COLUMN.id.eq(id))
         .filter(deliverable(now))
         .exec(db.conn())
         .await?
         .rows_affected;
     if claimed == 0 {
-        let pending = notification::Entity::find_by_id(id)
+        let pending = delivery::Entity::find_by_id(id)
             .one(db.conn())
             .await?
-            .filter(|n| n.delivered_at.is_none() && n.failed_at.is_none())
-            .and_then(|n| n.next_attempt_at)
+            .filter(|d| d.delivered_at.is_none() && d.failed_at.is_none())
+            .and_then(|d| d.next_attempt_at)
             .filter(|at| *at > now);
         return Ok(pending.map_or(Outcome::NotDue, Outcome::NotYet));
     }
-    let claim = now + settings.lease;
-    let n = notification::Entity::find_by_id(id)
+    let d = delivery::Entity::find_by_id(id)
+        .one(db.conn())
+        .await?
+        .ok_or(ServiceError::NotFound("delivery"))?;
+    let n = notification::Entity::find_by_id(d.notification_id)
         .one(db.conn())
         .await?
         .ok_or(ServiceError::NotFound("notification"))?;
-    let method = contact_method::Entity::find()
-        .filter(contact_method::COLUMN.user_id.eq(n.recipient_id))
-        .filter(contact_method::COLUMN.kind.eq(WEBHOOK))
+    let Some(method) = contact_method::Entity::find_by_id(d.method_id)
         .one(db.conn())
-        .await?;
-    let Some(method) = method else {
+        .await?
+    else {
         settle(db, id, claim, None, None, None, None).await?;
         return Ok(Outcome::InboxOnly);
     };
-    let body =
-        serde_json::to_vec(&payload(&n)).map_err(|e| ServiceError::Internal(anyhow::anyhow!(e)))?;
-    let sent = outbound
-        .post_signed(&method.target, &method.secret, &n.id.to_string(), &body)
-        .await;
+    let sent: Result<(), (bool, String)> = match method.kind.as_str() {
+        WEBHOOK => {
+            let body = serde_json::to_vec(&payload(&n))
+                .map_err(|e| ServiceError::Internal(anyhow::anyhow!(e)))?;
+            let secret = method.secret.clone().unwrap_or_default();
+            outbound
+                .post_signed(&method.target, &secret, &n.id.to_string(), &body)
+                .await
+                .map_err(|e| {
+                    (
+                        e == crate::outbound::OutboundError::PrivateAddress,
+                        e.to_string(),
+                    )
+                })
+        }
+        EMAIL => outbound
+            .email(
+                &method.target,
+                &n.id.to_string(),
+                &n.subject,
+                &email_body(&n),
+            )
+            .await
+            .map_err(|e| (false, e)),
+        other => Err((true, format!("unknown contact method kind {other}"))),
+    };
     let now = clock.now();
     match sent {
         Ok(()) => {
             settle(db, id, claim, None, Some(now), None, None).await?;
+            // A webhook that took its test send is verified.
+            if n.kind == super::Kind::Test.to_string()
+                && method.kind == WEBHOOK
+                && method.verified_at.is_none()
+            {
+                contact_method::Entity::update_many()
+                    .col_expr(contact_method::Column::VerifiedAt, Expr::value(now))
+                    .filter(contact_method::COLUMN.id.eq(method.id))
+                    .exec(db.conn())
+                    .await?;
+            }
             Ok(Outcome::Delivered)
         }
-        Err(e) => {
-            let error = Some(e.to_string());
+        Err((permanent, error)) => {
             // A refused target will not become acceptable by waiting.
-            let attempts = if e == crate::outbound::OutboundError::PrivateAddress {
+            let attempts = if permanent {
                 settings.max_attempts
             } else {
-                std::cmp::max(n.attempts, 0) as u32
+                std::cmp::max(d.attempts, 0) as u32
             };
             match after_failure(attempts, settings.max_attempts, settings.backoff) {
                 Next::RetryAfter(wait) => {
-                    settle(db, id, claim, Some(now + wait), None, None, error).await?;
+                    settle(db, id, claim, Some(now + wait), None, None, Some(error)).await?;
                     Ok(Outcome::Retry(now + wait))
                 }
                 Next::GiveUp => {
-                    tracing::warn!(notification = %id, recipient = %n.recipient_id, error = %e,
+                    tracing::warn!(delivery = %id, notification = %n.id, recipient = %n.recipient_id,
+                        method = %method.id, error = %error,
                         "a notification could not be delivered and was marked failed");
-                    settle(db, id, claim, None, None, Some(now), error).await?;
+                    settle(db, id, claim, None, None, Some(now), Some(error)).await?;
                     Ok(Outcome::Failed)
                 }
             }
         }
     }
+}
+
+/// The text of an e-mail: the notification, and why the reader gets it.
+fn email_body(n: &notification::Model) -> String {
+    format!(
+        "{}\n\n-- \nFirebreak notification {} ({}). Choose which of your contact methods get which notifications in Firebreak.",
+        n.body,
+        n.id,
+        n.kind.to_ascii_lowercase()
+    )
 }
 
 /// Records an attempt's result and releases the claim, if it is still ours: a worker
@@ -213,20 +254,17 @@ async fn settle(
     failed: Option<DateTime<Utc>>,
     error: Option<String>,
 ) -> ServiceResult<()> {
-    notification::Entity::update_many()
+    delivery::Entity::update_many()
+        .col_expr(delivery::Column::NextAttemptAt, Expr::value(next_attempt))
         .col_expr(
-            notification::Column::NextAttemptAt,
-            Expr::value(next_attempt),
-        )
-        .col_expr(
-            notification::Column::ClaimedUntil,
+            delivery::Column::ClaimedUntil,
             Expr::value(None::<DateTime<Utc>>),
         )
-        .col_expr(notification::Column::DeliveredAt, Expr::value(delivered))
-        .col_expr(notification::Column::FailedAt, Expr::value(failed))
-        .col_expr(notification::Column::LastError, Expr::value(error))
-        .filter(notification::COLUMN.id.eq(id))
-        .filter(notification::Column::ClaimedUntil.eq(claim))
+        .col_expr(delivery::Column::DeliveredAt, Expr::value(delivered))
+        .col_expr(delivery::Column::FailedAt, Expr::value(failed))
+        .col_expr(delivery::Column::LastError, Expr::value(error))
+        .filter(delivery::COLUMN.id.eq(id))
+        .filter(delivery::Column::ClaimedUntil.eq(claim))
         .exec(db.conn())
         .await?;
     Ok(())

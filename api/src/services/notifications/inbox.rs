@@ -59,3 +59,15 @@ pub async fn mark_read(ctx: Ctx<'_>, ids: Option<&[String]>) -> ServiceResult<u6
     }
     Ok(q.exec(ctx.db.conn()).await?.rows_affected)
 }
+
+/// The deliveries of `notifications` (one statement), for a page of the inbox.
+pub async fn deliveries_of(
+    db: &crate::db::Db,
+    notifications: &[Uuid],
+) -> ServiceResult<Vec<entity::delivery::Model>> {
+    Ok(entity::delivery::Entity::find()
+        .filter(entity::delivery::Column::NotificationId.is_in(notifications.iter().copied()))
+        .order_by_asc(entity::delivery::COLUMN.id)
+        .all(db.conn())
+        .await?)
+}

@@ -8,12 +8,15 @@ pub mod audience;
 pub mod contact;
 pub mod delivery;
 pub mod inbox;
+pub mod rules;
 
 use super::ServiceResult;
 use chrono::{DateTime, Utc};
-use entity::{contact_method, notification};
+use entity::{contact_method, delivery as delivery_row, notification, notification_rule};
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
+};
 use std::collections::HashSet;
 use uuid::Uuid;
 
@@ -53,6 +56,8 @@ pub enum Kind {
     LoadLimit,
     /// Someone was paged at night and is owed rest.
     NightPage,
+    /// A test send to one contact method (`sendTestNotification`).
+    Test,
 }
 
 /// A notification to write.
@@ -94,9 +99,10 @@ pub async fn all_written(conn: &impl ConnectionTrait, notes: &[Note]) -> Service
     Ok(found.len() >= keys.len())
 }
 
-/// Writes `notes` unless their keys are already taken; returns the ids written. A
-/// recipient with a contact method gets a delivery due now; one without keeps the
-/// notification in their inbox only.
+/// Writes `notes` unless their keys are already taken, each with a delivery to every
+/// method its recipient chose for its kind (pages: every verified method); returns the
+/// notification ids written. A recipient without a verified method has it in their inbox
+/// only.
 pub async fn write(
     conn: &impl ConnectionTrait,
     notes: &[Note],
@@ -106,15 +112,15 @@ pub async fn write(
         return Ok(Vec::new());
     }
     let recipients: HashSet<Uuid> = notes.iter().map(|n| n.recipient).collect();
-    let reachable: HashSet<Uuid> = contact_method::Entity::find()
-        .select_only()
-        .column(contact_method::Column::UserId)
-        .filter(contact_method::Column::UserId.is_in(recipients))
-        .into_tuple::<Uuid>()
+    let methods = contact_method::Entity::find()
+        .filter(contact_method::Column::UserId.is_in(recipients.iter().copied()))
+        .filter(contact_method::Column::VerifiedAt.is_not_null())
         .all(conn)
-        .await?
-        .into_iter()
-        .collect();
+        .await?;
+    let rules = notification_rule::Entity::find()
+        .filter(notification_rule::Column::UserId.is_in(recipients))
+        .all(conn)
+        .await?;
     let mut written = Vec::new();
     let mut seen = HashSet::new();
     // In key order, so two workers writing the same notes lock them in the same order.
@@ -125,41 +131,98 @@ pub async fn write(
         if !seen.insert(key.clone()) {
             continue;
         }
-        let id = Uuid::now_v7();
-        let row = notification::ActiveModel {
-            id: sea_orm::Set(id),
-            recipient_id: sea_orm::Set(note.recipient),
-            kind: sea_orm::Set(note.kind.to_string()),
-            subject: sea_orm::Set(note.subject.clone()),
-            body: sea_orm::Set(note.body.clone()),
-            object_type: sea_orm::Set(note.object_type.to_owned()),
-            object_id: sea_orm::Set(note.object_id),
-            dedup_key: sea_orm::Set(key),
-            created_at: sea_orm::Set(now),
-            attempts: sea_orm::Set(0),
-            next_attempt_at: sea_orm::Set(reachable.contains(&note.recipient).then_some(now)),
-            claimed_until: sea_orm::Set(None),
-            delivered_at: sea_orm::Set(None),
-            failed_at: sea_orm::Set(None),
-            last_error: sea_orm::Set(None),
-            read_at: sea_orm::Set(None),
+        let Some(id) = insert(conn, note, key, now).await? else {
+            continue;
         };
-        let inserted = notification::Entity::insert(row)
-            .on_conflict(
-                OnConflict::column(notification::Column::DedupKey)
-                    .do_nothing()
-                    .to_owned(),
-            )
-            .exec_without_returning(conn)
-            .await?;
-        if inserted == 1 {
-            written.push(id);
-            if reachable.contains(&note.recipient) {
-                pending::record(id);
-            }
+        written.push(id);
+        let chosen: Vec<Uuid> = rules
+            .iter()
+            .filter(|r| r.user_id == note.recipient && r.kind == note.kind.to_string())
+            .map(|r| r.method_id)
+            .collect();
+        let targets = methods.iter().filter(|m| {
+            m.user_id == note.recipient
+                && (note.kind == Kind::Page || chosen.is_empty() || chosen.contains(&m.id))
+        });
+        for m in targets {
+            deliver_to(conn, id, m.id, now).await?;
         }
     }
     Ok(written)
+}
+
+/// Inserts one notification unless its key is taken; its id if it was new.
+async fn insert(
+    conn: &impl ConnectionTrait,
+    note: &Note,
+    key: String,
+    now: DateTime<Utc>,
+) -> ServiceResult<Option<Uuid>> {
+    let id = Uuid::now_v7();
+    let row = notification::ActiveModel {
+        id: sea_orm::Set(id),
+        recipient_id: sea_orm::Set(note.recipient),
+        kind: sea_orm::Set(note.kind.to_string()),
+        subject: sea_orm::Set(note.subject.clone()),
+        body: sea_orm::Set(note.body.clone()),
+        object_type: sea_orm::Set(note.object_type.to_owned()),
+        object_id: sea_orm::Set(note.object_id),
+        dedup_key: sea_orm::Set(key),
+        created_at: sea_orm::Set(now),
+        read_at: sea_orm::Set(None),
+    };
+    let inserted = notification::Entity::insert(row)
+        .on_conflict(
+            OnConflict::column(notification::Column::DedupKey)
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(conn)
+        .await?;
+    Ok((inserted == 1).then_some(id))
+}
+
+/// A delivery of `notification` to `method`, due now.
+async fn deliver_to(
+    conn: &impl ConnectionTrait,
+    notification: Uuid,
+    method: Uuid,
+    now: DateTime<Utc>,
+) -> ServiceResult<()> {
+    let id = Uuid::now_v7();
+    delivery_row::ActiveModel {
+        id: sea_orm::Set(id),
+        notification_id: sea_orm::Set(notification),
+        method_id: sea_orm::Set(method),
+        attempts: sea_orm::Set(0),
+        next_attempt_at: sea_orm::Set(Some(now)),
+        claimed_until: sea_orm::Set(None),
+        delivered_at: sea_orm::Set(None),
+        failed_at: sea_orm::Set(None),
+        last_error: sea_orm::Set(None),
+        created_at: sea_orm::Set(now),
+    }
+    .insert(conn)
+    .await?;
+    pending::record(id);
+    Ok(())
+}
+
+/// Writes a test send of `note` to `method` alone, verified or not (that is what a test
+/// send is for).
+pub async fn write_test(
+    conn: &impl ConnectionTrait,
+    note: &Note,
+    method: Uuid,
+    now: DateTime<Utc>,
+) -> ServiceResult<Uuid> {
+    let id = insert(conn, note, note.dedup_key(), now)
+        .await?
+        .ok_or_else(|| {
+            super::ServiceError::Internal(anyhow::anyhow!("a test send's key was taken"))
+        })?;
+    deliver_to(conn, id, method, now).await?;
+    Ok(id)
 }
 
 /// Notifications written while handling one request or job, so that whoever runs it can
@@ -180,7 +243,7 @@ pub mod pending {
         let _ = WRITTEN.try_with(|w| w.lock().unwrap_or_else(|p| p.into_inner()).push(id));
     }
 
-    /// Runs `fut`, collecting the ids of deliverable notifications it writes.
+    /// Runs `fut`, collecting the ids of the deliveries it writes.
     pub async fn collecting<F: Future>(written: Written, fut: F) -> F::Output {
         WRITTEN.scope(written, fut).await
     }
