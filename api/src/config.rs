@@ -262,6 +262,11 @@ pub struct WorkerConfig {
     )]
     pub smtp_from: String,
 
+    /// Where people open Firebreak's objects (a frontend's address): Slack messages link to
+    /// `<this>/incidents/<id>`. Unset: no links.
+    #[arg(long, env = "FIREBREAK_PUBLIC_URL", global = true)]
+    pub public_url: Option<String>,
+
     /// Allow webhooks to loopback and private addresses (off: such targets are refused).
     #[arg(long, env = "FIREBREAK_OUTBOUND_ALLOW_PRIVATE", default_value_t = false, action = ArgAction::Set, global = true)]
     pub outbound_allow_private: bool,

@@ -142,6 +142,7 @@ pub struct Outbound {
     allow_private: bool,
     timeout: Duration,
     mailer: Option<crate::mail::Mailer>,
+    public_url: Option<String>,
 }
 
 impl std::fmt::Debug for Outbound {
@@ -156,6 +157,10 @@ impl Outbound {
     /// From the worker's configuration: webhooks, and e-mail if a mail server is set.
     pub fn from_config(config: &crate::config::WorkerConfig) -> anyhow::Result<Self> {
         let mut out = Self::new(config.outbound_allow_private, config.delivery_timeout)?;
+        out.public_url = config
+            .public_url
+            .as_ref()
+            .map(|u| u.trim_end_matches('/').to_owned());
         if let Some(url) = &config.smtp_url {
             out.mailer = Some(crate::mail::Mailer::new(
                 url,
@@ -181,11 +186,21 @@ impl Outbound {
             allow_private,
             timeout,
             mailer: None,
+            public_url: None,
         })
     }
 
     pub fn allows_private(&self) -> bool {
         self.allow_private
+    }
+
+    /// Where an event's incident opens, if a public URL is configured.
+    pub fn link(&self, event: &entity::event::Model) -> Option<String> {
+        let base = self.public_url.as_ref()?;
+        let incident = event.payload["incident"]["id"]
+            .as_str()
+            .or_else(|| event.payload["alert"]["incidentId"].as_str())?;
+        Some(format!("{base}/incidents/{incident}"))
     }
 
     pub fn sends_email(&self) -> bool {
@@ -201,6 +216,20 @@ impl Outbound {
                 .map_err(|e| e.to_string()),
             None => Err("no mail server is configured".into()),
         }
+    }
+
+    /// Posts `body` (JSON) to `url` unsigned (a Slack incoming webhook, whose URL is
+    /// its secret).
+    pub async fn post_json(&self, url: &str, body: &[u8]) -> Result<(), OutboundError> {
+        let url = check_url(url, self.allow_private)?;
+        let sent = self
+            .client
+            .post(url)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(body.to_vec())
+            .send()
+            .await;
+        self.answer(sent)
     }
 
     /// Posts `body` (JSON) to `url`, signed with `secret` as message `id`.
@@ -231,6 +260,11 @@ impl Outbound {
             .body(body.to_vec())
             .send()
             .await;
+        self.answer(sent)
+    }
+
+    /// What a receiver's answer (or its absence) means.
+    fn answer(&self, sent: reqwest::Result<reqwest::Response>) -> Result<(), OutboundError> {
         match sent {
             Ok(r) if r.status().is_success() => Ok(()),
             Ok(r) => Err(OutboundError::Status(r.status().as_u16())),

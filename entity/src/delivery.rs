@@ -1,4 +1,5 @@
-//! One notification's delivery to one contact method, with its own attempts.
+//! One notification's delivery to one contact method, or one event's to one subscription,
+//! with its own attempts.
 
 use sea_orm::entity::prelude::*;
 
@@ -8,8 +9,10 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
-    pub notification_id: Uuid,
-    pub method_id: Uuid,
+    pub notification_id: Option<Uuid>,
+    pub method_id: Option<Uuid>,
+    pub event_id: Option<Uuid>,
+    pub subscription_id: Option<Uuid>,
     pub attempts: i32,
     pub next_attempt_at: Option<DateTimeUtc>,
     pub claimed_until: Option<DateTimeUtc>,

@@ -13,6 +13,8 @@ pub mod calendar_feed;
 pub mod contact_method;
 pub mod delivery;
 pub mod escalation_policy;
+pub mod event;
+pub mod event_subscription;
 pub mod handoff_document;
 pub mod incident;
 pub mod incident_event;

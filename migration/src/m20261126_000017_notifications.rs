@@ -87,15 +87,67 @@ impl MigrationTrait for Migration {
             false,
         )
         .await?;
-        // One delivery per notification and contact method, each with its own attempts:
-        // an e-mail server that is down does not hold back the webhook.
+        // Outbound events: what happened, written in the same transaction as the change,
+        // for the subscriptions admins register (webhooks, and a team's Slack).
+        manager
+            .create_table(
+                Table::create()
+                    .table("events")
+                    .col(pk_uuid("id"))
+                    // `incident.declared`, `alert.paged`, … (see the README).
+                    .col(string("type"))
+                    .col(uuid_null("team_id"))
+                    // About a restricted incident: only subscriptions opted in get it.
+                    .col(boolean("restricted"))
+                    .col(string("object_type"))
+                    .col(uuid("object_id"))
+                    .col(json("payload"))
+                    .col(timestamp_with_time_zone("occurred_at"))
+                    .to_owned(),
+            )
+            .await?;
+        index(
+            manager,
+            "idx_events_occurred",
+            "events",
+            &["occurred_at"],
+            false,
+        )
+        .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table("event_subscriptions")
+                    .col(pk_uuid("id"))
+                    // `webhook` (Standard Webhooks, signed) or `slack` (an incoming webhook).
+                    .col(string("kind"))
+                    .col(string("label"))
+                    // Only this team's events (a Slack channel is a team's).
+                    .col(uuid_null("team_id"))
+                    .col(text("target"))
+                    .col(text_null("secret"))
+                    // The event types it wants: `["incident.resolved", …]`; empty: all.
+                    .col(json("types"))
+                    .col(boolean("include_restricted"))
+                    .col(uuid("created_by"))
+                    .col(timestamp_with_time_zone("created_at"))
+                    .foreign_key(&mut fk("event_subscriptions", "team_id", "teams"))
+                    .foreign_key(&mut fk("event_subscriptions", "created_by", "users"))
+                    .to_owned(),
+            )
+            .await?;
+        // One delivery per notification and contact method, or per event and subscription,
+        // each with its own attempts: an e-mail server that is down does not hold back the
+        // webhook.
         manager
             .create_table(
                 Table::create()
                     .table("deliveries")
                     .col(pk_uuid("id"))
-                    .col(uuid("notification_id"))
-                    .col(uuid("method_id"))
+                    .col(uuid_null("notification_id"))
+                    .col(uuid_null("method_id"))
+                    .col(uuid_null("event_id"))
+                    .col(uuid_null("subscription_id"))
                     .col(integer("attempts").default(0))
                     // Null: nothing more to do.
                     .col(timestamp_with_time_zone_null("next_attempt_at"))
@@ -111,9 +163,23 @@ impl MigrationTrait for Migration {
                             .on_delete(ForeignKeyAction::Cascade)
                             .to_owned(),
                     )
+                    .foreign_key(&mut fk("deliveries", "event_id", "events"))
+                    .foreign_key(
+                        &mut fk("deliveries", "subscription_id", "event_subscriptions")
+                            .on_delete(ForeignKeyAction::Cascade)
+                            .to_owned(),
+                    )
                     .to_owned(),
             )
             .await?;
+        index(
+            manager,
+            "idx_deliveries_event_subscription",
+            "deliveries",
+            &["event_id", "subscription_id"],
+            true,
+        )
+        .await?;
         index(
             manager,
             "idx_deliveries_notification_method",

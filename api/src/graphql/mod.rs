@@ -6,6 +6,7 @@ pub mod connection;
 pub mod context;
 pub mod cost;
 pub mod error;
+pub mod events;
 pub mod extensions;
 pub mod incident;
 pub mod input;
@@ -49,6 +50,7 @@ pub struct QueryRoot(
     paging::integrations::IntegrationQuery,
     paging::report::ReportQuery,
     notification::NotificationQuery,
+    events::EventQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -70,6 +72,7 @@ pub struct MutationRoot(
     paging::settings::PagingSettingsMutation,
     paging::integrations::IntegrationMutation,
     notification::NotificationMutation,
+    events::EventMutation,
 );
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;

@@ -115,8 +115,8 @@ pub struct Delivery(pub delivery::Model);
 
 #[Object]
 impl Delivery {
-    async fn method_id(&self) -> ID {
-        ID(self.0.method_id.to_string())
+    async fn method_id(&self) -> Option<ID> {
+        self.0.method_id.map(|m| ID(m.to_string()))
     }
     async fn status(&self) -> DeliveryStatus {
         status_of(&self.0)
@@ -252,7 +252,7 @@ impl NotificationQuery {
             |row| Notification {
                 deliveries: deliveries
                     .iter()
-                    .filter(|d| d.notification_id == row.id)
+                    .filter(|d| d.notification_id == Some(row.id))
                     .cloned()
                     .collect(),
                 row,

@@ -159,6 +159,7 @@ pub async fn create(ctx: Ctx<'_>, input: NewItem) -> ServiceResult<action_item::
     if let Some(pm) = pm_id {
         refresh_loop(&txn, pm, ctx.now).await?;
     }
+    crate::services::events::action_item(&txn, "action_item.created", &row, ctx.now).await?;
     txn.commit().await?;
     Ok(row)
 }
@@ -297,6 +298,10 @@ pub async fn update(
     if let Some(pm) = pm_id {
         refresh_loop(&txn, pm, ctx.now).await?;
     }
+    if updated.status == ActionItemStatus::Done && item.status != ActionItemStatus::Done {
+        crate::services::events::action_item(&txn, "action_item.completed", &updated, ctx.now)
+            .await?;
+    }
     txn.commit().await?;
     Ok(updated)
 }
@@ -351,6 +356,7 @@ pub async fn complete(ctx: Ctx<'_>, id: &str, expected: i32) -> ServiceResult<ac
     if let Some(pm) = pm_id {
         refresh_loop(&txn, pm, ctx.now).await?;
     }
+    crate::services::events::action_item(&txn, "action_item.completed", &updated, ctx.now).await?;
     txn.commit().await?;
     Ok(updated)
 }

@@ -6,6 +6,7 @@ pub mod action_items;
 pub mod audit;
 pub mod catalog;
 pub mod due;
+pub mod events;
 pub mod incidents;
 pub mod metrics;
 pub mod notifications;

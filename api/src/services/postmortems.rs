@@ -345,6 +345,9 @@ pub async fn set_status(
         PostmortemStatus::Draft => {}
     }
     let updated = am.update(&txn).await?;
+    if to == PostmortemStatus::Published {
+        crate::services::events::postmortem_published(&txn, &updated, ctx.now).await?;
+    }
     txn.commit().await?;
     Ok(updated)
 }

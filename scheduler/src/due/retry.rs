@@ -38,7 +38,11 @@ mod tests {
             after_failure(3, 8, base),
             Next::RetryAfter(Duration::seconds(120))
         );
-        assert_eq!(after_failure(7, 8, base), Next::RetryAfter(MAX_BACKOFF));
+        assert_eq!(
+            after_failure(7, 8, base),
+            Next::RetryAfter(Duration::seconds(1920))
+        );
+        assert_eq!(after_failure(8, 99, base), Next::RetryAfter(MAX_BACKOFF));
         assert_eq!(after_failure(8, 8, base), Next::GiveUp);
         assert_eq!(after_failure(60, 99, base), Next::RetryAfter(MAX_BACKOFF));
     }

@@ -8,6 +8,7 @@ mod channels;
 mod clients;
 mod cost;
 mod customers;
+mod events;
 mod http_spec;
 mod incident_lists;
 mod incidents;

@@ -235,6 +235,8 @@ async fn declare_once(
         })),
     )
     .await?;
+    // Declared before it pages: subscribers see the incident before its alert.
+    crate::services::events::incident(&txn, "incident.declared", &row, json!({}), now).await?;
     match v.from_alert {
         Some(alert) => {
             crate::services::paging::hooks::adopted(&txn, &row, alert, user.id, now).await?

@@ -1,6 +1,7 @@
 //! Moving an incident through its life: acknowledged, severity changes, status updates,
 //! mitigated, resolved (or a duplicate), reopened, linked to an earlier incident.
 
+use crate::services::events;
 use crate::services::{Ctx, ServiceError, ServiceResult, parse_id, severity};
 use chrono::{DateTime, Utc};
 use entity::{IncidentStatus, Severity, TimelineKind, incident, incident_update};
@@ -123,6 +124,14 @@ pub async fn change_severity(
     if to.is_worse_than(row.severity) {
         crate::services::paging::hooks::severity_raised(&txn, &updated, user.id, ctx.now).await?;
     }
+    events::incident(
+        &txn,
+        "incident.severity_changed",
+        &updated,
+        json!({ "previousSeverity": row.severity, "reason": reason }),
+        ctx.now,
+    )
+    .await?;
     txn.commit().await?;
     Ok(updated)
 }
@@ -233,6 +242,16 @@ pub async fn post_update(
         Some(json!({ "status": status, "public": public, "update": update.id.to_string() })),
     )
     .await?;
+    if updated.status != row.status {
+        events::incident(
+            &txn,
+            "incident.status_changed",
+            &updated,
+            json!({ "previousStatus": row.status }),
+            ctx.now,
+        )
+        .await?;
+    }
     txn.commit().await?;
     Ok((updated, update))
 }
@@ -260,6 +279,14 @@ pub async fn mark_mitigated(
         "Mitigated: monitoring for recurrence",
         Some(json!({ "status": row.status })),
         Some(json!({ "status": IncidentStatus::Monitoring, "mitigatedAt": at })),
+    )
+    .await?;
+    events::incident(
+        &txn,
+        "incident.status_changed",
+        &updated,
+        json!({ "previousStatus": row.status }),
+        ctx.now,
     )
     .await?;
     txn.commit().await?;
@@ -291,6 +318,7 @@ pub async fn resolve(
     .await?;
     crate::services::postmortems::create_if_required(&txn, &updated, ctx.now).await?;
     crate::services::paging::hooks::resolved(&txn, updated.id, user.id, ctx.now).await?;
+    events::incident(&txn, "incident.resolved", &updated, json!({}), ctx.now).await?;
     txn.commit().await?;
     Ok(updated)
 }
@@ -381,6 +409,14 @@ pub async fn reopen(ctx: Ctx<'_>, id: &str, reason: &str) -> ServiceResult<incid
         format!("Reopened: {reason}"),
         Some(json!({ "status": row.status, "resolvedAt": row.resolved_at })),
         Some(json!({ "status": IncidentStatus::Investigating })),
+    )
+    .await?;
+    events::incident(
+        &txn,
+        "incident.reopened",
+        &updated,
+        json!({ "reason": reason }),
+        ctx.now,
     )
     .await?;
     txn.commit().await?;

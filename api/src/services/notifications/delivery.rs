@@ -154,18 +154,83 @@ pub async fn deliver(
         .one(db.conn())
         .await?
         .ok_or(ServiceError::NotFound("delivery"))?;
-    let n = notification::Entity::find_by_id(d.notification_id)
-        .one(db.conn())
-        .await?
-        .ok_or(ServiceError::NotFound("notification"))?;
-    let Some(method) = contact_method::Entity::find_by_id(d.method_id)
-        .one(db.conn())
-        .await?
-    else {
+    let attempt = match (
+        d.notification_id,
+        d.method_id,
+        d.event_id,
+        d.subscription_id,
+    ) {
+        (Some(n), Some(m), _, _) => to_method(db, outbound, n, m).await?,
+        (_, _, Some(e), Some(s)) => to_subscription(db, outbound, e, s).await?,
+        _ => None,
+    };
+    let Some((sent, verifies)) = attempt else {
+        // Its method or subscription is gone.
         settle(db, id, claim, None, None, None, None).await?;
         return Ok(Outcome::InboxOnly);
     };
-    let sent: Result<(), (bool, String)> = match method.kind.as_str() {
+    let now = clock.now();
+    match sent {
+        Ok(()) => {
+            settle(db, id, claim, None, Some(now), None, None).await?;
+            // A webhook that took its test send is verified.
+            if let Some(method) = verifies {
+                contact_method::Entity::update_many()
+                    .col_expr(contact_method::Column::VerifiedAt, Expr::value(now))
+                    .filter(contact_method::COLUMN.id.eq(method))
+                    .filter(contact_method::Column::VerifiedAt.is_null())
+                    .exec(db.conn())
+                    .await?;
+            }
+            Ok(Outcome::Delivered)
+        }
+        Err((permanent, error)) => {
+            // A refused target will not become acceptable by waiting.
+            let attempts = if permanent {
+                settings.max_attempts
+            } else {
+                std::cmp::max(d.attempts, 0) as u32
+            };
+            match after_failure(attempts, settings.max_attempts, settings.backoff) {
+                Next::RetryAfter(wait) => {
+                    settle(db, id, claim, Some(now + wait), None, None, Some(error)).await?;
+                    Ok(Outcome::Retry(now + wait))
+                }
+                Next::GiveUp => {
+                    tracing::warn!(delivery = %id, notification = ?d.notification_id,
+                        method = ?d.method_id, event = ?d.event_id, subscription = ?d.subscription_id,
+                        error = %error, "a delivery failed for good and was marked failed");
+                    settle(db, id, claim, None, None, Some(now), Some(error)).await?;
+                    Ok(Outcome::Failed)
+                }
+            }
+        }
+    }
+}
+
+/// What sending a notification to a contact method gave: the result (and whether a
+/// failure is permanent), and the method a success verifies (a webhook's test send).
+type Attempt = Option<(Result<(), (bool, String)>, Option<Uuid>)>;
+
+async fn to_method(
+    db: &Db,
+    outbound: &Outbound,
+    notification: Uuid,
+    method: Uuid,
+) -> ServiceResult<Attempt> {
+    let Some(n) = notification::Entity::find_by_id(notification)
+        .one(db.conn())
+        .await?
+    else {
+        return Ok(None);
+    };
+    let Some(method) = contact_method::Entity::find_by_id(method)
+        .one(db.conn())
+        .await?
+    else {
+        return Ok(None);
+    };
+    let sent = match method.kind.as_str() {
         WEBHOOK => {
             let body = serde_json::to_vec(&payload(&n))
                 .map_err(|e| ServiceError::Internal(anyhow::anyhow!(e)))?;
@@ -191,45 +256,59 @@ pub async fn deliver(
             .map_err(|e| (false, e)),
         other => Err((true, format!("unknown contact method kind {other}"))),
     };
-    let now = clock.now();
-    match sent {
-        Ok(()) => {
-            settle(db, id, claim, None, Some(now), None, None).await?;
-            // A webhook that took its test send is verified.
-            if n.kind == super::Kind::Test.to_string()
-                && method.kind == WEBHOOK
-                && method.verified_at.is_none()
-            {
-                contact_method::Entity::update_many()
-                    .col_expr(contact_method::Column::VerifiedAt, Expr::value(now))
-                    .filter(contact_method::COLUMN.id.eq(method.id))
-                    .exec(db.conn())
-                    .await?;
-            }
-            Ok(Outcome::Delivered)
-        }
-        Err((permanent, error)) => {
-            // A refused target will not become acceptable by waiting.
-            let attempts = if permanent {
-                settings.max_attempts
-            } else {
-                std::cmp::max(d.attempts, 0) as u32
-            };
-            match after_failure(attempts, settings.max_attempts, settings.backoff) {
-                Next::RetryAfter(wait) => {
-                    settle(db, id, claim, Some(now + wait), None, None, Some(error)).await?;
-                    Ok(Outcome::Retry(now + wait))
-                }
-                Next::GiveUp => {
-                    tracing::warn!(delivery = %id, notification = %n.id, recipient = %n.recipient_id,
-                        method = %method.id, error = %error,
-                        "a notification could not be delivered and was marked failed");
-                    settle(db, id, claim, None, None, Some(now), Some(error)).await?;
-                    Ok(Outcome::Failed)
-                }
-            }
-        }
-    }
+    let verifies = (n.kind == super::Kind::Test.to_string()
+        && method.kind == WEBHOOK
+        && method.verified_at.is_none())
+    .then_some(method.id);
+    Ok(Some((sent, verifies)))
+}
+
+/// Sends an event to a subscription: signed JSON (`webhook-id` is the event's id), or a
+/// Slack message.
+async fn to_subscription(
+    db: &Db,
+    outbound: &Outbound,
+    event: Uuid,
+    subscription: Uuid,
+) -> ServiceResult<Attempt> {
+    use entity::{event, event_subscription};
+    let Some(e) = event::Entity::find_by_id(event).one(db.conn()).await? else {
+        return Ok(None);
+    };
+    let Some(s) = event_subscription::Entity::find_by_id(subscription)
+        .one(db.conn())
+        .await?
+    else {
+        return Ok(None);
+    };
+    let sent = if s.kind == crate::services::events::subscriptions::SLACK {
+        let link = outbound.link(&e);
+        let body = serde_json::to_vec(&crate::services::events::slack::message(
+            &e.kind, &e.payload, link,
+        ))
+        .map_err(|e| ServiceError::Internal(anyhow::anyhow!(e)))?;
+        outbound.post_json(&s.target, &body).await
+    } else {
+        let body = serde_json::to_vec(&json!({
+            "type": e.kind,
+            "timestamp": e.occurred_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+            "data": { "eventId": e.id.to_string(), "occurredAt": e.occurred_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true), "payload": e.payload },
+        }))
+        .map_err(|e| ServiceError::Internal(anyhow::anyhow!(e)))?;
+        let secret = s.secret.clone().unwrap_or_default();
+        outbound
+            .post_signed(&s.target, &secret, &e.id.to_string(), &body)
+            .await
+    };
+    Ok(Some((
+        sent.map_err(|e| {
+            (
+                e == crate::outbound::OutboundError::PrivateAddress,
+                e.to_string(),
+            )
+        }),
+        None,
+    )))
 }
 
 /// The text of an e-mail: the notification, and why the reader gets it.

@@ -192,8 +192,10 @@ async fn deliver_to(
     let id = Uuid::now_v7();
     delivery_row::ActiveModel {
         id: sea_orm::Set(id),
-        notification_id: sea_orm::Set(notification),
-        method_id: sea_orm::Set(method),
+        notification_id: sea_orm::Set(Some(notification)),
+        method_id: sea_orm::Set(Some(method)),
+        event_id: sea_orm::Set(None),
+        subscription_id: sea_orm::Set(None),
         attempts: sea_orm::Set(0),
         next_attempt_at: sea_orm::Set(Some(now)),
         claimed_until: sea_orm::Set(None),
@@ -239,7 +241,7 @@ pub mod pending {
         static WRITTEN: Written;
     }
 
-    pub(super) fn record(id: Uuid) {
+    pub(crate) fn record(id: Uuid) {
         let _ = WRITTEN.try_with(|w| w.lock().unwrap_or_else(|p| p.into_inner()).push(id));
     }
 

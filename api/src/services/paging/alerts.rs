@@ -110,7 +110,16 @@ pub(crate) async fn acknowledge_in(
     am.acknowledged_at = Set(Some(now));
     am.acknowledged_by = Set(Some(user));
     am.snoozed_until = Set(None);
-    save(conn, am, now).await
+    let row = save(conn, am, now).await?;
+    crate::services::events::alert(
+        conn,
+        "alert.acknowledged",
+        &row,
+        serde_json::json!({ "acknowledgedBy": user.to_string() }),
+        now,
+    )
+    .await?;
+    Ok(row)
 }
 
 pub async fn acknowledge(ctx: Ctx<'_>, id: &str) -> ServiceResult<alert::Model> {
@@ -141,7 +150,10 @@ pub(crate) async fn resolve_in(
     am.resolved_at = Set(Some(now));
     am.resolved_by = Set(by);
     am.snoozed_until = Set(None);
-    save(conn, am, now).await
+    let row = save(conn, am, now).await?;
+    crate::services::events::alert(conn, "alert.resolved", &row, serde_json::json!({}), now)
+        .await?;
+    Ok(row)
 }
 
 pub async fn resolve(ctx: Ctx<'_>, id: &str) -> ServiceResult<alert::Model> {

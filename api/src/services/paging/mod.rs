@@ -344,6 +344,20 @@ pub(crate) async fn record_pages(
     }
     // Pages reach people through the outbox, in this same transaction.
     crate::services::notifications::write(conn, &notes, now).await?;
+    if !people.is_empty() {
+        let paged: Vec<serde_json::Value> = people
+            .iter()
+            .map(|(u, via)| serde_json::json!({ "userId": u.to_string(), "via": via }))
+            .collect();
+        crate::services::events::alert(
+            conn,
+            "alert.paged",
+            alert,
+            serde_json::json!({ "pages": paged, "escalationPosition": position }),
+            now,
+        )
+        .await?;
+    }
     Ok(())
 }
 

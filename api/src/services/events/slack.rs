@@ -1,0 +1,86 @@
+//! An event as a Slack incoming-webhook message: a `text` fallback (notifications and
+//! clients without blocks) and Block Kit blocks: a header saying what happened, the
+//! facts as fields (severity, status, team's alert or incident), and a link back.
+
+use serde_json::{Value, json};
+
+/// Block Kit limits: header text 150 characters, section text and field text 3000 / 2000.
+fn cut(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_owned()
+    } else {
+        let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
+        out.push('…');
+        out
+    }
+}
+
+fn words(kind: &str) -> &'static str {
+    match kind {
+        "incident.declared" => "Incident declared",
+        "incident.severity_changed" => "Severity changed",
+        "incident.status_changed" => "Status update",
+        "incident.resolved" => "Incident resolved",
+        "incident.reopened" => "Incident reopened",
+        "postmortem.published" => "Postmortem published",
+        "action_item.created" => "Action item created",
+        "action_item.completed" => "Action item completed",
+        "alert.paged" => "Paged",
+        "alert.acknowledged" => "Alert acknowledged",
+        "alert.resolved" => "Alert resolved",
+        _ => "Firebreak",
+    }
+}
+
+/// The message for an event of `kind` with `payload`; `link` is where the object can be
+/// opened (the configured public URL), if any.
+pub fn message(kind: &str, payload: &Value, link: Option<String>) -> Value {
+    let incident = &payload["incident"];
+    let alert = &payload["alert"];
+    let item = &payload["actionItem"];
+    let (title, severity, status) = if !alert.is_null() {
+        (
+            alert["summary"].as_str(),
+            alert["severity"].as_str(),
+            alert["status"].as_str(),
+        )
+    } else {
+        (
+            incident["title"].as_str(),
+            incident["severity"].as_str(),
+            incident["status"].as_str(),
+        )
+    };
+    let title = title.unwrap_or("(untitled)");
+    let what = words(kind);
+    let mut fields = Vec::new();
+    if let Some(s) = severity {
+        fields.push(json!({ "type": "mrkdwn", "text": format!("*Severity*\n{s}") }));
+    }
+    if let Some(s) = status {
+        fields.push(json!({ "type": "mrkdwn", "text": format!("*Status*\n{}", s.to_lowercase()) }));
+    }
+    if let Some(ch) = incident["channel"].as_str() {
+        fields.push(json!({ "type": "mrkdwn", "text": format!("*Channel*\n{ch}") }));
+    }
+    if let Some(t) = item["title"].as_str() {
+        fields.push(json!({ "type": "mrkdwn", "text": cut(&format!("*Action item*\n{t}"), 2000) }));
+    }
+    let mut blocks = vec![
+        json!({ "type": "header", "text": { "type": "plain_text", "text": cut(&format!("{what}: {title}"), 150), "emoji": false } }),
+    ];
+    if !fields.is_empty() {
+        blocks.push(json!({ "type": "section", "fields": fields }));
+    }
+    if let Some(url) = link {
+        blocks.push(json!({
+            "type": "actions",
+            "elements": [{ "type": "button", "text": { "type": "plain_text", "text": "Open in Firebreak" }, "url": url }]
+        }));
+    }
+    blocks.push(json!({ "type": "context", "elements": [{ "type": "mrkdwn", "text": format!("`{kind}`") }] }));
+    json!({
+        "text": cut(&format!("{what}: {title}"), 3000),
+        "blocks": blocks,
+    })
+}
