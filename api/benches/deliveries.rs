@@ -22,7 +22,11 @@ async fn run(backend: Backend, workers: usize) -> Option<String> {
     let (bob_id, bob) = app.named_user("bob", Role::Responder).await;
     let sink = Sink::start().await;
     app.set_webhook(&bob, &sink).await;
-    let method = entity::contact_method::Entity::find().one(app.db().conn()).await.unwrap().unwrap();
+    let method = entity::contact_method::Entity::find()
+        .one(app.db().conn())
+        .await
+        .unwrap()
+        .unwrap();
     let bob_id: uuid::Uuid = bob_id.parse().unwrap();
     let now = app.now();
     // The notifications and their deliveries, written as the scan would write them.
@@ -61,15 +65,27 @@ async fn run(backend: Backend, workers: usize) -> Option<String> {
             });
             ids.push(d);
         }
-        notification::Entity::insert_many(notes).exec(app.db().conn()).await.unwrap();
-        delivery::Entity::insert_many(dels).exec(app.db().conn()).await.unwrap();
+        notification::Entity::insert_many(notes)
+            .exec(app.db().conn())
+            .await
+            .unwrap();
+        delivery::Entity::insert_many(dels)
+            .exec(app.db().conn())
+            .await
+            .unwrap();
     }
-    let queue = Queue::open(app.db(), Duration::from_secs(30)).await.unwrap();
+    let queue = Queue::open(app.db(), Duration::from_secs(30))
+        .await
+        .unwrap();
     queue.push(&ids, Duration::ZERO).await.unwrap();
     let started = Instant::now();
     let mut children = Vec::new();
     for _ in 0..workers {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
         children.push(
             Command::new(env!("CARGO_BIN_EXE_firebreak"))
                 .arg("worker")

@@ -23,6 +23,18 @@ pub enum MailError {
     Build,
     #[error("the mail server refused or failed: {0}")]
     Server(String),
+    #[error("the mail server refused it for good: {0}")]
+    Refused(String),
+}
+
+impl MailError {
+    /// Whether trying again cannot help.
+    pub fn is_permanent(&self) -> bool {
+        matches!(
+            self,
+            MailError::BadAddress | MailError::Build | MailError::Refused(_)
+        )
+    }
 }
 
 impl Mailer {
@@ -55,11 +67,13 @@ impl Mailer {
             .header(ContentType::TEXT_PLAIN)
             .body(body.to_owned())
             .map_err(|_| MailError::Build)?;
-        self.transport
-            .send(message)
-            .await
-            .map(|_| ())
-            .map_err(|e| MailError::Server(short(&e)))
+        self.transport.send(message).await.map(|_| ()).map_err(|e| {
+            if e.is_permanent() {
+                MailError::Refused(short(&e))
+            } else {
+                MailError::Server(short(&e))
+            }
+        })
     }
 }
 

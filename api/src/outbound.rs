@@ -207,14 +207,21 @@ impl Outbound {
         self.mailer.is_some()
     }
 
-    /// E-mails a notification (`id` makes its Message-ID).
-    pub async fn email(&self, to: &str, id: &str, subject: &str, body: &str) -> Result<(), String> {
+    /// E-mails a notification (`id` makes its Message-ID). The error says whether trying
+    /// again could help (a bad address or a permanent SMTP refusal cannot).
+    pub async fn email(
+        &self,
+        to: &str,
+        id: &str,
+        subject: &str,
+        body: &str,
+    ) -> Result<(), (bool, String)> {
         match &self.mailer {
             Some(m) => m
                 .send(to, id, subject, body)
                 .await
-                .map_err(|e| e.to_string()),
-            None => Err("no mail server is configured".into()),
+                .map_err(|e| (e.is_permanent(), e.to_string())),
+            None => Err((true, "no mail server is configured".into())),
         }
     }
 

@@ -17,6 +17,9 @@ pub struct Model {
     pub verified_at: Option<DateTimeUtc>,
     pub code_hash: Option<String>,
     pub code_expires_at: Option<DateTimeUtc>,
+    pub code_attempts: i32,
+    pub pending_code: Option<String>,
+    pub tested_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
 }
 

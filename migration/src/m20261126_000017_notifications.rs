@@ -35,9 +35,16 @@ impl MigrationTrait for Migration {
                     // Set once a test send proved the method works (a webhook answered
                     // 2xx; an e-mail's code came back). Nothing else is sent before.
                     .col(timestamp_with_time_zone_null("verified_at"))
-                    // SHA-256 of the code an e-mail test send carried, until it expires.
+                    // SHA-256 of the code an e-mail test send carried, until it expires or
+                    // five wrong guesses void it.
                     .col(string_null("code_hash"))
                     .col(timestamp_with_time_zone_null("code_expires_at"))
+                    .col(integer("code_attempts").default(0))
+                    // The code itself only until its e-mail is sent (the worker needs it;
+                    // nobody reads it back), then only its hash.
+                    .col(string_null("pending_code"))
+                    // The last test send: at most one a minute.
+                    .col(timestamp_with_time_zone_null("tested_at"))
                     .col(timestamp_with_time_zone("created_at"))
                     .foreign_key(&mut fk("contact_methods", "user_id", "users"))
                     .to_owned(),

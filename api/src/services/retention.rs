@@ -1,12 +1,13 @@
 //! Keeping what is finished for a documented period, then pruning it: delivered (or
 //! failed, or inbox-only) notifications, and resolved alerts with their pages. The
-//! periods are configuration (`FIREBREAK_RETAIN_*`, see the README).
+//! periods are configuration (`FIREBREAK_RETAIN_*`, see the README). Outbound events are
+//! kept as long as notifications.
 
 use super::ServiceResult;
 use super::paging::RESOLVED;
 use crate::db::Db;
 use chrono::{DateTime, Duration, Utc};
-use entity::{alert, delivery, notification, page};
+use entity::{alert, delivery, event, notification, page};
 use sea_orm::sea_query::Query;
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter};
 
@@ -45,12 +46,38 @@ pub async fn prune(db: &Db, now: DateTime<Utc>, keep: Retention) -> ServiceResul
                 Query::select()
                     .column(delivery::Column::NotificationId)
                     .from(delivery::Entity)
+                    // NOT IN over a NULL is never true: event deliveries have none.
+                    .and_where(delivery::Column::NotificationId.is_not_null())
                     .to_owned(),
             ),
         )
         .exec(&txn)
         .await?
         .rows_affected;
+    // Outbound events likewise: finished deliveries, then events with none left.
+    let old_events = Query::select()
+        .column(event::Column::Id)
+        .from(event::Entity)
+        .and_where(event::Column::OccurredAt.lt(cutoff))
+        .to_owned();
+    delivery::Entity::delete_many()
+        .filter(delivery::Column::EventId.in_subquery(old_events))
+        .filter(delivery::Column::NextAttemptAt.is_null())
+        .exec(&txn)
+        .await?;
+    event::Entity::delete_many()
+        .filter(event::COLUMN.occurred_at.lt(cutoff))
+        .filter(
+            event::Column::Id.not_in_subquery(
+                Query::select()
+                    .column(delivery::Column::EventId)
+                    .from(delivery::Entity)
+                    .and_where(delivery::Column::EventId.is_not_null())
+                    .to_owned(),
+            ),
+        )
+        .exec(&txn)
+        .await?;
     txn.commit().await?;
     let old = Condition::all()
         .add(alert::COLUMN.status.eq(RESOLVED))

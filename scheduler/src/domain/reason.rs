@@ -33,8 +33,10 @@ pub enum Reason {
     OutboundTargetRefused,
     /// E-mail contact methods need a mail server, and none is configured.
     EmailNotConfigured,
-    /// A contact method's verification code is wrong or expired.
+    /// A contact method's verification code is wrong, expired or used up (five guesses).
     VerificationCodeInvalid,
+    /// A contact method was sent a test less than a minute ago.
+    TestSendTooSoon,
     /// A number is outside its allowed range.
     ValueOutOfRange,
     /// A period's end is not after its start, or it is too long.

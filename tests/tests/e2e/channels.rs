@@ -255,3 +255,76 @@ e2e!(
         );
     }
 );
+
+e2e!(
+    verification_codes_stay_out_of_the_inbox_and_guessing_is_bounded,
+    |app| {
+        let _ = &app;
+        let Some(smtp) = SmtpSink::start().await else {
+            return;
+        };
+        let url = smtp.url();
+        let app = TestApp::spawn_with(app.backend, move |c| {
+            c.worker.smtp_url = Some(url.into());
+            c.worker.smtp_from = "Firebreak <firebreak@example.test>".into();
+        })
+        .await
+        .unwrap();
+        let (_, bob) = app.named_user("bob", Role::Responder).await;
+        let email = add_email(&app, &bob, "bob@example.com").await;
+        let query = "mutation($id: ID!) { sendTestNotification(id: $id) }";
+        let vars = json!({ "id": email });
+        app.gql(Some(&bob), query, vars.clone()).await.ok();
+        app.gql(Some(&bob), query, vars.clone())
+            .await
+            .expect_reason("CONFLICT", "TEST_SEND_TOO_SOON");
+        app.run_due().await;
+        let code = code_in(&smtp.messages()[0]);
+        // The inbox's copy of the test does not hold the code.
+        let inbox = app
+            .gql(
+                Some(&bob),
+                "{ myNotifications { nodes { kind body } } }",
+                json!({}),
+            )
+            .await;
+        let inbox = inbox.ok()["myNotifications"].to_string();
+        assert!(inbox.contains("TEST") && !inbox.contains(&code), "{inbox}");
+        // Five wrong guesses (in one request, as aliases) use the code up.
+        let guesses: Vec<String> = (0..5)
+        .map(|n| format!("g{n}: verifyContactMethod(input: {{ id: \"{email}\", code: \"{:06}\" }}) {{ verified }}", (code.parse::<u32>().unwrap() + 1 + n) % 1_000_000))
+        .collect();
+        let res = app
+            .gql(
+                Some(&bob),
+                &format!("mutation {{ {} }}", guesses.join(" ")),
+                json!({}),
+            )
+            .await;
+        assert_eq!(res.codes().len(), 5, "every guess refused");
+        app.call(
+            &bob,
+            "verifyContactMethod",
+            "VerifyContactMethodInput",
+            json!({ "id": email, "code": code }),
+            "verified",
+        )
+        .await
+        .expect_reason("BAD_USER_INPUT", "VERIFICATION_CODE_INVALID");
+        // A minute later a new test brings a new code, which works.
+        app.advance_clock(Duration::seconds(61));
+        app.gql(Some(&bob), query, vars).await.ok();
+        app.run_due().await;
+        let fresh = code_in(smtp.messages().last().unwrap());
+        let ok = app
+            .call(
+                &bob,
+                "verifyContactMethod",
+                "VerifyContactMethodInput",
+                json!({ "id": email, "code": fresh }),
+                "verified",
+            )
+            .await;
+        assert_eq!(ok.ok()["verifyContactMethod"]["verified"], true);
+    }
+);

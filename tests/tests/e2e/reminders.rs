@@ -516,6 +516,17 @@ e2e!(
         )
         .await
         .ok();
+        // An event subscription too: its deliveries and events are kept as long.
+        let events_sink = Sink::start().await;
+        app.call(
+            &admin,
+            "createEventSubscription",
+            "CreateEventSubscriptionInput",
+            json!({ "kind": "WEBHOOK", "label": "all", "url": events_sink.url() }),
+            "signingSecret",
+        )
+        .await
+        .ok();
         let alert = app
             .call(
                 &admin,
@@ -529,6 +540,7 @@ e2e!(
             .clone();
         app.run_due().await;
         assert_eq!(sink.accepted_ids().len(), 1);
+        assert!(!events_sink.received().is_empty());
         app.call(
             &bob,
             "resolveAlert",
@@ -566,6 +578,7 @@ e2e!(
             ),
             (2, 1, 1)
         );
+        assert!(count("events").await > 0);
         app.advance_clock(Duration::days(2));
         app.run_due().await;
         assert_eq!(
@@ -576,6 +589,7 @@ e2e!(
             ),
             (0, 1, 1)
         );
+        assert_eq!((count("events").await, count("deliveries").await), (0, 0));
         app.advance_clock(Duration::days(310));
         app.run_due().await;
         assert_eq!((count("alerts").await, count("pages").await), (0, 0));

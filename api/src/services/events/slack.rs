@@ -15,6 +15,14 @@ fn cut(s: &str, max: usize) -> String {
     }
 }
 
+/// Slack's escaping for text it formats (mrkdwn and the `text` fallback): without it a
+/// title could ping `<!channel>` or plant a disguised link.
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
 fn words(kind: &str) -> &'static str {
     match kind {
         "incident.declared" => "Incident declared",
@@ -61,10 +69,10 @@ pub fn message(kind: &str, payload: &Value, link: Option<String>) -> Value {
         fields.push(json!({ "type": "mrkdwn", "text": format!("*Status*\n{}", s.to_lowercase()) }));
     }
     if let Some(ch) = incident["channel"].as_str() {
-        fields.push(json!({ "type": "mrkdwn", "text": format!("*Channel*\n{ch}") }));
+        fields.push(json!({ "type": "mrkdwn", "text": format!("*Channel*\n{}", escape(ch)) }));
     }
     if let Some(t) = item["title"].as_str() {
-        fields.push(json!({ "type": "mrkdwn", "text": cut(&format!("*Action item*\n{t}"), 2000) }));
+        fields.push(json!({ "type": "mrkdwn", "text": cut(&format!("*Action item*\n{}", escape(t)), 2000) }));
     }
     let mut blocks = vec![
         json!({ "type": "header", "text": { "type": "plain_text", "text": cut(&format!("{what}: {title}"), 150), "emoji": false } }),
@@ -80,7 +88,35 @@ pub fn message(kind: &str, payload: &Value, link: Option<String>) -> Value {
     }
     blocks.push(json!({ "type": "context", "elements": [{ "type": "mrkdwn", "text": format!("`{kind}`") }] }));
     json!({
-        "text": cut(&format!("{what}: {title}"), 3000),
+        "text": cut(&format!("{what}: {}", escape(title)), 3000),
         "blocks": blocks,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_slack_would_format_is_escaped() {
+        let payload = json!({ "incident": { "title": "<!channel> down & <https://evil|Open>", "severity": "SEV1",
+                              "status": "INVESTIGATING", "channel": "#inc-x" },
+                              "actionItem": { "title": "<@U123> fix" } });
+        let m = message("action_item.created", &payload, None);
+        let formatted = format!("{}{}", m["text"], m["blocks"][1]);
+        assert!(
+            !formatted.contains("<!channel>")
+                && !formatted.contains("<https://evil")
+                && !formatted.contains("<@U123>"),
+            "{formatted}"
+        );
+        assert!(
+            m["text"]
+                .as_str()
+                .unwrap()
+                .contains("&lt;!channel&gt; down &amp;")
+        );
+        // The header is plain text: Slack shows it as written.
+        assert_eq!(m["blocks"][0]["text"]["type"], "plain_text");
+    }
 }

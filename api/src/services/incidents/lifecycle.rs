@@ -446,6 +446,14 @@ pub async fn mark_duplicate(ctx: Ctx<'_>, id: &str, of: &str) -> ServiceResult<i
     )
     .await?;
     crate::services::paging::hooks::resolved(&txn, updated.id, user.id, ctx.now).await?;
+    events::incident(
+        &txn,
+        "incident.resolved",
+        &updated,
+        json!({ "duplicateOf": original.id.to_string() }),
+        ctx.now,
+    )
+    .await?;
     txn.commit().await?;
     Ok(updated)
 }

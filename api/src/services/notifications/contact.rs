@@ -14,7 +14,8 @@ use scheduler::domain::reason::Reason;
 use scheduler::domain::text;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, ExprTrait, PaginatorTrait,
+    QueryFilter, QueryOrder,
 };
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -27,6 +28,10 @@ pub const EMAIL: &str = "email";
 pub const MAX_METHODS: u64 = 10;
 /// How long an e-mailed verification code works.
 pub const CODE_VALID_FOR: Duration = Duration::minutes(30);
+/// Wrong guesses that void a code.
+pub const MAX_GUESSES: i32 = 5;
+/// At most one test send per method in this time.
+pub const TEST_EVERY: Duration = Duration::minutes(1);
 
 /// A newly added method and, for a webhook, its signing secret (shown this once).
 pub struct NewMethod {
@@ -110,6 +115,9 @@ pub async fn add(
         verified_at: Set(None),
         code_hash: Set(None),
         code_expires_at: Set(None),
+        code_attempts: Set(0),
+        pending_code: Set(None),
+        tested_at: Set(None),
         created_at: Set(ctx.now),
     }
     .insert(&txn)
@@ -176,24 +184,40 @@ pub async fn mine(ctx: Ctx<'_>) -> ServiceResult<Vec<contact_method::Model>> {
 }
 
 /// Sends a test notification to one of the caller's methods through the outbox (signed,
-/// retried like any other). An e-mail carries a fresh verification code.
+/// retried like any other), at most one a minute per method. An e-mail carries a fresh
+/// verification code, added by the worker when it sends it: the stored notification (and
+/// so the inbox) never holds it.
 pub async fn send_test(ctx: Ctx<'_>, id: &str) -> ServiceResult<Uuid> {
     let method = own(ctx, id).await?;
     let code = format!("{:06}", rand::random::<u32>() % 1_000_000);
     let txn = ctx.db.begin_write().await?;
-    let body = if method.kind == EMAIL {
-        contact_method::Entity::update_many()
+    // Conditional: of two test sends within a minute, one goes.
+    let mut stamp = contact_method::Entity::update_many()
+        .col_expr(contact_method::Column::TestedAt, Expr::value(ctx.now))
+        .filter(contact_method::COLUMN.id.eq(method.id))
+        .filter(
+            sea_orm::Condition::any()
+                .add(contact_method::Column::TestedAt.is_null())
+                .add(contact_method::Column::TestedAt.lte(ctx.now - TEST_EVERY)),
+        );
+    if method.kind == EMAIL {
+        stamp = stamp
             .col_expr(contact_method::Column::CodeHash, Expr::value(hash(&code)))
+            .col_expr(contact_method::Column::PendingCode, Expr::value(code))
+            .col_expr(contact_method::Column::CodeAttempts, Expr::value(0))
             .col_expr(
                 contact_method::Column::CodeExpiresAt,
                 Expr::value(ctx.now + CODE_VALID_FOR),
-            )
-            .filter(contact_method::COLUMN.id.eq(method.id))
-            .exec(&txn)
-            .await?;
-        format!(
-            "This is a test from Firebreak. Your verification code is {code} (valid for 30 minutes)."
-        )
+            );
+    }
+    if stamp.exec(&txn).await?.rows_affected == 0 {
+        return Err(ServiceError::conflict(
+            Reason::TestSendTooSoon,
+            "at most one test send a minute per contact method",
+        ));
+    }
+    let body = if method.kind == EMAIL {
+        "This is a test from Firebreak. Enter the verification code this e-mail carries (valid for 30 minutes).".to_owned()
     } else {
         "This is a test from Firebreak: this webhook works once it answers with 2xx.".to_owned()
     };
@@ -211,15 +235,28 @@ pub async fn send_test(ctx: Ctx<'_>, id: &str) -> ServiceResult<Uuid> {
     Ok(sent)
 }
 
-/// Verifies an e-mail method with the code its test send carried.
+/// Verifies an e-mail method with the code its test send carried. Five wrong guesses void
+/// the code (each guess is counted, so aliases in one request do not get more).
 pub async fn verify(ctx: Ctx<'_>, id: &str, code: &str) -> ServiceResult<contact_method::Model> {
     let method = own(ctx, id).await?;
-    let good = method.code_hash.as_deref() == Some(hash(code.trim()).as_str())
+    // Count the guess first, conditionally: a guess past the limit finds nothing to count.
+    let counted = contact_method::Entity::update_many()
+        .col_expr(
+            contact_method::Column::CodeAttempts,
+            Expr::col(contact_method::Column::CodeAttempts).add(1),
+        )
+        .filter(contact_method::COLUMN.id.eq(method.id))
+        .filter(contact_method::Column::CodeAttempts.lt(MAX_GUESSES))
+        .exec(ctx.db.conn())
+        .await?
+        .rows_affected;
+    let good = counted == 1
+        && method.code_hash.as_deref() == Some(hash(code.trim()).as_str())
         && method.code_expires_at.is_some_and(|t| t > ctx.now);
     if !good {
         return Err(ServiceError::invalid(
             Reason::VerificationCodeInvalid,
-            "the code is wrong or expired: send a new test",
+            "the code is wrong, expired or used up: send a new test",
         ));
     }
     let txn = ctx.db.begin_write().await?;
@@ -227,6 +264,7 @@ pub async fn verify(ctx: Ctx<'_>, id: &str, code: &str) -> ServiceResult<contact
     am.verified_at = Set(Some(ctx.now));
     am.code_hash = Set(None);
     am.code_expires_at = Set(None);
+    am.pending_code = Set(None);
     let method = am.update(&txn).await?;
     txn.commit().await?;
     Ok(method)

@@ -245,15 +245,34 @@ async fn to_method(
                     )
                 })
         }
-        EMAIL => outbound
-            .email(
-                &method.target,
-                &n.id.to_string(),
-                &n.subject,
-                &email_body(&n),
-            )
-            .await
-            .map_err(|e| (false, e)),
+        EMAIL => {
+            let test = n.kind == super::Kind::Test.to_string();
+            let mut body = email_body(&n);
+            if test {
+                match &method.pending_code {
+                    Some(code) => body = format!("Your verification code: {code}\n\n{body}"),
+                    None => {
+                        let gone = "the code was already sent or used".to_owned();
+                        return Ok(Some((Err((true, gone)), None)));
+                    }
+                }
+            }
+            let sent = outbound
+                .email(&method.target, &n.id.to_string(), &n.subject, &body)
+                .await;
+            if sent.is_ok() && test {
+                // Sent: from now on only its hash is kept.
+                contact_method::Entity::update_many()
+                    .col_expr(
+                        contact_method::Column::PendingCode,
+                        Expr::value(None::<String>),
+                    )
+                    .filter(contact_method::COLUMN.id.eq(method.id))
+                    .exec(db.conn())
+                    .await?;
+            }
+            sent
+        }
         other => Err((true, format!("unknown contact method kind {other}"))),
     };
     let verifies = (n.kind == super::Kind::Test.to_string()

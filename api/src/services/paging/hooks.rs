@@ -164,6 +164,17 @@ pub async fn resolved(
     actor: Uuid,
     now: DateTime<Utc>,
 ) -> ServiceResult<()> {
+    let open: Vec<Uuid> = alert::Entity::find()
+        .filter(alert::COLUMN.incident_id.eq(incident))
+        .filter(alert::COLUMN.status.ne(RESOLVED))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|a| a.id)
+        .collect();
+    if open.is_empty() {
+        return Ok(());
+    }
     alert::Entity::update_many()
         .col_expr(alert::Column::Status, Expr::value(RESOLVED))
         .col_expr(alert::Column::ResolvedAt, Expr::value(now))
@@ -173,10 +184,30 @@ pub async fn resolved(
             Expr::value(Option::<DateTime<Utc>>::None),
         )
         .col_expr(alert::Column::UpdatedAt, Expr::value(now))
-        .filter(alert::COLUMN.incident_id.eq(incident))
-        .filter(alert::COLUMN.status.ne(RESOLVED))
+        .filter(alert::Column::Id.is_in(open.clone()))
         .exec(conn)
         .await?;
+    changed_events(conn, &open, "alert.resolved", serde_json::json!({}), now).await
+}
+
+/// The events of alerts changed in bulk, as their single-alert changes emit them.
+async fn changed_events(
+    conn: &impl ConnectionTrait,
+    ids: &[Uuid],
+    kind: &'static str,
+    extra: serde_json::Value,
+    now: DateTime<Utc>,
+) -> ServiceResult<()> {
+    if crate::services::events::subscribers(conn).await?.is_empty() {
+        return Ok(());
+    }
+    for a in alert::Entity::find()
+        .filter(alert::Column::Id.is_in(ids.iter().copied()))
+        .all(conn)
+        .await?
+    {
+        crate::services::events::alert(conn, kind, &a, extra.clone(), now).await?;
+    }
     Ok(())
 }
 
@@ -208,9 +239,16 @@ pub async fn acknowledged(
         .await?;
     page::Entity::update_many()
         .col_expr(page::Column::AcknowledgedAt, Expr::value(now))
-        .filter(page::Column::AlertId.is_in(alerts))
+        .filter(page::Column::AlertId.is_in(alerts.clone()))
         .filter(page::Column::AcknowledgedAt.is_null())
         .exec(conn)
         .await?;
-    Ok(())
+    changed_events(
+        conn,
+        &alerts,
+        "alert.acknowledged",
+        serde_json::json!({ "acknowledgedBy": actor.to_string() }),
+        now,
+    )
+    .await
 }
