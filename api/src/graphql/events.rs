@@ -87,7 +87,7 @@ impl EventQuery {
         crate::services::events::TYPES.to_vec()
     }
 
-    /// Every event subscription (admins).
+    /// Every event subscription (admins); a team's managers see their teams' Slack channels.
     #[graphql(complexity = "STATEMENT + 100 * child_complexity")]
     async fn event_subscriptions(&self, ctx: &Context<'_>) -> Result<Vec<EventSubscription>> {
         Ok(subscriptions::list(service_ctx(ctx))
@@ -131,7 +131,7 @@ impl EventMutation {
         })
     }
 
-    /// Admins only.
+    /// Admins any; a team's managers their team's Slack channel.
     async fn delete_event_subscription(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
         Ok(subscriptions::delete(service_ctx(ctx), &id).await?)
     }

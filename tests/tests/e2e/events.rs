@@ -296,5 +296,32 @@ e2e!(
             format!("https://firebreak.example.com/incidents/{id}")
         );
         assert!(got[0].signature.is_empty(), "Slack webhooks are not signed");
+        // The team's manager sees and removes the channel; a responder cannot.
+        let listed = app
+            .gql(
+                Some(&mia),
+                "{ eventSubscriptions { id kind label } }",
+                json!({}),
+            )
+            .await;
+        let listed = listed.ok()["eventSubscriptions"].clone();
+        assert_eq!(listed.as_array().unwrap().len(), 1);
+        assert_eq!(listed[0]["label"], "#sre-incidents");
+        let sid = listed[0]["id"].clone();
+        app.gql(
+            Some(&ada),
+            "mutation($id: ID!) { deleteEventSubscription(id: $id) }",
+            json!({ "id": sid }),
+        )
+        .await
+        .expect_code("FORBIDDEN");
+        let gone = app
+            .gql(
+                Some(&mia),
+                "mutation($id: ID!) { deleteEventSubscription(id: $id) }",
+                json!({ "id": sid }),
+            )
+            .await;
+        assert_eq!(gone.ok()["deleteEventSubscription"], true);
     }
 );

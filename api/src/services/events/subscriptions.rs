@@ -115,27 +115,49 @@ pub async fn create(
     })
 }
 
-/// Every subscription (admins).
+/// Every subscription for admins; for a team's managers, their teams' Slack channels.
 pub async fn list(ctx: Ctx<'_>) -> ServiceResult<Vec<event_subscription::Model>> {
-    ctx.principal.require(Role::Admin)?;
-    Ok(event_subscription::Entity::find()
+    let caller = ctx.principal.require(Role::Manager)?;
+    let all = event_subscription::Entity::find()
         .order_by_asc(event_subscription::COLUMN.id)
         .all(ctx.db.conn())
-        .await?)
+        .await?;
+    if caller.role >= Role::Admin {
+        return Ok(all);
+    }
+    let mut mine = Vec::new();
+    for s in all {
+        if s.kind == SLACK
+            && let Some(team) = s.team_id
+            && crate::services::teams::manages_team(ctx.db.conn(), team, caller).await?
+        {
+            mine.push(s);
+        }
+    }
+    Ok(mine)
 }
 
-/// Deletes a subscription (admins); its pending deliveries go with it.
+/// Deletes a subscription: admins any, a team's managers their team's Slack channel; its
+/// pending deliveries go with it.
 pub async fn delete(ctx: Ctx<'_>, id: &str) -> ServiceResult<bool> {
-    let caller = ctx.principal.require(Role::Admin)?;
+    let caller = ctx.principal.require(Role::Manager)?;
     let id = parse_id(id, "event subscription")?;
     let txn = ctx.db.begin_write().await?;
-    let removed = event_subscription::Entity::delete_by_id(id)
-        .exec(&txn)
-        .await?
-        .rows_affected;
-    if removed == 0 {
+    let Some(row) = event_subscription::Entity::find_by_id(id).one(&txn).await? else {
+        return Err(ServiceError::NotFound("event subscription"));
+    };
+    let allowed = caller.role >= Role::Admin
+        || (row.kind == SLACK
+            && match row.team_id {
+                Some(t) => crate::services::teams::manages_team(&txn, t, caller).await?,
+                None => false,
+            });
+    if !allowed {
         return Err(ServiceError::NotFound("event subscription"));
     }
+    event_subscription::Entity::delete_by_id(id)
+        .exec(&txn)
+        .await?;
     audit::record(
         &txn,
         ctx.now,
@@ -144,7 +166,7 @@ pub async fn delete(ctx: Ctx<'_>, id: &str) -> ServiceResult<bool> {
             action: "event_subscription.delete",
             target_type: "event_subscription",
             target_id: id.to_string(),
-            before: None,
+            before: Some(json!({ "kind": row.kind, "label": row.label })),
             after: None,
         },
     )
