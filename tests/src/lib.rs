@@ -27,8 +27,11 @@ use tokio::sync::{Mutex, OnceCell};
 
 pub use serde_json;
 
+pub mod external;
 pub mod sink;
 pub mod smtp;
+pub mod worker;
+pub use external::{node, node_dir, skip_or_fail};
 pub use sink::Sink;
 pub use smtp::SmtpSink;
 
@@ -273,70 +276,6 @@ impl TestApp {
         scheduler::clock::Clock::now(self.clock.as_ref())
     }
 
-    /// The worker as `firebreak worker` builds it, on this app's database and clock,
-    /// delivering in line (no queue).
-    pub fn worker(&self) -> firebreak::worker::Worker {
-        firebreak::worker::Worker::new(
-            &self.state.config.worker,
-            self.state.db.clone(),
-            self.state.clock.clone(),
-            self.state.metrics.clone(),
-            None,
-        )
-        .unwrap()
-    }
-
-    /// Runs what is due at the test clock's `now`: the scan, then every delivery due.
-    pub async fn run_due(
-        &self,
-    ) -> (
-        firebreak::services::due::Summary,
-        Vec<firebreak::services::notifications::delivery::Outcome>,
-    ) {
-        self.worker().run_due_now().await.unwrap()
-    }
-
-    /// Adds a webhook to `sink` for the user of `token`, verifies it with a test send (which
-    /// the sink then forgets), and returns its signing secret.
-    pub async fn set_webhook(&self, token: &str, sink: &Sink) -> String {
-        let res = self
-            .call(
-                token,
-                "addContactMethod",
-                "AddContactMethodInput",
-                json!({ "kind": "WEBHOOK", "target": sink.url(), "label": "sink" }),
-                "signingSecret contactMethod { id }",
-            )
-            .await;
-        let added = res.ok()["addContactMethod"].clone();
-        let id = added["contactMethod"]["id"].as_str().unwrap().to_owned();
-        self.gql(
-            Some(token),
-            "mutation($id: ID!) { sendTestNotification(id: $id) }",
-            json!({ "id": id }),
-        )
-        .await
-        .ok();
-        self.run_due().await;
-        let verified = self
-            .gql(
-                Some(token),
-                "{ myContactMethods { id verified } }",
-                json!({}),
-            )
-            .await;
-        assert!(
-            verified.ok()["myContactMethods"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .any(|m| m["id"] == id.as_str() && m["verified"] == true),
-            "the test send verified the webhook"
-        );
-        sink.clear();
-        added["signingSecret"].as_str().unwrap().to_owned()
-    }
-
     pub fn advance_clock(&self, by: chrono::Duration) {
         self.clock.advance(by);
     }
@@ -516,54 +455,6 @@ impl TestApp {
             body,
         }
     }
-}
-
-/// Where the independent clients live: Node.js scripts with pinned packages
-/// (`tests/node/package-lock.json`), installed by `.ci/run` (`npm ci`).
-pub fn node_dir() -> PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("node")
-}
-
-/// Says loudly that a test cannot run here; under `CI=true` that is a failure.
-pub fn skip_or_fail(what: &str, reason: &str) {
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("CI=true but {what} cannot run: {reason}");
-    }
-    let _ = writeln!(
-        std::io::stderr(),
-        "\n*** SKIPPING {what}: {reason}. Run .ci/run (or `npm ci --prefix tests/node`) \
-         to install it. ***\n"
-    );
-}
-
-/// Runs `node tests/node/<script> <args…>` and returns its standard output, or `None`
-/// (after a visible notice, or a panic under CI) when Node or the packages are missing.
-pub async fn node(script: &str, args: &[&str]) -> Option<String> {
-    let dir = node_dir();
-    if !dir.join("node_modules").exists() {
-        skip_or_fail(script, "tests/node/node_modules is missing");
-        return None;
-    }
-    let out = match tokio::process::Command::new("node")
-        .arg(dir.join(script))
-        .args(args)
-        .current_dir(&dir)
-        .output()
-        .await
-    {
-        Ok(out) => out,
-        Err(e) => {
-            skip_or_fail(script, &format!("node cannot be started ({e})"));
-            return None;
-        }
-    };
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(
-        out.status.success(),
-        "{script} failed: {stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    Some(stdout)
 }
 
 enum DbGuard {

@@ -50,6 +50,18 @@ async fn item_due_soon(app: &TestApp, author: &str, owner: &str, title: &str) {
     .ok();
 }
 
+/// A fresh app on the same database kind, sending e-mail to a local SMTP server.
+async fn with_mail(app: &TestApp) -> Option<(SmtpSink, TestApp)> {
+    let smtp = SmtpSink::start().await?;
+    let url = smtp.url();
+    let app = TestApp::spawn_with(app.backend, move |c| {
+        c.worker.smtp_url = Some(url.into());
+        c.worker.smtp_from = "Firebreak <firebreak@example.test>".into();
+    })
+    .await?;
+    Some((smtp, app))
+}
+
 async fn run(smtp: &SmtpSink, app: TestApp) {
     let (_, ada) = app.named_user("ada", Role::Responder).await;
     let (bob_id, bob) = app.named_user("bob", Role::Responder).await;
@@ -122,17 +134,9 @@ async fn run(smtp: &SmtpSink, app: TestApp) {
 e2e!(
     an_email_reaches_a_real_smtp_server_once_its_address_is_verified,
     |app| {
-        let _ = &app;
-        let Some(smtp) = SmtpSink::start().await else {
+        let Some((smtp, app)) = with_mail(&app).await else {
             return;
         };
-        let url = smtp.url();
-        let app = TestApp::spawn_with(app.backend, move |c| {
-            c.worker.smtp_url = Some(url.into());
-            c.worker.smtp_from = "Firebreak <firebreak@example.test>".into();
-        })
-        .await
-        .unwrap();
         run(&smtp, app).await;
     }
 );
@@ -140,17 +144,9 @@ e2e!(
 e2e!(
     each_kind_goes_to_the_chosen_methods_and_pages_to_all,
     |app| {
-        let _ = &app;
-        let Some(smtp) = SmtpSink::start().await else {
+        let Some((smtp, app)) = with_mail(&app).await else {
             return;
         };
-        let url = smtp.url();
-        let app = TestApp::spawn_with(app.backend, move |c| {
-            c.worker.smtp_url = Some(url.into());
-            c.worker.smtp_from = "Firebreak <firebreak@example.test>".into();
-        })
-        .await
-        .unwrap();
         let admin = app.token(Role::Admin).await;
         let (_, ada) = app.named_user("ada", Role::Responder).await;
         let (bob_id, bob) = app.named_user("bob", Role::Responder).await;
@@ -259,17 +255,9 @@ e2e!(
 e2e!(
     verification_codes_stay_out_of_the_inbox_and_guessing_is_bounded,
     |app| {
-        let _ = &app;
-        let Some(smtp) = SmtpSink::start().await else {
+        let Some((smtp, app)) = with_mail(&app).await else {
             return;
         };
-        let url = smtp.url();
-        let app = TestApp::spawn_with(app.backend, move |c| {
-            c.worker.smtp_url = Some(url.into());
-            c.worker.smtp_from = "Firebreak <firebreak@example.test>".into();
-        })
-        .await
-        .unwrap();
         let (_, bob) = app.named_user("bob", Role::Responder).await;
         let email = add_email(&app, &bob, "bob@example.com").await;
         let query = "mutation($id: ID!) { sendTestNotification(id: $id) }";
