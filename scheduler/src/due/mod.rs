@@ -12,6 +12,7 @@
 
 pub mod action_item;
 pub mod communication;
+pub mod digest;
 pub mod handoff;
 pub mod postmortem;
 pub mod retry;
