@@ -129,26 +129,8 @@ pub async fn load_report(
             currency: team.currency.clone(),
         },
     };
-    let page_facts: Vec<PageFact> = pages
-        .iter()
-        .map(|p| PageFact {
-            user: p.user_id,
-            at: p.created_at,
-            alert: p.alert_id,
-        })
-        .collect();
-    let alert_facts: Vec<AlertFact> = alerts
-        .iter()
-        .map(|a| AlertFact {
-            id: a.id,
-            source: a.source.clone(),
-            name: a.name.clone(),
-            created: a.created_at,
-            acknowledged: a.acknowledged_at,
-            resolved: a.resolved_at,
-            resolved_by_source: a.resolved_at.is_some() && a.resolved_by.is_none(),
-        })
-        .collect();
+    let page_facts: Vec<PageFact> = pages.iter().map(page_fact).collect();
+    let alert_facts: Vec<AlertFact> = alerts.iter().map(alert_fact).collect();
     let report = report::report(&Input {
         range: span,
         on_call: &on_call,
@@ -163,4 +145,27 @@ pub async fn load_report(
         currency: team.currency.clone(),
         team,
     })
+}
+
+/// A page as the report's pure core reads it.
+pub(crate) fn page_fact(p: &page::Model) -> PageFact {
+    PageFact {
+        user: p.user_id,
+        at: p.created_at,
+        alert: p.alert_id,
+    }
+}
+
+/// An alert as the report's pure core reads it (resolved by its source when nobody pressed
+/// resolve).
+pub(crate) fn alert_fact(a: &alert::Model) -> AlertFact {
+    AlertFact {
+        id: a.id,
+        source: a.source.clone(),
+        name: a.name.clone(),
+        created: a.created_at,
+        acknowledged: a.acknowledged_at,
+        resolved: a.resolved_at,
+        resolved_by_source: a.resolved_at.is_some() && a.resolved_by.is_none(),
+    }
 }

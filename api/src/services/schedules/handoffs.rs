@@ -215,6 +215,29 @@ impl From<&handoff_document::Model> for Rotation {
     }
 }
 
+/// The team of each rotation's layer (through its schedule): two statements.
+async fn rotation_teams(
+    db: &crate::db::Db,
+    rotations: &[Rotation],
+) -> ServiceResult<std::collections::HashMap<Uuid, Uuid>> {
+    let layers =
+        super::layers_by_ids(db, &rotations.iter().map(|r| r.layer).collect::<Vec<_>>()).await?;
+    let schedules = super::by_ids(
+        db,
+        &layers.iter().map(|l| l.schedule_id).collect::<Vec<_>>(),
+    )
+    .await?;
+    Ok(layers
+        .iter()
+        .filter_map(|l| {
+            schedules
+                .iter()
+                .find(|s| s.id == l.schedule_id)
+                .map(|s| (l.id, s.team_id))
+        })
+        .collect())
+}
+
 /// For each rotation, the incidents of its schedule's team declared during it that
 /// `user` may see (restricted ones stay invisible to others), oldest first, at most
 /// [`MAX_INCIDENTS`] each: what documents are pre-filled with. Three statements for any
@@ -227,20 +250,8 @@ pub async fn rotation_incidents(
     if rotations.is_empty() {
         return Ok(vec![]);
     }
-    let layers =
-        super::layers_by_ids(db, &rotations.iter().map(|r| r.layer).collect::<Vec<_>>()).await?;
-    let schedules = super::by_ids(
-        db,
-        &layers.iter().map(|l| l.schedule_id).collect::<Vec<_>>(),
-    )
-    .await?;
-    let team_of = |layer: Uuid| {
-        layers
-            .iter()
-            .find(|l| l.id == layer)
-            .and_then(|l| schedules.iter().find(|s| s.id == l.schedule_id))
-            .map(|s| s.team_id)
-    };
+    let teams = rotation_teams(db, rotations).await?;
+    let team_of = |layer: Uuid| teams.get(&layer).copied();
     let mut any = sea_orm::Condition::any();
     for r in rotations {
         if let Some(team) = team_of(r.layer) {
@@ -296,24 +307,13 @@ pub async fn rotation_paging(
     reader: &crate::auth::CurrentUser,
     rotations: &[Rotation],
 ) -> ServiceResult<Vec<(Rotation, RotationPaging)>> {
+    use crate::services::paging::load_report::{alert_fact, page_fact};
     use scheduler::paging::report::{AlertFact, PageFact, noisiest};
     if rotations.is_empty() {
         return Ok(vec![]);
     }
-    let layers =
-        super::layers_by_ids(db, &rotations.iter().map(|r| r.layer).collect::<Vec<_>>()).await?;
-    let schedules = super::by_ids(
-        db,
-        &layers.iter().map(|l| l.schedule_id).collect::<Vec<_>>(),
-    )
-    .await?;
-    let team_of = |layer: Uuid| {
-        layers
-            .iter()
-            .find(|l| l.id == layer)
-            .and_then(|l| schedules.iter().find(|s| s.id == l.schedule_id))
-            .map(|s| s.team_id)
-    };
+    let teams = rotation_teams(db, rotations).await?;
+    let team_of = |layer: Uuid| teams.get(&layer).copied();
     let (mut by_team, mut by_person) = (sea_orm::Condition::any(), sea_orm::Condition::any());
     for r in rotations {
         by_person = by_person.add(
@@ -354,6 +354,7 @@ pub async fn rotation_paging(
         .filter(alert::Column::Id.in_subquery(seen_alerts))
         .all(db.conn())
         .await?;
+    let page_facts: Vec<PageFact> = pages.iter().map(page_fact).collect();
     Ok(rotations
         .iter()
         .map(|r| {
@@ -368,23 +369,7 @@ pub async fn rotation_paging(
             let facts: Vec<AlertFact> = alerts
                 .iter()
                 .filter(|a| team.is_some() && a.team_id == team)
-                .map(|a| AlertFact {
-                    id: a.id,
-                    source: a.source.clone(),
-                    name: a.name.clone(),
-                    created: a.created_at,
-                    acknowledged: a.acknowledged_at,
-                    resolved: a.resolved_at,
-                    resolved_by_source: a.resolved_at.is_some() && a.resolved_by.is_none(),
-                })
-                .collect();
-            let page_facts: Vec<PageFact> = pages
-                .iter()
-                .map(|p| PageFact {
-                    user: p.user_id,
-                    at: p.created_at,
-                    alert: p.alert_id,
-                })
+                .map(alert_fact)
                 .collect();
             let mut sources = noisiest(&page_facts, &facts, span);
             sources.truncate(MAX_SOURCES);
