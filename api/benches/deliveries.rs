@@ -42,6 +42,7 @@ async fn run(backend: Backend, workers: usize) -> Option<String> {
                 kind: Set("ACTION_ITEM_DUE".into()),
                 subject: Set(format!("Reminder {}", chunk * 500 + i)),
                 body: Set("Due now.".into()),
+                html: Set(None),
                 object_type: Set("action_item".into()),
                 object_id: Set(uuid::Uuid::now_v7()),
                 dedup_key: Set(format!("bench:{id}")),

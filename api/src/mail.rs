@@ -3,7 +3,7 @@
 //! the same notification (a retry after a lost answer) is recognisable as the same
 //! message.
 
-use lettre::message::{Mailbox, header::ContentType};
+use lettre::message::{Mailbox, MultiPart, header::ContentType};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use secrecy::ExposeSecret;
 use std::time::Duration;
@@ -49,24 +49,33 @@ impl Mailer {
         Ok(Self { transport, from })
     }
 
-    /// Sends a plain-text message to `to` with a `Message-ID` of `<id@domain of the sender>`.
+    /// Sends a message to `to` with a `Message-ID` of `<id@domain of the sender>`: plain
+    /// text, or `multipart/alternative` with `html` beside it.
     pub async fn send(
         &self,
         to: &str,
         id: &str,
         subject: &str,
         body: &str,
+        html: Option<&str>,
     ) -> Result<(), MailError> {
         let to: Mailbox = to.parse().map_err(|_| MailError::BadAddress)?;
         let domain = self.from.email.domain().to_owned();
-        let message = Message::builder()
+        let builder = Message::builder()
             .from(self.from.clone())
             .to(to)
             .subject(subject)
-            .message_id(Some(format!("<{id}@{domain}>")))
-            .header(ContentType::TEXT_PLAIN)
-            .body(body.to_owned())
-            .map_err(|_| MailError::Build)?;
+            .message_id(Some(format!("<{id}@{domain}>")));
+        let message = match html {
+            Some(html) => builder.multipart(MultiPart::alternative_plain_html(
+                body.to_owned(),
+                html.to_owned(),
+            )),
+            None => builder
+                .header(ContentType::TEXT_PLAIN)
+                .body(body.to_owned()),
+        }
+        .map_err(|_| MailError::Build)?;
         self.transport.send(message).await.map(|_| ()).map_err(|e| {
             if e.is_permanent() {
                 MailError::Refused(short(&e))

@@ -197,6 +197,9 @@ impl Outbound {
     /// Where an event's incident opens, if a public URL is configured.
     pub fn link(&self, event: &entity::event::Model) -> Option<String> {
         let base = self.public_url.as_ref()?;
+        if event.object_type == "team" {
+            return Some(format!("{base}/teams/{}", event.object_id));
+        }
         let incident = event.payload["incident"]["id"]
             .as_str()
             .or_else(|| event.payload["alert"]["incidentId"].as_str())?;
@@ -207,18 +210,20 @@ impl Outbound {
         self.mailer.is_some()
     }
 
-    /// E-mails a notification (`id` makes its Message-ID). The error says whether trying
-    /// again could help (a bad address or a permanent SMTP refusal cannot).
+    /// E-mails a notification (`id` makes its Message-ID), with an HTML alternative if
+    /// it has one. The error says whether trying again could help (a bad address or a
+    /// permanent SMTP refusal cannot).
     pub async fn email(
         &self,
         to: &str,
         id: &str,
         subject: &str,
         body: &str,
+        html: Option<&str>,
     ) -> Result<(), (bool, String)> {
         match &self.mailer {
             Some(m) => m
-                .send(to, id, subject, body)
+                .send(to, id, subject, body, html)
                 .await
                 .map_err(|e| (e.is_permanent(), e.to_string())),
             None => Err((true, "no mail server is configured".into())),

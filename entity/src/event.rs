@@ -16,6 +16,9 @@ pub struct Model {
     pub object_id: Uuid,
     pub payload: Json,
     pub occurred_at: DateTimeUtc,
+    /// Set for events the scan writes (a team's weekly digest): one per key.
+    #[sea_orm(unique)]
+    pub dedup_key: Option<String>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

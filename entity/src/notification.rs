@@ -13,6 +13,8 @@ pub struct Model {
     pub kind: String,
     pub subject: String,
     pub body: String,
+    /// The same as `body`, as HTML, for notifications with tables (the weekly digest).
+    pub html: Option<String>,
     pub object_type: String,
     pub object_id: Uuid,
     #[sea_orm(unique)]

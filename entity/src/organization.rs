@@ -21,6 +21,11 @@ pub struct Model {
     /// Paged for SEV1.
     pub vp_engineering_id: Option<Uuid>,
     pub action_item_managers_after_days: i32,
+    /// Whether managers get the weekly digest.
+    pub digest_enabled: bool,
+    /// The digest's ISO weekday (Monday 1 to Sunday 7) and hour, in `time_zone`.
+    pub digest_weekday: i16,
+    pub digest_hour: i16,
     pub updated_at: DateTimeUtc,
 }
 

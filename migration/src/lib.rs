@@ -23,6 +23,7 @@ mod m20261125_000014_tickets_and_early_work;
 mod m20261125_000015_schedules;
 mod m20261125_000016_paging;
 mod m20261126_000017_notifications;
+mod m20261127_000018_weekly_digest;
 mod sqlite_rebuild;
 
 pub struct Migrator;
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000015_schedules::Migration),
             Box::new(m20261125_000016_paging::Migration),
             Box::new(m20261126_000017_notifications::Migration),
+            Box::new(m20261127_000018_weekly_digest::Migration),
         ]
     }
 }

@@ -17,8 +17,8 @@ pub fn skip_or_fail(what: &str, reason: &str) {
     }
     let _ = writeln!(
         std::io::stderr(),
-        "\n*** SKIPPING {what}: {reason}. Run .ci/run (or `npm ci --prefix tests/node`) \
-         to install it. ***\n"
+        "\n*** SKIPPING {what}: {reason}. Run .ci/run (it installs the \
+         pinned outside tools) to run it. ***\n"
     );
 }
 

@@ -69,6 +69,11 @@ impl Notification {
     async fn body(&self) -> &str {
         &self.row.body
     }
+    /// The body as an HTML document, for notifications with tables (the weekly digest);
+    /// null for the others. Every value in it is escaped.
+    async fn html(&self) -> Option<&str> {
+        self.row.html.as_deref()
+    }
     /// What it is about: `incident`, `postmortem`, `action_item`, `alert`, `handoff`,
     /// `page`, `user` or `contact_method`.
     async fn object_type(&self) -> &str {

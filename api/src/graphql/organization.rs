@@ -3,6 +3,7 @@
 use super::connection::{ListConnection, from_page};
 use super::context::{data, service_ctx};
 use super::loaders::Loaders;
+use super::schedule::Weekday;
 use super::user::User;
 use crate::services::audit;
 use crate::services::organization::{self, UpdateOrganization};
@@ -30,6 +31,18 @@ impl Organization {
     /// told as well as its owner.
     async fn action_item_managers_after_days(&self) -> i32 {
         self.0.action_item_managers_after_days
+    }
+    /// Whether managers get the weekly digest of their teams' last week.
+    async fn digest_enabled(&self) -> bool {
+        self.0.digest_enabled
+    }
+    /// The day the weekly digest is sent, in the organization's time zone.
+    async fn digest_weekday(&self) -> Weekday {
+        organization::digest_weekday(&self.0).into()
+    }
+    /// The hour (0 to 23) the weekly digest is sent, in the organization's time zone.
+    async fn digest_hour(&self) -> i32 {
+        i32::from(self.0.digest_hour)
     }
     /// Whether the person who submitted a postmortem for review may also publish it
     /// (default false: someone else publishes; small teams may allow it).
@@ -122,6 +135,12 @@ pub struct UpdateOrganizationInput {
     pub allow_self_publication: Option<bool>,
     /// Days an action item may be overdue before the managers are told (1 to 365).
     pub action_item_managers_after_days: Option<i32>,
+    /// Send managers the weekly digest (default true).
+    pub digest_enabled: Option<bool>,
+    /// The weekly digest's day (default Monday), in the organization's time zone.
+    pub digest_weekday: Option<Weekday>,
+    /// The weekly digest's hour, 0 to 23 (default 9), in the organization's time zone.
+    pub digest_hour: Option<i32>,
 }
 
 #[derive(SimpleObject)]
@@ -148,6 +167,9 @@ impl OrganizationMutation {
                 postmortem_due_hours: input.postmortem_due_hours,
                 allow_self_publication: input.allow_self_publication,
                 action_item_managers_after_days: input.action_item_managers_after_days,
+                digest_enabled: input.digest_enabled,
+                digest_weekday: input.digest_weekday.map(Into::into),
+                digest_hour: input.digest_hour,
             },
         )
         .await?;

@@ -34,6 +34,9 @@ pub async fn ensure_exists(db: &Db, now: DateTime<Utc>) -> ServiceResult<()> {
         engineering_lead_id: Set(None),
         vp_engineering_id: Set(None),
         action_item_managers_after_days: Set(3),
+        digest_enabled: Set(true),
+        digest_weekday: Set(1),
+        digest_hour: Set(9),
         updated_at: Set(now),
     };
     let insert = organization::Entity::insert(row)
@@ -50,6 +53,12 @@ pub async fn ensure_exists(db: &Db, now: DateTime<Utc>) -> ServiceResult<()> {
     }
 }
 
+/// The weekly digest's day (stored as an ISO weekday, Monday 1 to Sunday 7).
+pub fn digest_weekday(m: &organization::Model) -> chrono::Weekday {
+    chrono::Weekday::try_from(u8::try_from(m.digest_weekday.clamp(1, 7) - 1).unwrap_or(0))
+        .unwrap_or(chrono::Weekday::Mon)
+}
+
 pub async fn get(db: &Db) -> ServiceResult<organization::Model> {
     organization::Entity::find_by_id(ORG_ID)
         .one(db.conn())
@@ -64,12 +73,16 @@ pub struct UpdateOrganization {
     pub postmortem_due_hours: Option<i32>,
     pub allow_self_publication: Option<bool>,
     pub action_item_managers_after_days: Option<i32>,
+    pub digest_enabled: Option<bool>,
+    pub digest_weekday: Option<chrono::Weekday>,
+    pub digest_hour: Option<i32>,
 }
 
 fn snapshot(m: &organization::Model) -> serde_json::Value {
     json!({ "name": m.name, "timeZone": m.time_zone, "postmortemDueHours": m.postmortem_due_hours,
            "allowSelfPublication": m.allow_self_publication,
-           "actionItemManagersAfterDays": m.action_item_managers_after_days })
+           "actionItemManagersAfterDays": m.action_item_managers_after_days,
+           "digestEnabled": m.digest_enabled, "digestWeekday": m.digest_weekday, "digestHour": m.digest_hour })
 }
 
 pub async fn update(ctx: Ctx<'_>, input: UpdateOrganization) -> ServiceResult<organization::Model> {
@@ -101,6 +114,14 @@ pub async fn update(ctx: Ctx<'_>, input: UpdateOrganization) -> ServiceResult<or
             "actionItemManagersAfterDays must be between 1 and 365",
         ));
     }
+    if let Some(h) = input.digest_hour
+        && !(0..=23).contains(&h)
+    {
+        return Err(ServiceError::invalid(
+            Reason::ValueOutOfRange,
+            "digestHour must be between 0 and 23",
+        ));
+    }
     let txn = ctx.db.begin_write().await?;
     let current = organization::Entity::find_by_id(ORG_ID)
         .lock_exclusive()
@@ -123,6 +144,15 @@ pub async fn update(ctx: Ctx<'_>, input: UpdateOrganization) -> ServiceResult<or
     }
     if let Some(d) = input.action_item_managers_after_days {
         active.action_item_managers_after_days = Set(d);
+    }
+    if let Some(v) = input.digest_enabled {
+        active.digest_enabled = Set(v);
+    }
+    if let Some(d) = input.digest_weekday {
+        active.digest_weekday = Set(d.number_from_monday() as i16);
+    }
+    if let Some(h) = input.digest_hour {
+        active.digest_hour = Set(h as i16);
     }
     active.updated_at = Set(ctx.now);
     let updated = active.update(&txn).await?;

@@ -4,8 +4,12 @@
 //! that was down sends the most recent digest once, not every one it missed.
 
 use crate::oncall::local;
+use crate::paging::load::Level;
+use crate::paging::report::Row;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Utc, Weekday};
 use chrono_tz::Tz;
+use std::collections::BTreeMap;
+use uuid::Uuid;
 
 /// The latest digest instant at or before `now`, and its local day: `weekday` at `hour`:00
 /// local time in `zone` (RFC 5545's rule where that time does not exist).
@@ -33,6 +37,58 @@ pub fn week_before(day: NaiveDate, zone: Tz) -> (DateTime<Utc>, DateTime<Utc>) {
     let start = local::resolve(zone, (day - Duration::days(7)).and_time(NaiveTime::MIN));
     let end = local::resolve(zone, day.and_time(NaiveTime::MIN));
     (start, end)
+}
+
+/// One person's on-call load over a digest's week: their load-report rows summed (a week
+/// that does not start on Monday spans two ISO weeks), with the worse of their levels.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Load {
+    pub user: Uuid,
+    pub on_call: Duration,
+    pub pages: u32,
+    pub night_pages: u32,
+    pub out_of_hours_pages: u32,
+    pub incidents_led: u32,
+    pub level: Option<Level>,
+    pub rest_owed: Duration,
+}
+
+impl Load {
+    /// Neither on call, nor paged, nor leading an incident: nothing to report.
+    pub fn is_quiet(&self) -> bool {
+        self.pages == 0 && self.on_call <= Duration::zero() && self.incidents_led == 0
+    }
+}
+
+/// The load per person, busiest first (pages, then hours on call), people with neither
+/// left out.
+pub fn load_by_person(rows: &[Row]) -> Vec<Load> {
+    let mut by: BTreeMap<Uuid, Load> = BTreeMap::new();
+    for r in rows {
+        let l = by.entry(r.user).or_insert_with(|| Load {
+            user: r.user,
+            ..Load::default()
+        });
+        l.on_call += r.on_call;
+        l.pages += r.pages;
+        l.night_pages += r.night_pages;
+        l.out_of_hours_pages += r.out_of_hours_pages;
+        l.incidents_led += r.incidents_led;
+        l.level = l.level.max(r.level);
+        l.rest_owed += r.rest_owed;
+    }
+    let mut out: Vec<Load> = by.into_values().filter(|l| !l.is_quiet()).collect();
+    out.sort_by(|a, b| {
+        (b.pages, b.on_call)
+            .cmp(&(a.pages, a.on_call))
+            .then(a.user.cmp(&b.user))
+    });
+    out
+}
+
+/// Whole days from `due` to `at` (0 when not yet a day late).
+pub fn days_late(due: DateTime<Utc>, at: DateTime<Utc>) -> i64 {
+    (at - due).num_days().max(0)
 }
 
 #[cfg(test)]
@@ -82,6 +138,34 @@ mod tests {
         assert_eq!(
             latest(utc(2026, 4, 3, 15, 0), Berlin, Weekday::Fri, 17).0,
             utc(2026, 4, 3, 15, 0)
+        );
+    }
+
+    #[test]
+    fn a_persons_rows_over_two_iso_weeks_are_summed_with_the_worse_level() {
+        let (a, b) = (Uuid::from_u128(1), Uuid::from_u128(2));
+        let row = |user, week, hours, pages, level| Row {
+            user,
+            week: (2026, week),
+            on_call: Duration::hours(hours),
+            pages,
+            level,
+            ..Row::default()
+        };
+        let load = load_by_person(&[
+            row(a, 47, 48, 1, Some(Level::Ok)),
+            row(b, 47, 72, 4, Some(Level::Breach)),
+            row(a, 48, 24, 2, Some(Level::Warning)),
+            row(Uuid::from_u128(3), 48, 0, 0, None),
+        ]);
+        assert_eq!(
+            load.iter()
+                .map(|l| (l.user, l.on_call.num_hours(), l.pages, l.level))
+                .collect::<Vec<_>>(),
+            vec![
+                (b, 72, 4, Some(Level::Breach)),
+                (a, 72, 3, Some(Level::Warning))
+            ]
         );
     }
 }

@@ -7,7 +7,7 @@ use entity::Role;
 use firebreak_tests::serde_json::{Value, json};
 use firebreak_tests::{Sink, SmtpSink, TestApp, e2e};
 
-async fn add_email(app: &TestApp, token: &str, address: &str) -> String {
+pub(crate) async fn add_email(app: &TestApp, token: &str, address: &str) -> String {
     app.call(
         token,
         "addContactMethod",
@@ -22,7 +22,7 @@ async fn add_email(app: &TestApp, token: &str, address: &str) -> String {
         .to_owned()
 }
 
-fn code_in(message: &Value) -> String {
+pub(crate) fn code_in(message: &Value) -> String {
     let body = message["body"].as_str().unwrap();
     body.split_whitespace()
         .map(|w| w.trim_matches(|c: char| !c.is_ascii_digit()))
@@ -51,7 +51,7 @@ async fn item_due_soon(app: &TestApp, author: &str, owner: &str, title: &str) {
 }
 
 /// A fresh app on the same database kind, sending e-mail to a local SMTP server.
-async fn with_mail(app: &TestApp) -> Option<(SmtpSink, TestApp)> {
+pub(crate) async fn with_mail(app: &TestApp) -> Option<(SmtpSink, TestApp)> {
     let smtp = SmtpSink::start().await?;
     let url = smtp.url();
     let app = TestApp::spawn_with(app.backend, move |c| {

@@ -8,7 +8,7 @@ use entity::Role;
 use firebreak_tests::serde_json::{Value, json};
 use firebreak_tests::{Sink, TestApp, e2e};
 
-async fn subscribe(app: &TestApp, token: &str, input: Value) -> Value {
+pub(crate) async fn subscribe(app: &TestApp, token: &str, input: Value) -> Value {
     app.call(
         token,
         "createEventSubscription",
@@ -212,7 +212,7 @@ e2e!(
 );
 
 /// What Block Kit requires of the blocks we send (api.slack.com/reference/block-kit).
-fn check_block_kit(message: &Value) {
+pub(crate) fn check_block_kit(message: &Value) {
     assert!(
         message["text"].as_str().is_some_and(|t| !t.is_empty()),
         "a text fallback"
@@ -226,9 +226,15 @@ fn check_block_kit(message: &Value) {
                 assert!(b["text"]["text"].as_str().unwrap().chars().count() <= 150);
             }
             "section" => {
-                let fields = b["fields"].as_array().unwrap();
+                // A text (at most 3000 characters), fields, or both.
+                assert!(b["text"].is_object() || b["fields"].is_array(), "{b}");
+                if let Some(text) = b["text"].as_object() {
+                    assert!(text["type"] == "mrkdwn" || text["type"] == "plain_text");
+                    assert!(text["text"].as_str().unwrap().chars().count() <= 3000);
+                }
+                let fields = b["fields"].as_array().cloned().unwrap_or_default();
                 assert!(fields.len() <= 10);
-                for f in fields {
+                for f in &fields {
                     assert!(f["type"] == "mrkdwn" || f["type"] == "plain_text");
                     assert!(f["text"].as_str().unwrap().chars().count() <= 2000);
                 }

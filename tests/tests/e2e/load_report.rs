@@ -15,7 +15,7 @@ fn t(d: u32, h: u32, m: u32) -> DateTime<Utc> {
 }
 
 /// An alert of `team` with one page of `user` at `at`.
-async fn paged(
+pub(crate) async fn paged(
     app: &TestApp,
     team: Uuid,
     name: &str,

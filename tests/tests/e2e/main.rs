@@ -8,6 +8,7 @@ mod channels;
 mod clients;
 mod cost;
 mod customers;
+mod digest;
 mod events;
 mod http_spec;
 mod incident_lists;

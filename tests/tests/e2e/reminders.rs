@@ -493,6 +493,17 @@ e2e!(
     delivered_notifications_and_resolved_alerts_are_pruned_after_their_retention,
     |app| {
         let admin = app.token(Role::Admin).await;
+        // The counts below are of this test's page; the weekly digest (its own test)
+        // would add the admins' digest of the team.
+        app.call(
+            &admin,
+            "updateOrganization",
+            "UpdateOrganizationInput",
+            json!({ "digestEnabled": false }),
+            "organization { digestEnabled }",
+        )
+        .await
+        .ok();
         let (bob_id, bob) = app.named_user("bob", Role::Responder).await;
         let sink = Sink::start().await;
         app.set_webhook(&bob, &sink).await;

@@ -87,6 +87,7 @@ pub(super) async fn postmortems(
                 Note {
                     recipient: *r,
                     kind: Kind::PostmortemDue,
+                    html: None,
                     subject,
                     body,
                     object_type: "postmortem",
@@ -160,6 +161,7 @@ pub(super) async fn action_items(
                 Note {
                     recipient: *r,
                     kind: Kind::ActionItemDue,
+                    html: None,
                     subject,
                     body,
                     object_type: "action_item",

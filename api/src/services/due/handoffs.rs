@@ -54,6 +54,7 @@ pub(super) async fn run(db: &Db, now: DateTime<Utc>) -> ServiceResult<usize> {
             let note = |recipient, kind, subject: String, body: String| Note {
                 recipient,
                 kind,
+                html: None,
                 subject,
                 body,
                 object_type: "handoff",

@@ -42,6 +42,7 @@ pub(super) async fn run(db: &Db, now: DateTime<Utc>) -> ServiceResult<usize> {
                 notes.push(Note {
                     recipient: r,
                     kind: Kind::StatusUpdateDue,
+                    html: None,
                     subject: format!("Status update overdue: {name}"),
                     body: format!(
                         "The next status update of {name} was due at {}. Post one, even \"still investigating\".",
@@ -71,6 +72,7 @@ pub(super) async fn run(db: &Db, now: DateTime<Utc>) -> ServiceResult<usize> {
                 notes.push(Note {
                     recipient: r,
                     kind: Kind::CustomerUpdateDue,
+                    html: None,
                     subject: format!("Customers are owed word: {name}"),
                     body: format!(
                         "{name} affects customers and no public update has been posted yet. Post one on the status page."

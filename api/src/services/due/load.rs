@@ -105,6 +105,7 @@ pub(super) async fn run(db: &Db, now: DateTime<Utc>, org: &OrgSettings) -> Servi
                 .map(|m| Note {
                     recipient: m,
                     kind: Kind::NightPage,
+                    html: None,
                     subject: format!("{who} was paged at night"),
                     body: format!(
                         "{who} ({}) was paged at {} ({} local time).{owed}",
@@ -140,6 +141,7 @@ pub(super) async fn run(db: &Db, now: DateTime<Utc>, org: &OrgSettings) -> Servi
             .map(|m| Note {
                 recipient: m,
                 kind: Kind::LoadLimit,
+                html: None,
                 subject: format!("On-call load {level}: {who}"),
                 body: format!(
                     "{who} has had {count} pages for {} in week {}-W{:02} (warning above {}, limit {}).",

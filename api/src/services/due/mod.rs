@@ -5,6 +5,7 @@
 //! object's latest occasion only.
 
 mod deadlines;
+pub mod digest;
 mod handoffs;
 mod incidents;
 mod load;
@@ -30,6 +31,8 @@ pub struct Summary {
 pub(crate) struct OrgSettings {
     pub zone: Tz,
     pub action_item_managers_after_days: i64,
+    /// The weekly digest's weekday and hour, if it is sent.
+    pub digest: Option<(chrono::Weekday, u32)>,
 }
 
 async fn org(db: &Db) -> ServiceResult<OrgSettings> {
@@ -40,7 +43,14 @@ async fn org(db: &Db) -> ServiceResult<OrgSettings> {
             .and_then(|o| o.time_zone.parse().ok())
             .unwrap_or(chrono_tz::UTC),
         action_item_managers_after_days: row
+            .as_ref()
             .map_or(3, |o| i64::from(o.action_item_managers_after_days)),
+        digest: row.filter(|o| o.digest_enabled).map(|o| {
+            (
+                crate::services::organization::digest_weekday(&o),
+                u32::try_from(o.digest_hour.clamp(0, 23)).unwrap_or(9),
+            )
+        }),
     })
 }
 
@@ -75,6 +85,7 @@ pub async fn remind(db: &Db, now: DateTime<Utc>) -> ServiceResult<Summary> {
         ("action items", deadlines::action_items(db, now, &org).await),
         ("handoffs", handoffs::run(db, now).await),
         ("load", load::run(db, now, &org).await),
+        ("weekly digest", digest::run(db, now, &org).await),
     ];
     let mut written = 0;
     let mut failed = None;

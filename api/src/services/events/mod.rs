@@ -11,6 +11,7 @@ use super::ServiceResult;
 use super::notifications::pending;
 use chrono::{DateTime, Utc};
 use entity::{action_item, alert, delivery, event, event_subscription, incident, postmortem};
+use sea_orm::sea_query::OnConflict;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, EntityTrait};
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -28,6 +29,7 @@ pub const TYPES: &[&str] = &[
     "alert.paged",
     "alert.acknowledged",
     "alert.resolved",
+    "team.weekly_digest",
 ];
 
 fn at(t: DateTime<Utc>) -> String {
@@ -68,27 +70,74 @@ pub async fn emit(
     payload: Value,
     now: DateTime<Utc>,
 ) -> ServiceResult<()> {
+    let about = About {
+        kind,
+        team_id,
+        restricted,
+        object,
+    };
+    write(conn, about, payload, None, now).await.map(|_| ())
+}
+
+/// Writes an event the scan decided on under a deduplication key, unless an event with
+/// that key exists (another worker, or an earlier scan, wrote it); whether it was written.
+pub async fn emit_once(
+    conn: &impl ConnectionTrait,
+    about: About,
+    key: String,
+    payload: Value,
+    now: DateTime<Utc>,
+) -> ServiceResult<bool> {
+    write(conn, about, payload, Some(key), now).await
+}
+
+/// What an event is about: its type, the team (for team destinations), whether it
+/// concerns a restricted incident, and its object.
+#[derive(Debug, Clone, Copy)]
+pub struct About {
+    pub kind: &'static str,
+    pub team_id: Option<Uuid>,
+    pub restricted: bool,
+    pub object: (&'static str, Uuid),
+}
+
+async fn write(
+    conn: &impl ConnectionTrait,
+    about: About,
+    payload: Value,
+    key: Option<String>,
+    now: DateTime<Utc>,
+) -> ServiceResult<bool> {
     let subscribers: Vec<event_subscription::Model> = subscribers(conn)
         .await?
         .into_iter()
-        .filter(|s| wants(s, kind, team_id, restricted))
+        .filter(|s| wants(s, about.kind, about.team_id, about.restricted))
         .collect();
     if subscribers.is_empty() {
-        return Ok(());
+        return Ok(false);
     }
     let id = Uuid::now_v7();
-    event::ActiveModel {
+    let inserted = event::Entity::insert(event::ActiveModel {
         id: Set(id),
-        kind: Set(kind.to_owned()),
-        team_id: Set(team_id),
-        restricted: Set(restricted),
-        object_type: Set(object.0.to_owned()),
-        object_id: Set(object.1),
+        kind: Set(about.kind.to_owned()),
+        team_id: Set(about.team_id),
+        restricted: Set(about.restricted),
+        object_type: Set(about.object.0.to_owned()),
+        object_id: Set(about.object.1),
         payload: Set(payload),
         occurred_at: Set(now),
-    }
-    .insert(conn)
+        dedup_key: Set(key),
+    })
+    .on_conflict(
+        OnConflict::column(event::Column::DedupKey)
+            .do_nothing()
+            .to_owned(),
+    )
+    .exec_without_returning(conn)
     .await?;
+    if inserted == 0 {
+        return Ok(false);
+    }
     for s in subscribers {
         let d = Uuid::now_v7();
         delivery::ActiveModel {
@@ -109,7 +158,7 @@ pub async fn emit(
         .await?;
         pending::record(d);
     }
-    Ok(())
+    Ok(true)
 }
 
 /// Whether subscription `s` wants an event of `kind` about `team`.

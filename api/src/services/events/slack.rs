@@ -36,6 +36,7 @@ fn words(kind: &str) -> &'static str {
         "alert.paged" => "Paged",
         "alert.acknowledged" => "Alert acknowledged",
         "alert.resolved" => "Alert resolved",
+        "team.weekly_digest" => "Weekly digest",
         _ => "Firebreak",
     }
 }
@@ -43,6 +44,9 @@ fn words(kind: &str) -> &'static str {
 /// The message for an event of `kind` with `payload`; `link` is where the object can be
 /// opened (the configured public URL), if any.
 pub fn message(kind: &str, payload: &Value, link: Option<String>) -> Value {
+    if kind == "team.weekly_digest" {
+        return digest(payload, link);
+    }
     let incident = &payload["incident"];
     let alert = &payload["alert"];
     let item = &payload["actionItem"];
@@ -89,6 +93,113 @@ pub fn message(kind: &str, payload: &Value, link: Option<String>) -> Value {
     blocks.push(json!({ "type": "context", "elements": [{ "type": "mrkdwn", "text": format!("`{kind}`") }] }));
     json!({
         "text": cut(&format!("{what}: {}", escape(title)), 3000),
+        "blocks": blocks,
+    })
+}
+
+fn n(v: &Value) -> u64 {
+    v.as_u64().unwrap_or(0)
+}
+
+/// A bulleted list of `items` (at most 10, Slack's practical limit for a readable
+/// section), each rendered by `line`.
+fn bullets(items: &Value, line: impl Fn(&Value) -> String) -> Option<String> {
+    let items = items.as_array().filter(|a| !a.is_empty())?;
+    Some(
+        items
+            .iter()
+            .take(10)
+            .map(|i| format!("• {}", line(i)))
+            .collect::<Vec<_>>()
+            .join("\n"),
+    )
+}
+
+/// A team's weekly digest: its figures as fields, the lists as sections.
+fn digest(p: &Value, link: Option<String>) -> Value {
+    let team = p["team"]["name"].as_str().unwrap_or("");
+    let week = format!(
+        "{} to {}",
+        p["week"]["firstDay"].as_str().unwrap_or(""),
+        p["week"]["lastDay"].as_str().unwrap_or("")
+    );
+    let pages: u64 = p["load"]
+        .as_array()
+        .map_or(0, |l| l.iter().map(|l| n(&l["pages"])).sum());
+    let fields = [
+        ("Incidents declared", n(&p["incidents"]["declared"])),
+        ("Postmortems open", n(&p["postmortems"]["open"])),
+        ("Postmortems overdue", n(&p["postmortems"]["overdue"])),
+        ("Action items overdue", n(&p["actionItems"]["overdue"])),
+        ("Pages", pages),
+    ]
+    .map(|(k, v)| json!({ "type": "mrkdwn", "text": format!("*{k}*\n{v}") }));
+    let mut blocks = vec![
+        json!({ "type": "header", "text": { "type": "plain_text", "text": cut(&format!("Weekly digest: {team}"), 150), "emoji": false } }),
+        json!({ "type": "context", "elements": [{ "type": "mrkdwn", "text": escape(&week) }] }),
+        json!({ "type": "section", "fields": fields }),
+    ];
+    let sections = [
+        (
+            "Incidents",
+            bullets(&p["incidents"]["list"], |i| {
+                format!(
+                    "{} {} ({})",
+                    i["severity"].as_str().unwrap_or(""),
+                    escape(i["name"].as_str().unwrap_or("")),
+                    i["status"].as_str().unwrap_or("").to_lowercase()
+                )
+            }),
+        ),
+        (
+            "Overdue action items",
+            bullets(&p["actionItems"]["list"], |i| {
+                format!(
+                    "{} ({}), {} d late",
+                    escape(i["title"].as_str().unwrap_or("")),
+                    escape(i["owner"].as_str().unwrap_or("")),
+                    n(&i["daysLate"])
+                )
+            }),
+        ),
+        (
+            "On-call load",
+            bullets(&p["load"], |l| {
+                format!(
+                    "{}: {} h on call, {} pages, {} at night",
+                    escape(l["name"].as_str().unwrap_or("")),
+                    l["hoursOnCall"],
+                    n(&l["pages"]),
+                    n(&l["nightPages"])
+                )
+            }),
+        ),
+        (
+            "Noisiest alert sources",
+            bullets(&p["noisiestSources"], |s| {
+                format!(
+                    "{} {}: {} pages",
+                    escape(s["source"].as_str().unwrap_or("")),
+                    escape(s["name"].as_str().unwrap_or("")),
+                    n(&s["pages"])
+                )
+            }),
+        ),
+    ];
+    for (title, text) in sections {
+        if let Some(text) = text {
+            blocks.push(json!({ "type": "section", "text": { "type": "mrkdwn", "text": cut(&format!("*{title}*\n{text}"), 3000) } }));
+        }
+    }
+    if let Some(url) = link {
+        blocks.push(json!({
+            "type": "actions",
+            "elements": [{ "type": "button", "text": { "type": "plain_text", "text": "Open in Firebreak" }, "url": url }]
+        }));
+    }
+    blocks.push(json!({ "type": "context", "elements": [{ "type": "mrkdwn", "text": "`team.weekly_digest`" }] }));
+    json!({
+        "text": cut(&format!("Weekly digest for {}, {week}", escape(team)), 3000),
         "blocks": blocks,
     })
 }

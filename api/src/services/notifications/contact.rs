@@ -224,6 +224,7 @@ pub async fn send_test(ctx: Ctx<'_>, id: &str) -> ServiceResult<Uuid> {
     let note = Note {
         recipient: method.user_id,
         kind: Kind::Test,
+        html: None,
         subject: format!("Firebreak test: {}", method.label),
         body,
         object_type: "contact_method",

@@ -105,7 +105,7 @@ pub async fn due(
 
 /// The JSON body a webhook receives: Standard Webhooks' recommended envelope.
 pub fn payload(n: &notification::Model) -> serde_json::Value {
-    json!({
+    let mut v = json!({
         "type": format!("notification.{}", n.kind.to_ascii_lowercase()),
         "timestamp": n.created_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
         "data": {
@@ -117,7 +117,11 @@ pub fn payload(n: &notification::Model) -> serde_json::Value {
             "recipient": { "id": n.recipient_id.to_string() },
             "createdAt": n.created_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
         }
-    })
+    });
+    if let Some(html) = &n.html {
+        v["data"]["html"] = json!(html);
+    }
+    v
 }
 
 /// Attempts delivery `id` now, if it is due and nobody else holds it.
@@ -258,7 +262,13 @@ async fn to_method(
                 }
             }
             let sent = outbound
-                .email(&method.target, &n.id.to_string(), &n.subject, &body)
+                .email(
+                    &method.target,
+                    &n.id.to_string(),
+                    &n.subject,
+                    &body,
+                    n.html.as_deref(),
+                )
                 .await;
             if sent.is_ok() && test {
                 // Sent: from now on only its hash is kept.

@@ -56,6 +56,8 @@ pub enum Kind {
     LoadLimit,
     /// Someone was paged at night and is owed rest.
     NightPage,
+    /// The managers' weekly digest of their teams' last week.
+    WeeklyDigest,
     /// A test send to one contact method (`sendTestNotification`).
     Test,
 }
@@ -67,6 +69,8 @@ pub struct Note {
     pub kind: Kind,
     pub subject: String,
     pub body: String,
+    /// The body as HTML, where it has tables (e-mail sends both as alternatives).
+    pub html: Option<String>,
     pub object_type: &'static str,
     pub object_id: Uuid,
     /// The occasion, e.g. the due instant or step: with kind, object and recipient it
@@ -85,18 +89,27 @@ impl Note {
 
 /// Whether every one of `notes` is already in the outbox (true for none).
 pub async fn all_written(conn: &impl ConnectionTrait, notes: &[Note]) -> ServiceResult<bool> {
-    if notes.is_empty() {
-        return Ok(true);
-    }
     let keys: HashSet<String> = notes.iter().map(Note::dedup_key).collect();
-    let found = notification::Entity::find()
+    Ok(written_keys(conn, &keys).await?.len() >= keys.len())
+}
+
+/// Those of `keys` already in the outbox. One statement (none for no keys).
+pub async fn written_keys(
+    conn: &impl ConnectionTrait,
+    keys: &HashSet<String>,
+) -> ServiceResult<HashSet<String>> {
+    if keys.is_empty() {
+        return Ok(HashSet::new());
+    }
+    Ok(notification::Entity::find()
         .select_only()
         .column(notification::Column::DedupKey)
         .filter(notification::Column::DedupKey.is_in(keys.iter().cloned()))
         .into_tuple::<String>()
         .all(conn)
-        .await?;
-    Ok(found.len() >= keys.len())
+        .await?
+        .into_iter()
+        .collect())
 }
 
 /// Writes `notes` unless their keys are already taken, each with a delivery to every
@@ -165,6 +178,7 @@ async fn insert(
         kind: sea_orm::Set(note.kind.to_string()),
         subject: sea_orm::Set(note.subject.clone()),
         body: sea_orm::Set(note.body.clone()),
+        html: sea_orm::Set(note.html.clone()),
         object_type: sea_orm::Set(note.object_type.to_owned()),
         object_id: sea_orm::Set(note.object_id),
         dedup_key: sea_orm::Set(key),

@@ -10,7 +10,7 @@ use entity::{
 use scheduler::oncall::Span;
 use scheduler::paging::load::{Compensation, Limits, NightWindow};
 use scheduler::paging::report::{self, AlertFact, Input, PageFact, Report, Settings};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect, QueryTrait};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, QueryTrait};
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -29,7 +29,21 @@ pub async fn load_report(
     ctx.principal.require(Role::Manager)?;
     let team = crate::services::schedules::team_of(ctx.db.conn(), parse_id(team, "team")?).await?;
     let span = crate::services::schedules::queries::range(from, to)?;
-    let db = ctx.db.conn();
+    let report = gather(ctx.db.conn(), &team, span).await?;
+    Ok(LoadReport {
+        report,
+        currency: team.currency.clone(),
+        team,
+    })
+}
+
+/// The report of `team` over `span`, for whoever may read it (the load report's readers,
+/// the weekly digest's managers).
+pub(crate) async fn gather(
+    db: &impl ConnectionTrait,
+    team: &entity::team::Model,
+    span: Span,
+) -> ServiceResult<Report> {
     let org = organization::Entity::find_by_id(1)
         .one(db)
         .await?
@@ -131,7 +145,7 @@ pub async fn load_report(
     };
     let page_facts: Vec<PageFact> = pages.iter().map(page_fact).collect();
     let alert_facts: Vec<AlertFact> = alerts.iter().map(alert_fact).collect();
-    let report = report::report(&Input {
+    Ok(report::report(&Input {
         range: span,
         on_call: &on_call,
         pages: &page_facts,
@@ -139,12 +153,7 @@ pub async fn load_report(
         led: &led,
         zones: &zones,
         settings: &settings,
-    });
-    Ok(LoadReport {
-        report,
-        currency: team.currency.clone(),
-        team,
-    })
+    }))
 }
 
 /// A page as the report's pure core reads it.

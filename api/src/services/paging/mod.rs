@@ -293,6 +293,7 @@ pub(crate) async fn record_pages(
         notes.push(crate::services::notifications::Note {
             recipient: *user,
             kind: crate::services::notifications::Kind::Page,
+            html: None,
             subject: format!(
                 "Paged [{}]: {}",
                 <&str>::from(alert.severity),

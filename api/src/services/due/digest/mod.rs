@@ -1,0 +1,222 @@
+//! The managers' weekly digest: on the organization's weekday and hour in its zone, each
+//! team's manager (the admins for a team without one) gets one notification covering
+//! all their teams' last week: incidents declared, postmortems open and overdue, action
+//! items overdue, on-call load per person and the noisiest alert sources (the last two
+//! from the load report). Each team with a Slack subscription to `team.weekly_digest` gets
+//! its own week as an event, without restricted incidents.
+//!
+//! Once per manager per week (the key is the manager and the digest's local day), and
+//! once per team per week for events. A digest more than a day late is not sent: a worker
+//! that was down for days should not greet managers with last week's news midweek.
+
+mod gather;
+mod render;
+
+use super::{OrgSettings, commit};
+use crate::auth::CurrentUser;
+use crate::db::Db;
+use crate::services::ServiceResult;
+use crate::services::events::{self, About};
+use crate::services::notifications::{self, Kind, Note};
+use crate::services::visibility::visible_by_ids;
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use entity::{Role, event, team, team_manager, user};
+use gather::TeamWeek;
+use render::{TeamDigest, Week};
+use scheduler::due::digest;
+use scheduler::oncall::Span;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter, QueryOrder};
+use std::collections::hash_map::Entry;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use uuid::Uuid;
+
+/// How late a digest may still go out.
+const STALE_AFTER: Duration = Duration::hours(24);
+const EVENT: &str = "team.weekly_digest";
+
+pub(super) async fn run(db: &Db, now: DateTime<Utc>, org: &OrgSettings) -> ServiceResult<usize> {
+    let Some((weekday, hour)) = org.digest else {
+        return Ok(0);
+    };
+    let (at, day) = digest::latest(now, org.zone, weekday, hour);
+    if now - at > STALE_AFTER {
+        return Ok(0);
+    }
+    let conn = db.conn();
+    let (start, end) = digest::week_before(day, org.zone);
+    let span = Span { start, end };
+    let week = Week {
+        first_day: day - Duration::days(7),
+        last_day: day - Duration::days(1),
+        time_zone: org.zone.name().to_owned(),
+    };
+    let teams = team::Entity::find()
+        .order_by_asc(team::Column::Name)
+        .all(conn)
+        .await?;
+    let readers = readers(conn, &teams).await?;
+    let note_key = |reader: Uuid| skeleton(reader, day).dedup_key();
+    let keys: HashSet<String> = readers.keys().map(|r| note_key(*r)).collect();
+    let sent = notifications::written_keys(conn, &keys).await?;
+    let mut weeks: HashMap<Uuid, TeamWeek> = HashMap::new();
+    let mut written = 0;
+    for (reader, of) in readers.values() {
+        if sent.contains(&note_key(reader.id)) {
+            continue;
+        }
+        let mut ids = Vec::new();
+        for t in of {
+            read_once(&mut weeks, conn, t, span, at).await?;
+            ids.extend(weeks[&t.id].incident_ids());
+        }
+        let visible: HashSet<Uuid> = visible_by_ids(conn, reader, &ids)
+            .await?
+            .into_iter()
+            .map(|i| i.id)
+            .collect();
+        let digests: Vec<TeamDigest> = of
+            .iter()
+            .map(|t| render::view(&weeks[&t.id], &visible, at))
+            .collect();
+        let note = Note {
+            subject: render::subject(&week, &digests),
+            body: render::text(&week, &digests),
+            html: Some(render::html(&week, &digests)),
+            ..skeleton(reader.id, day)
+        };
+        written += commit(db, &[note], now).await?;
+    }
+    to_slack(db, &teams, &mut weeks, (&week, day, span, at), now).await?;
+    Ok(written)
+}
+
+/// Reads `t`'s week unless it was read already (several managers share a team).
+async fn read_once(
+    weeks: &mut HashMap<Uuid, TeamWeek>,
+    conn: &impl ConnectionTrait,
+    t: &team::Model,
+    span: Span,
+    at: DateTime<Utc>,
+) -> ServiceResult<()> {
+    if let Entry::Vacant(e) = weeks.entry(t.id) {
+        e.insert(gather::team_week(conn, t, span, at).await?);
+    }
+    Ok(())
+}
+
+/// A digest note for `reader` without its text: enough for its deduplication key.
+fn skeleton(reader: Uuid, day: NaiveDate) -> Note {
+    Note {
+        recipient: reader,
+        kind: Kind::WeeklyDigest,
+        subject: String::new(),
+        body: String::new(),
+        html: None,
+        object_type: "user",
+        object_id: reader,
+        occasion: day.to_string(),
+    }
+}
+
+/// Who gets which teams: each team's active managers, or the active admins for a team
+/// without one. Two statements whatever the number of teams.
+async fn readers<'t>(
+    conn: &impl ConnectionTrait,
+    teams: &'t [team::Model],
+) -> ServiceResult<BTreeMap<Uuid, (CurrentUser, Vec<&'t team::Model>)>> {
+    let managed = team_manager::Entity::find().all(conn).await?;
+    let people: HashMap<Uuid, CurrentUser> = user::Entity::find()
+        .filter(
+            user::Column::Id
+                .is_in(managed.iter().map(|m| m.user_id))
+                .or(user::COLUMN.role.eq(Role::Admin)),
+        )
+        .filter(user::COLUMN.active.eq(true))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|u| {
+            (
+                u.id,
+                CurrentUser {
+                    id: u.id,
+                    subject: u.subject,
+                    role: u.role,
+                },
+            )
+        })
+        .collect();
+    let admins: Vec<&CurrentUser> = people.values().filter(|u| u.role == Role::Admin).collect();
+    let mut out: BTreeMap<Uuid, (CurrentUser, Vec<&team::Model>)> = BTreeMap::new();
+    for t in teams {
+        let mut of_team: Vec<&CurrentUser> = managed
+            .iter()
+            .filter(|m| m.team_id == t.id)
+            .filter_map(|m| people.get(&m.user_id))
+            .collect();
+        if of_team.is_empty() {
+            of_team.clone_from(&admins);
+        }
+        for u in of_team {
+            out.entry(u.id)
+                .or_insert_with(|| (u.clone(), Vec::new()))
+                .1
+                .push(t);
+        }
+    }
+    Ok(out)
+}
+
+/// Each team's week as a `team.weekly_digest` event, for the Slack channels (and webhook
+/// subscriptions) that want it: without restricted incidents, once per team and week.
+async fn to_slack(
+    db: &Db,
+    teams: &[team::Model],
+    weeks: &mut HashMap<Uuid, TeamWeek>,
+    (week, day, span, at): (&Week, NaiveDate, Span, DateTime<Utc>),
+    now: DateTime<Utc>,
+) -> ServiceResult<()> {
+    let conn = db.conn();
+    let subscriptions = events::subscribers(conn).await?;
+    let wanted: Vec<&team::Model> = teams
+        .iter()
+        .filter(|t| {
+            subscriptions
+                .iter()
+                .any(|s| events::wants(s, EVENT, Some(t.id), false))
+        })
+        .collect();
+    if wanted.is_empty() {
+        return Ok(());
+    }
+    let key = |t: Uuid| format!("{EVENT}:{t}:{day}");
+    let done: HashSet<String> = event::Entity::find()
+        .filter(event::Column::DedupKey.is_in(wanted.iter().map(|t| key(t.id))))
+        .all(conn)
+        .await?
+        .into_iter()
+        .filter_map(|e| e.dedup_key)
+        .collect();
+    for t in wanted {
+        if done.contains(&key(t.id)) {
+            continue;
+        }
+        read_once(weeks, conn, t, span, at).await?;
+        let w = &weeks[&t.id];
+        let unrestricted: HashSet<Uuid> = w
+            .incident_ids()
+            .filter(|i| !w.restricted.contains(i))
+            .collect();
+        let payload = render::event_payload(week, &render::view(w, &unrestricted, at));
+        let txn = db.begin_write().await?;
+        let about = About {
+            kind: EVENT,
+            team_id: Some(t.id),
+            restricted: false,
+            object: ("team", t.id),
+        };
+        events::emit_once(&txn, about, key(t.id), payload, now).await?;
+        txn.commit().await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,491 @@
+//! The digest as one reader sees it ([`view`]: restricted incidents they may not see
+//! are left out entirely, not even counted), and its renderings: plain text and HTML for
+//! e-mail (and the inbox), and the JSON of the `team.weekly_digest` event, from which
+//! Slack's blocks are made. One view feeds all three, so their figures cannot disagree.
+
+use super::gather::TeamWeek;
+use chrono::{DateTime, NaiveDate, Utc};
+use maud::{DOCTYPE, Markup, html};
+use scheduler::domain::references::incident_name;
+use scheduler::due::digest::{Load, days_late};
+use scheduler::paging::load::Level;
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fmt::Write;
+use uuid::Uuid;
+
+/// Items listed per section; the counts say how many there are in all.
+const LISTED: usize = 10;
+/// Alert sources shown: the noisiest few are what a manager can act on.
+const SOURCES: usize = 5;
+
+fn at(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+fn when(t: &str) -> String {
+    DateTime::parse_from_rfc3339(t).map_or_else(
+        |_| t.to_owned(),
+        |t| t.format("%Y-%m-%d %H:%M UTC").to_string(),
+    )
+}
+
+/// The local days the digest covers (both inclusive) and the zone they are read in.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Week {
+    pub first_day: NaiveDate,
+    pub last_day: NaiveDate,
+    pub time_zone: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TeamDigest {
+    pub team: TeamRef,
+    pub incidents: Incidents,
+    pub postmortems: Postmortems,
+    pub action_items: ActionItems,
+    /// Per person, busiest first.
+    pub load: Vec<LoadLine>,
+    pub noisiest_sources: Vec<SourceLine>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TeamRef {
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Incidents {
+    pub declared: usize,
+    pub by_severity: BTreeMap<String, usize>,
+    pub list: Vec<IncidentLine>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IncidentLine {
+    pub id: String,
+    pub name: String,
+    pub severity: String,
+    pub status: String,
+    pub declared_at: String,
+    pub resolved_at: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Postmortems {
+    pub open: usize,
+    pub overdue: usize,
+    pub list: Vec<PostmortemLine>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PostmortemLine {
+    pub id: String,
+    pub incident_name: String,
+    pub due_at: String,
+    pub overdue: bool,
+    pub days_late: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ActionItems {
+    pub overdue: usize,
+    pub list: Vec<ItemLine>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ItemLine {
+    pub id: String,
+    pub title: String,
+    pub owner: String,
+    pub incident_name: String,
+    pub due_at: String,
+    pub days_late: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LoadLine {
+    pub user_id: String,
+    pub name: String,
+    pub hours_on_call: f64,
+    pub pages: u32,
+    pub night_pages: u32,
+    pub out_of_hours_pages: u32,
+    pub incidents_led: u32,
+    /// `OK`, `WARNING` or `BREACH` against the team's weekly limits; null for someone
+    /// who was not on call.
+    pub level: Option<&'static str>,
+    pub rest_owed_minutes: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SourceLine {
+    pub source: String,
+    pub name: String,
+    pub alerts: u32,
+    pub pages: u32,
+    pub acknowledgement_rate: f64,
+}
+
+fn severity(i: &entity::incident::Model) -> String {
+    <&str>::from(i.severity).to_owned()
+}
+
+/// `week` as a reader who may see `visible` of its incidents sees it, at the digest's
+/// instant `now`.
+pub fn view(week: &TeamWeek, visible: &HashSet<Uuid>, now: DateTime<Utc>) -> TeamDigest {
+    let shown = |id: &Uuid| visible.contains(id);
+    let name = |i: &entity::incident::Model| incident_name(i.channel.as_deref(), &i.title);
+    let declared: Vec<_> = week.declared.iter().filter(|i| shown(&i.id)).collect();
+    let mut by_severity = BTreeMap::new();
+    for i in &declared {
+        *by_severity.entry(severity(i)).or_default() += 1;
+    }
+    let postmortems: Vec<_> = week
+        .postmortems
+        .iter()
+        .filter(|(_, i)| shown(&i.id))
+        .collect();
+    let items: Vec<_> = week
+        .overdue_items
+        .iter()
+        .filter(|(_, i)| shown(&i.id))
+        .collect();
+    let person = |id: &Uuid| week.names.get(id).cloned().unwrap_or_default();
+    let mut hidden_led: HashMap<Uuid, u32> = HashMap::new();
+    for i in week.declared.iter().filter(|i| !shown(&i.id)) {
+        if let Some(c) = week.commanders.get(&i.id) {
+            *hidden_led.entry(*c).or_default() += 1;
+        }
+    }
+    TeamDigest {
+        team: TeamRef {
+            id: week.team.id.to_string(),
+            name: week.team.name.clone(),
+        },
+        incidents: Incidents {
+            declared: declared.len(),
+            by_severity,
+            list: declared
+                .iter()
+                .take(LISTED)
+                .map(|i| IncidentLine {
+                    id: i.id.to_string(),
+                    name: name(i),
+                    severity: severity(i),
+                    status: <&str>::from(i.status).to_uppercase(),
+                    declared_at: at(i.declared_at),
+                    resolved_at: i.resolved_at.map(at),
+                })
+                .collect(),
+        },
+        postmortems: Postmortems {
+            open: postmortems.len(),
+            overdue: postmortems.iter().filter(|(p, _)| p.due_at < now).count(),
+            list: postmortems
+                .iter()
+                .take(LISTED)
+                .map(|(p, i)| PostmortemLine {
+                    id: p.id.to_string(),
+                    incident_name: name(i),
+                    due_at: at(p.due_at),
+                    overdue: p.due_at < now,
+                    days_late: days_late(p.due_at, now),
+                })
+                .collect(),
+        },
+        action_items: ActionItems {
+            overdue: items.len(),
+            list: items
+                .iter()
+                .take(LISTED)
+                .map(|(a, i)| ItemLine {
+                    id: a.id.to_string(),
+                    title: a.title.clone(),
+                    owner: person(&a.owner_id),
+                    incident_name: name(i),
+                    due_at: at(a.due_at),
+                    days_late: days_late(a.due_at, now),
+                })
+                .collect(),
+        },
+        load: week
+            .load
+            .iter()
+            .map(|l| Load {
+                incidents_led: l
+                    .incidents_led
+                    .saturating_sub(hidden_led.get(&l.user).copied().unwrap_or(0)),
+                ..l.clone()
+            })
+            .filter(|l| !l.is_quiet())
+            .map(|l| LoadLine {
+                user_id: l.user.to_string(),
+                name: person(&l.user),
+                hours_on_call: (l.on_call.num_minutes() as f64 / 6.0).round() / 10.0,
+                pages: l.pages,
+                night_pages: l.night_pages,
+                out_of_hours_pages: l.out_of_hours_pages,
+                incidents_led: l.incidents_led,
+                level: l.level.map(|level| match level {
+                    Level::Ok => "OK",
+                    Level::Warning => "WARNING",
+                    Level::Breach => "BREACH",
+                }),
+                rest_owed_minutes: l.rest_owed.num_minutes(),
+            })
+            .collect(),
+        noisiest_sources: week
+            .sources
+            .iter()
+            .filter(|s| {
+                week.incident_sources
+                    .iter()
+                    .all(|((source, name), i)| (source, name) != (&s.source, &s.name) || shown(i))
+            })
+            .take(SOURCES)
+            .map(|s| SourceLine {
+                source: s.source.clone(),
+                name: s.name.clone(),
+                alerts: s.alerts,
+                pages: s.pages,
+                acknowledgement_rate: f64::from(s.acknowledged_permille) / 1000.0,
+            })
+            .collect(),
+    }
+}
+
+/// The e-mail's subject.
+pub fn subject(week: &Week, teams: &[TeamDigest]) -> String {
+    let names: Vec<&str> = teams.iter().map(|t| t.team.name.as_str()).collect();
+    format!(
+        "Weekly digest {} to {}: {}",
+        week.first_day,
+        week.last_day,
+        names.join(", ")
+    )
+}
+
+fn more(listed: usize, all: usize) -> Option<String> {
+    (all > listed).then(|| format!("and {} more", all - listed))
+}
+
+fn severities(t: &TeamDigest) -> String {
+    t.incidents
+        .by_severity
+        .iter()
+        .map(|(s, n)| format!("{s}: {n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `n` things, in the singular for one.
+fn count(n: u32, thing: &str) -> String {
+    if n == 1 {
+        format!("1 {thing}")
+    } else {
+        format!("{n} {thing}s")
+    }
+}
+
+fn load_words(l: &LoadLine) -> String {
+    let mut s = format!(
+        "{} h on call, {} ({} at night, {} out of hours)",
+        l.hours_on_call,
+        count(l.pages, "page"),
+        l.night_pages,
+        l.out_of_hours_pages
+    );
+    if l.incidents_led > 0 {
+        let _ = write!(s, ", led {}", l.incidents_led);
+    }
+    if let Some(level) = l.level.filter(|l| *l != "OK") {
+        let _ = write!(s, ", {}", level.to_lowercase());
+    }
+    if l.rest_owed_minutes > 0 {
+        let _ = write!(s, ", {} min rest owed", l.rest_owed_minutes);
+    }
+    s
+}
+
+fn source_words(s: &SourceLine) -> String {
+    format!(
+        "{}, {}, {:.0}% acknowledged",
+        count(s.alerts, "alert"),
+        count(s.pages, "page"),
+        s.acknowledgement_rate * 100.0
+    )
+}
+
+/// The plain-text rendering (the inbox's body and the e-mail's text part).
+pub fn text(week: &Week, teams: &[TeamDigest]) -> String {
+    let mut out = format!(
+        "Your teams' week, {} to {} ({}).\n",
+        week.first_day, week.last_day, week.time_zone
+    );
+    for t in teams {
+        let _ = write!(out, "\n== {} ==\n", t.team.name);
+        let i = &t.incidents;
+        let _ = writeln!(out, "Incidents declared: {}", i.declared);
+        if i.declared > 0 {
+            let _ = writeln!(out, "  by severity: {}", severities(t));
+        }
+        for l in &i.list {
+            let _ = writeln!(
+                out,
+                "  - {} {} ({})",
+                l.severity,
+                l.name,
+                l.status.to_lowercase()
+            );
+        }
+        if let Some(m) = more(i.list.len(), i.declared) {
+            let _ = writeln!(out, "  - {m}");
+        }
+        let p = &t.postmortems;
+        let _ = writeln!(out, "Postmortems open: {}, overdue: {}", p.open, p.overdue);
+        for l in &p.list {
+            let late = if l.overdue {
+                format!(", {} d late", l.days_late)
+            } else {
+                String::new()
+            };
+            let _ = writeln!(
+                out,
+                "  - {}: due {}{late}",
+                l.incident_name,
+                when(&l.due_at)
+            );
+        }
+        if let Some(m) = more(p.list.len(), p.open) {
+            let _ = writeln!(out, "  - {m}");
+        }
+        let a = &t.action_items;
+        let _ = writeln!(out, "Action items overdue: {}", a.overdue);
+        for l in &a.list {
+            let _ = writeln!(
+                out,
+                "  - “{}” ({}, from {}): due {}, {} d late",
+                l.title,
+                l.owner,
+                l.incident_name,
+                when(&l.due_at),
+                l.days_late
+            );
+        }
+        if let Some(m) = more(a.list.len(), a.overdue) {
+            let _ = writeln!(out, "  - {m}");
+        }
+        let _ = writeln!(out, "On-call load:");
+        if t.load.is_empty() {
+            let _ = writeln!(out, "  - nobody was on call or paged");
+        }
+        for l in &t.load {
+            let _ = writeln!(out, "  - {}: {}", l.name, load_words(l));
+        }
+        if !t.noisiest_sources.is_empty() {
+            let _ = writeln!(out, "Noisiest alert sources:");
+        }
+        for s in &t.noisiest_sources {
+            let _ = writeln!(out, "  - {} {}: {}", s.source, s.name, source_words(s));
+        }
+    }
+    out
+}
+
+/// The HTML rendering (the e-mail's HTML part): the same figures, as tables. maud
+/// escapes every value, so a title cannot inject markup.
+pub fn html(week: &Week, teams: &[TeamDigest]) -> String {
+    let page: Markup = html! {
+        (DOCTYPE)
+        html {
+            head { meta charset="utf-8"; title { (subject(week, teams)) } }
+            body {
+                p { "Your teams' week, " (week.first_day) " to " (week.last_day) " (" (week.time_zone) ")." }
+                @for t in teams { (team_html(t)) }
+            }
+        }
+    };
+    page.into_string()
+}
+
+fn team_html(t: &TeamDigest) -> Markup {
+    let i = &t.incidents;
+    let p = &t.postmortems;
+    let a = &t.action_items;
+    html! {
+        h2 { (t.team.name) }
+        h3 { "Incidents declared: " (i.declared) }
+        @if i.declared > 0 {
+            p { "By severity: " (severities(t)) }
+            table {
+                tr { th { "Severity" } th { "Incident" } th { "Status" } }
+                @for l in &i.list { tr { td { (l.severity) } td { (l.name) } td { (l.status.to_lowercase()) } } }
+            }
+            @if let Some(m) = more(i.list.len(), i.declared) { p { (m) } }
+        }
+        h3 { "Postmortems open: " (p.open) ", overdue: " (p.overdue) }
+        @if !p.list.is_empty() {
+            table {
+                tr { th { "Incident" } th { "Due" } th { "Days late" } }
+                @for l in &p.list {
+                    tr { td { (l.incident_name) } td { (when(&l.due_at)) } td { @if l.overdue { (l.days_late) } } }
+                }
+            }
+            @if let Some(m) = more(p.list.len(), p.open) { p { (m) } }
+        }
+        h3 { "Action items overdue: " (a.overdue) }
+        @if !a.list.is_empty() {
+            table {
+                tr { th { "Action item" } th { "Owner" } th { "Incident" } th { "Due" } th { "Days late" } }
+                @for l in &a.list {
+                    tr { td { (l.title) } td { (l.owner) } td { (l.incident_name) } td { (when(&l.due_at)) } td { (l.days_late) } }
+                }
+            }
+            @if let Some(m) = more(a.list.len(), a.overdue) { p { (m) } }
+        }
+        h3 { "On-call load" }
+        @if t.load.is_empty() { p { "Nobody was on call or paged." } } @else {
+            table {
+                tr { th { "Person" } th { "Hours on call" } th { "Pages" } th { "At night" } th { "Out of hours" } th { "Level" } th { "Rest owed (min)" } }
+                @for l in &t.load {
+                    tr { td { (l.name) } td { (l.hours_on_call) } td { (l.pages) } td { (l.night_pages) }
+                         td { (l.out_of_hours_pages) } td { (l.level.unwrap_or("")) } td { (l.rest_owed_minutes) } }
+                }
+            }
+        }
+        @if !t.noisiest_sources.is_empty() {
+            h3 { "Noisiest alert sources" }
+            table {
+                tr { th { "Source" } th { "Alert" } th { "Alerts" } th { "Pages" } th { "Acknowledged" } }
+                @for s in &t.noisiest_sources {
+                    tr { td { (s.source) } td { (s.name) } td { (s.alerts) } td { (s.pages) }
+                         td { (format!("{:.0}%", s.acknowledgement_rate * 100.0)) } }
+                }
+            }
+        }
+    }
+}
+
+/// The `team.weekly_digest` event's payload: the week and one team's digest.
+pub fn event_payload(week: &Week, team: &TeamDigest) -> serde_json::Value {
+    let mut v = serde_json::to_value(team).unwrap_or_default();
+    if let Some(o) = v.as_object_mut() {
+        o.insert(
+            "week".into(),
+            serde_json::to_value(week).unwrap_or_default(),
+        );
+    }
+    v
+}
