@@ -4,7 +4,7 @@
 //! that was down sends the most recent digest once, not every one it missed.
 
 use crate::oncall::local;
-use crate::paging::load::Level;
+use crate::paging::load::{Level, Limits};
 use crate::paging::report::Row;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Utc, Weekday};
 use chrono_tz::Tz;
@@ -60,9 +60,11 @@ impl Load {
     }
 }
 
-/// The load per person, busiest first (pages, then hours on call), people with neither
-/// left out.
-pub fn load_by_person(rows: &[Row]) -> Vec<Load> {
+/// The load per person over the digest's week, busiest first (pages, then hours on call),
+/// quiet people left out. The level is the week's pages against the team's weekly
+/// `limits` (not the worse of two partial ISO weeks: four pages in each half of a week
+/// that passes a Monday are eight in the week); none for someone who was never on call.
+pub fn load_by_person(rows: &[Row], limits: Limits) -> Vec<Load> {
     let mut by: BTreeMap<Uuid, Load> = BTreeMap::new();
     for r in rows {
         let l = by.entry(r.user).or_insert_with(|| Load {
@@ -74,8 +76,11 @@ pub fn load_by_person(rows: &[Row]) -> Vec<Load> {
         l.night_pages += r.night_pages;
         l.out_of_hours_pages += r.out_of_hours_pages;
         l.incidents_led += r.incidents_led;
-        l.level = l.level.max(r.level);
+        l.level = l.level.or(r.level);
         l.rest_owed += r.rest_owed;
+    }
+    for l in by.values_mut() {
+        l.level = l.level.map(|_| limits.level(l.pages));
     }
     let mut out: Vec<Load> = by.into_values().filter(|l| !l.is_quiet()).collect();
     out.sort_by(|a, b| {
@@ -86,9 +91,17 @@ pub fn load_by_person(rows: &[Row]) -> Vec<Load> {
     out
 }
 
-/// Whole days from `due` to `at` (0 when not yet a day late).
-pub fn days_late(due: DateTime<Utc>, at: DateTime<Utc>) -> i64 {
-    (at - due).num_days().max(0)
+/// Whole local days in `zone` from `due` to `at` (0 when not yet a day late), counted at
+/// the due time's wall clock, so a clock change does not lose or add a day.
+pub fn days_late(due: DateTime<Utc>, at: DateTime<Utc>, zone: Tz) -> i64 {
+    super::days_elapsed(due, at, zone).unwrap_or(0)
+}
+
+/// The deduplication occasion of the digest sent on local `day`: its ISO week, so moving
+/// the weekday or the zone after a digest went out does not send a second one that week.
+pub fn week_key(day: NaiveDate) -> String {
+    let week = day.iso_week();
+    format!("{}-W{:02}", week.year(), week.week())
 }
 
 #[cfg(test)]
@@ -152,20 +165,44 @@ mod tests {
             level,
             ..Row::default()
         };
-        let load = load_by_person(&[
-            row(a, 47, 48, 1, Some(Level::Ok)),
-            row(b, 47, 72, 4, Some(Level::Breach)),
-            row(a, 48, 24, 2, Some(Level::Warning)),
-            row(Uuid::from_u128(3), 48, 0, 0, None),
-        ]);
+        let limits = Limits {
+            warn_above: 2,
+            breach_at: 5,
+        };
+        let load = load_by_person(
+            &[
+                row(a, 47, 48, 1, Some(Level::Ok)),
+                row(b, 47, 72, 4, Some(Level::Warning)),
+                row(a, 48, 24, 2, Some(Level::Ok)),
+                row(b, 48, 0, 2, Some(Level::Ok)),
+                row(Uuid::from_u128(3), 48, 0, 0, None),
+            ],
+            limits,
+        );
         assert_eq!(
             load.iter()
                 .map(|l| (l.user, l.on_call.num_hours(), l.pages, l.level))
                 .collect::<Vec<_>>(),
             vec![
-                (b, 72, 4, Some(Level::Breach)),
+                // Four pages, then two more after Monday: six in the week, a breach.
+                (b, 72, 6, Some(Level::Breach)),
                 (a, 72, 3, Some(Level::Warning))
             ]
         );
+    }
+
+    #[test]
+    fn lateness_counts_local_days_and_the_key_is_the_iso_week() {
+        // Due Saturday 09:00 Berlin before the spring change; Monday 09:00 after it is two
+        // local days later though only 47 hours passed.
+        let due = utc(2026, 3, 28, 8, 0);
+        assert_eq!(days_late(due, utc(2026, 3, 30, 7, 0), Berlin), 2);
+        assert_eq!(days_late(due, utc(2026, 3, 30, 6, 59), Berlin), 1);
+        assert_eq!(days_late(due, due - Duration::hours(1), Berlin), 0);
+        // Monday's and Wednesday's digests of one week share their key.
+        let key = |d| week_key(NaiveDate::from_ymd_opt(2026, 11, d).unwrap());
+        assert_eq!(key(23), "2026-W48");
+        assert_eq!(key(25), "2026-W48");
+        assert_ne!(key(22), key(23));
     }
 }

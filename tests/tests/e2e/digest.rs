@@ -67,7 +67,7 @@ fn expected_text(secret: &str) -> String {
         "Your teams' week, 2026-11-24 to 2026-11-30 (Europe/Berlin).
 
 == SRE ==
-Incidents declared: 3
+Incidents declared: 3, resolved: 1
   by severity: SEV2: 2, SEV3: 1
   - SEV2 #inc-2026-11-24-checkout-down (resolved)
   - SEV2 {secret} (investigating)
@@ -174,6 +174,14 @@ e2e!(the_weekly_digest_matches_a_week_worked_by_hand, |app| {
     app.set_webhook(&admin, &admin_hook).await;
     let slack = Sink::start().await;
     subscribe(&app, &mia, json!({ "kind": "SLACK", "label": "#sre", "url": slack.url(), "teamId": team, "types": ["team.weekly_digest"] })).await;
+    // A subscription to "all types" gets changes as they happen, not the digest.
+    let all = Sink::start().await;
+    subscribe(
+        &app,
+        &admin,
+        json!({ "kind": "WEBHOOK", "label": "all", "url": all.url() }),
+    )
+    .await;
 
     // Monday 23 November 09:00 UTC, before the week: an incident whose postmortem and
     // one action item fall due in it, and a page that does not count.
@@ -321,10 +329,11 @@ e2e!(the_weekly_digest_matches_a_week_worked_by_hand, |app| {
         fields,
         vec![
             "*Incidents declared*\n2",
+            "*Incidents resolved*\n1",
             "*Postmortems open*\n2",
             "*Postmortems overdue*\n2",
             "*Action items overdue*\n1",
-            "*Pages*\n7"
+            "*Pages*\n6"
         ]
     );
     let everything = post.to_string();
@@ -336,6 +345,14 @@ e2e!(the_weekly_digest_matches_a_week_worked_by_hand, |app| {
         everything.contains("Checkout down") && everything.contains("Slow search"),
         "{everything}"
     );
+
+    assert!(
+        all.received()
+            .iter()
+            .all(|r| r.body["type"] != "team.weekly_digest"),
+        "the digest is opt-in"
+    );
+    assert!(!all.received().is_empty());
 
     // Payments has no manager: the admins get its week, and only its week.
     let admin_digests = digests(&admin_hook);
@@ -349,7 +366,7 @@ e2e!(the_weekly_digest_matches_a_week_worked_by_hand, |app| {
         d["body"]
             .as_str()
             .unwrap()
-            .contains("Incidents declared: 1\n  by severity: SEV3: 1\n  - SEV3 #inc-2026-11-26-payments-blip (investigating)"),
+            .contains("Incidents declared: 1, resolved: 0\n  by severity: SEV3: 1\n  - SEV3 #inc-2026-11-26-payments-blip (investigating)"),
         "{}",
         d["body"]
     );

@@ -10,7 +10,7 @@ use crate::services::notifications::{Kind, Note};
 use chrono::{DateTime, Datelike, Duration, NaiveTime, Utc};
 use chrono_tz::Tz;
 use entity::{alert, page, team, user};
-use scheduler::paging::load::{Level, Limits, NightWindow, iso_week};
+use scheduler::paging::load::{Level, NightWindow, iso_week};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use std::collections::{BTreeMap, HashMap};
 use uuid::Uuid;
@@ -125,10 +125,7 @@ pub(super) async fn run(db: &Db, now: DateTime<Utc>, org: &OrgSettings) -> Servi
         let Some(team) = teams.get(&team_id) else {
             continue;
         };
-        let limits = Limits {
-            warn_above: team.page_warn_above.max(0) as u32,
-            breach_at: team.page_breach_at.max(1) as u32,
-        };
+        let limits = crate::services::paging::load_report::limits(team);
         let level = match limits.level(count) {
             Level::Ok => continue,
             Level::Warning => "warning",

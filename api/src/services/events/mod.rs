@@ -32,6 +32,10 @@ pub const TYPES: &[&str] = &[
     "team.weekly_digest",
 ];
 
+/// Types a subscription gets only when it names them (not with "all types"): reports the
+/// scan writes, not changes as they happen.
+pub const OPT_IN: &[&str] = &["team.weekly_digest"];
+
 fn at(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
 }
@@ -169,7 +173,7 @@ pub fn wants(
     restricted: bool,
 ) -> bool {
     let types: Vec<String> = serde_json::from_value(s.types.clone()).unwrap_or_default();
-    (types.is_empty() || types.iter().any(|t| t == kind))
+    ((types.is_empty() && !OPT_IN.contains(&kind)) || types.iter().any(|t| t == kind))
         && (s.team_id.is_none() || s.team_id == team)
         && (!restricted || s.include_restricted)
 }

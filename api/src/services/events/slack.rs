@@ -128,6 +128,7 @@ fn digest(p: &Value, link: Option<String>) -> Value {
         .map_or(0, |l| l.iter().map(|l| n(&l["pages"])).sum());
     let fields = [
         ("Incidents declared", n(&p["incidents"]["declared"])),
+        ("Incidents resolved", n(&p["incidents"]["resolved"])),
         ("Postmortems open", n(&p["postmortems"]["open"])),
         ("Postmortems overdue", n(&p["postmortems"]["overdue"])),
         ("Action items overdue", n(&p["actionItems"]["overdue"])),

@@ -10,7 +10,10 @@ use entity::{
 use scheduler::oncall::Span;
 use scheduler::paging::load::{Compensation, Limits, NightWindow};
 use scheduler::paging::report::{self, AlertFact, Input, PageFact, Report, Settings};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, QueryTrait};
+use sea_orm::sea_query::Query;
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, QueryTrait,
+};
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -29,7 +32,7 @@ pub async fn load_report(
     ctx.principal.require(Role::Manager)?;
     let team = crate::services::schedules::team_of(ctx.db.conn(), parse_id(team, "team")?).await?;
     let span = crate::services::schedules::queries::range(from, to)?;
-    let report = gather(ctx.db.conn(), &team, span).await?;
+    let report = gather(ctx.db.conn(), &team, span, Scope::Everything).await?;
     Ok(LoadReport {
         report,
         currency: team.currency.clone(),
@@ -37,13 +40,36 @@ pub async fn load_report(
     })
 }
 
-/// The report of `team` over `span`, for whoever may read it (the load report's readers,
-/// the weekly digest's managers).
+/// What a report counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Scope {
+    /// Everything: for managers and admins, who may see every incident.
+    Everything,
+    /// Leaving out restricted incidents, the alerts raised for them and their pages: for
+    /// destinations that may not know of them (a team's Slack channel).
+    Unrestricted,
+}
+
+/// The report of `team` over `span` (the load report's, the weekly digest's).
 pub(crate) async fn gather(
     db: &impl ConnectionTrait,
     team: &entity::team::Model,
     span: Span,
+    scope: Scope,
 ) -> ServiceResult<Report> {
+    let restricted = || {
+        Query::select()
+            .column(incident::Column::Id)
+            .from(incident::Entity)
+            .and_where(incident::Column::Restricted.eq(true))
+            .to_owned()
+    };
+    let counted = || match scope {
+        Scope::Everything => Condition::all(),
+        Scope::Unrestricted => Condition::any()
+            .add(alert::Column::IncidentId.is_null())
+            .add(alert::Column::IncidentId.not_in_subquery(restricted())),
+    };
     let org = organization::Entity::find_by_id(1)
         .one(db)
         .await?
@@ -83,6 +109,7 @@ pub(crate) async fn gather(
         .select_only()
         .column(alert::Column::Id)
         .filter(alert::COLUMN.team_id.eq(team.id))
+        .filter(counted())
         .into_query();
     let pages = page::Entity::find()
         .filter(page::Column::AlertId.in_subquery(team_alerts))
@@ -92,6 +119,7 @@ pub(crate) async fn gather(
         .await?;
     let alerts = alert::Entity::find()
         .filter(alert::COLUMN.team_id.eq(team.id))
+        .filter(counted())
         .filter(alert::COLUMN.created_at.gte(span.start))
         .filter(alert::COLUMN.created_at.lt(span.end))
         .all(db)
@@ -100,6 +128,10 @@ pub(crate) async fn gather(
     // Incidents led: the team's incidents declared in the range, by their commander.
     let declared: HashMap<Uuid, DateTime<Utc>> = incident::Entity::find()
         .filter(incident::COLUMN.team_id.eq(team.id))
+        .filter(match scope {
+            Scope::Everything => Condition::all(),
+            Scope::Unrestricted => Condition::all().add(incident::COLUMN.restricted.eq(false)),
+        })
         .filter(incident::COLUMN.declared_at.gte(span.start))
         .filter(incident::COLUMN.declared_at.lt(span.end))
         .all(db)
@@ -132,10 +164,7 @@ pub(crate) async fn gather(
             start: scheduler::oncall::local::time_at_minute(team.night_start_minute),
             end: scheduler::oncall::local::time_at_minute(team.night_end_minute),
         },
-        limits: Limits {
-            warn_above: u32::try_from(team.page_warn_above).unwrap_or(2),
-            breach_at: u32::try_from(team.page_breach_at).unwrap_or(5),
-        },
+        limits: limits(team),
         compensation: Compensation {
             rest_per_night_page: Duration::minutes(i64::from(team.rest_per_night_page_minutes)),
             per_hour_minor: team.pay_per_hour_minor,
@@ -154,6 +183,14 @@ pub(crate) async fn gather(
         zones: &zones,
         settings: &settings,
     }))
+}
+
+/// A team's weekly page limits (the report's levels, the load reminders, the digest).
+pub(crate) fn limits(team: &entity::team::Model) -> Limits {
+    Limits {
+        warn_above: u32::try_from(team.page_warn_above).unwrap_or(2),
+        breach_at: u32::try_from(team.page_breach_at).unwrap_or(5),
+    }
 }
 
 /// A page as the report's pure core reads it.

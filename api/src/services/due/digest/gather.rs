@@ -1,46 +1,68 @@
-//! A team's week, as stored: the incidents declared in it, the postmortems still open,
-//! the action items overdue at the digest's instant, and the load report's figures. Read
-//! once per team however many managers get it; each reader then sees it through
-//! [`super::render::view`], restricted incidents filtered to what they may see.
+//! A team's week, as stored: the incidents declared and resolved in it, the postmortems
+//! still open, the action items overdue at the digest's instant, and the load report's
+//! figures. Counts are counted by the database and lists are capped, so a team with a
+//! long history costs the same few statements as a new one.
+//!
+//! Read in one of two scopes: everything, for the digest's readers (managers and admins,
+//! who may see every incident), or without restricted incidents, the alerts raised for
+//! them and their pages, for a team's Slack channel.
 
 use crate::services::ServiceResult;
-use crate::services::notifications::audience::role_holders;
-use crate::services::paging::load_report;
+use crate::services::paging::load_report::{self, Scope};
 use chrono::{DateTime, Utc};
 use entity::{
-    ActionItemStatus, IncidentRole, PostmortemStatus, action_item, alert, incident, postmortem,
-    team, user,
+    ActionItemStatus, PostmortemStatus, Severity, action_item, incident, postmortem, team, user,
 };
 use scheduler::due::digest::{Load, load_by_person};
 use scheduler::oncall::Span;
 use scheduler::paging::report::Source;
-use sea_orm::sea_query::Query;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
-use std::collections::{HashMap, HashSet};
+use sea_orm::sea_query::{Query, SelectStatement};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use uuid::Uuid;
+
+/// Items listed per section; the counts say how many there are in all.
+pub(super) const LISTED: u64 = 10;
 
 pub(super) struct TeamWeek {
     pub team: team::Model,
-    /// Declared in the week, oldest first.
-    pub declared: Vec<incident::Model>,
-    /// Not yet published, earliest deadline first, with their incidents.
+    pub declared: u64,
+    pub resolved: u64,
+    pub by_severity: BTreeMap<String, u64>,
+    /// The first declared in the week.
+    pub declared_list: Vec<incident::Model>,
+    pub postmortems_open: u64,
+    pub postmortems_overdue: u64,
+    /// Earliest deadline first, with their incidents.
     pub postmortems: Vec<(postmortem::Model, incident::Model)>,
-    /// Open and past their due date at the digest's instant, most overdue first.
+    pub items_overdue: u64,
+    /// Most overdue first, with their incidents.
     pub overdue_items: Vec<(action_item::Model, incident::Model)>,
     pub load: Vec<Load>,
     /// The load report's noisiest sources (at most 10).
     pub sources: Vec<Source>,
-    /// Sources (source, name) of alerts raised for an incident, with the incident: an
-    /// alert raised by declaring an incident is named after its title, so a reader who
-    /// may not see the incident must not see the source either.
-    pub incident_sources: Vec<((String, String), Uuid)>,
-    /// The commander of each incident declared in the week (the load report counts
-    /// incidents led by them; a reader who may not see one must not count it either).
-    pub commanders: HashMap<Uuid, Uuid>,
-    /// Which of the incidents mentioned anywhere are restricted.
-    pub restricted: HashSet<Uuid>,
     /// Names of the people the figures mention (load rows, action item owners).
     pub names: HashMap<Uuid, String>,
+}
+
+fn in_scope(scope: Scope) -> Condition {
+    match scope {
+        Scope::Everything => Condition::all(),
+        Scope::Unrestricted => Condition::all().add(incident::Column::Restricted.eq(false)),
+    }
+}
+
+/// The ids of `team`'s incidents in `scope`, as a subquery.
+fn incidents_of(team: Uuid, scope: Scope) -> SelectStatement {
+    Query::select()
+        .column(incident::Column::Id)
+        .from(incident::Entity)
+        .and_where(incident::Column::TeamId.eq(team))
+        .cond_where(in_scope(scope))
+        .to_owned()
 }
 
 /// Reads `team`'s week `span` as it stood at `at` (the digest's instant).
@@ -49,36 +71,67 @@ pub(super) async fn team_week(
     team: &team::Model,
     span: Span,
     at: DateTime<Utc>,
+    scope: Scope,
 ) -> ServiceResult<TeamWeek> {
-    let declared = incident::Entity::find()
-        .filter(incident::COLUMN.team_id.eq(team.id))
-        .filter(incident::COLUMN.declared_at.gte(span.start))
-        .filter(incident::COLUMN.declared_at.lt(span.end))
-        .filter(incident::COLUMN.duplicate_of.is_null())
-        .order_by_asc(incident::Column::DeclaredAt)
-        .all(conn)
-        .await?;
-    let of_team = || {
-        Query::select()
-            .column(incident::Column::Id)
-            .from(incident::Entity)
-            .and_where(incident::Column::TeamId.eq(team.id))
-            .to_owned()
+    let declared_in_week = || {
+        incident::Entity::find()
+            .filter(incident::COLUMN.team_id.eq(team.id))
+            .filter(in_scope(scope))
+            .filter(incident::COLUMN.declared_at.gte(span.start))
+            .filter(incident::COLUMN.declared_at.lt(span.end))
+            .filter(incident::COLUMN.duplicate_of.is_null())
     };
-    let postmortems = postmortem::Entity::find()
-        .filter(postmortem::COLUMN.status.ne(PostmortemStatus::Published))
-        .filter(postmortem::Column::IncidentId.in_subquery(of_team()))
-        .order_by_asc(postmortem::Column::DueAt)
+    let by_severity: BTreeMap<String, u64> = declared_in_week()
+        .select_only()
+        .column(incident::Column::Severity)
+        .column_as(incident::Column::Id.count(), "n")
+        .group_by(incident::Column::Severity)
+        .into_tuple::<(Severity, i64)>()
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|(s, n)| (<&str>::from(s).to_owned(), n.max(0) as u64))
+        .collect();
+    let declared_list = declared_in_week()
+        .order_by_asc(incident::Column::DeclaredAt)
+        .limit(LISTED)
         .all(conn)
         .await?;
-    let items = action_item::Entity::find()
-        .filter(
-            action_item::Column::Status
-                .is_not_in([ActionItemStatus::Done, ActionItemStatus::WontDo]),
-        )
-        .filter(action_item::COLUMN.due_at.lt(at))
-        .filter(action_item::Column::IncidentId.in_subquery(of_team()))
+    let resolved = incident::Entity::find()
+        .filter(incident::COLUMN.team_id.eq(team.id))
+        .filter(in_scope(scope))
+        .filter(incident::COLUMN.resolved_at.gte(span.start))
+        .filter(incident::COLUMN.resolved_at.lt(span.end))
+        .count(conn)
+        .await?;
+    let open = || {
+        postmortem::Entity::find()
+            .filter(postmortem::COLUMN.status.ne(PostmortemStatus::Published))
+            .filter(postmortem::Column::IncidentId.in_subquery(incidents_of(team.id, scope)))
+    };
+    let postmortems_open = open().count(conn).await?;
+    let postmortems_overdue = open()
+        .filter(postmortem::COLUMN.due_at.lt(at))
+        .count(conn)
+        .await?;
+    let postmortems = open()
+        .order_by_asc(postmortem::Column::DueAt)
+        .limit(LISTED)
+        .all(conn)
+        .await?;
+    let overdue = || {
+        action_item::Entity::find()
+            .filter(
+                action_item::Column::Status
+                    .is_not_in([ActionItemStatus::Done, ActionItemStatus::WontDo]),
+            )
+            .filter(action_item::COLUMN.due_at.lt(at))
+            .filter(action_item::Column::IncidentId.in_subquery(incidents_of(team.id, scope)))
+    };
+    let items_overdue = overdue().count(conn).await?;
+    let items = overdue()
         .order_by_asc(action_item::Column::DueAt)
+        .limit(LISTED)
         .all(conn)
         .await?;
     let wanted: HashSet<Uuid> = postmortems
@@ -93,44 +146,8 @@ pub(super) async fn team_week(
         .into_iter()
         .map(|i| (i.id, i))
         .collect();
-    let incident_sources: Vec<((String, String), Uuid)> = alert::Entity::find()
-        .select_only()
-        .columns([
-            alert::Column::Source,
-            alert::Column::Name,
-            alert::Column::IncidentId,
-        ])
-        .filter(alert::COLUMN.team_id.eq(team.id))
-        .filter(alert::COLUMN.created_at.gte(span.start))
-        .filter(alert::COLUMN.created_at.lt(span.end))
-        .filter(alert::COLUMN.incident_id.is_not_null())
-        .into_tuple::<(String, String, Uuid)>()
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|(source, name, incident)| ((source, name), incident))
-        .collect();
-    let mut restricted: HashSet<Uuid> = incident::Entity::find()
-        .select_only()
-        .column(incident::Column::Id)
-        .filter(incident::Column::Id.is_in(incident_sources.iter().map(|(_, i)| *i)))
-        .filter(incident::COLUMN.restricted.eq(true))
-        .into_tuple::<Uuid>()
-        .all(conn)
-        .await?
-        .into_iter()
-        .collect();
-    restricted.extend(
-        declared
-            .iter()
-            .chain(incidents.values())
-            .filter(|i| i.restricted)
-            .map(|i| i.id),
-    );
-    let declared_ids: Vec<Uuid> = declared.iter().map(|i| i.id).collect();
-    let commanders = role_holders(conn, &declared_ids, IncidentRole::Commander).await?;
-    let report = load_report::gather(conn, team, span).await?;
-    let load = load_by_person(&report.rows);
+    let report = load_report::gather(conn, team, span, scope).await?;
+    let load = load_by_person(&report.rows, load_report::limits(team));
     let people: HashSet<Uuid> = load
         .iter()
         .map(|l| l.user)
@@ -146,32 +163,23 @@ pub(super) async fn team_week(
     let with_incident = |incident_id: Uuid| incidents.get(&incident_id).cloned();
     Ok(TeamWeek {
         team: team.clone(),
-        declared,
+        declared: by_severity.values().sum(),
+        resolved,
+        by_severity,
+        declared_list,
+        postmortems_open,
+        postmortems_overdue,
         postmortems: postmortems
             .into_iter()
             .filter_map(|p| with_incident(p.incident_id).map(|i| (p, i)))
             .collect(),
+        items_overdue,
         overdue_items: items
             .into_iter()
             .filter_map(|a| with_incident(a.incident_id).map(|i| (a, i)))
             .collect(),
         load,
         sources: report.sources,
-        incident_sources,
-        commanders,
-        restricted,
         names,
     })
-}
-
-impl TeamWeek {
-    /// Every incident the week mentions (what a reader's visibility is asked about).
-    pub fn incident_ids(&self) -> impl Iterator<Item = Uuid> + '_ {
-        self.declared
-            .iter()
-            .map(|i| i.id)
-            .chain(self.postmortems.iter().map(|(_, i)| i.id))
-            .chain(self.overdue_items.iter().map(|(_, i)| i.id))
-            .chain(self.incident_sources.iter().map(|(_, i)| *i))
-    }
 }

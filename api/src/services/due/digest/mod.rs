@@ -5,9 +5,15 @@
 //! from the load report). Each team with a Slack subscription to `team.weekly_digest` gets
 //! its own week as an event, without restricted incidents.
 //!
-//! Once per manager per week (the key is the manager and the digest's local day), and
-//! once per team per week for events. A digest more than a day late is not sent: a worker
-//! that was down for days should not greet managers with last week's news midweek.
+//! Readers are managers and admins, who may see every incident: their digest counts
+//! everything. The Slack channel's leaves out restricted incidents, the alerts raised for
+//! them and their pages.
+//!
+//! Once per manager per ISO week (the key is the manager and the week of the digest's
+//! day, so moving the weekday after a digest went out sends no second one), and once per
+//! team per week for events. A digest more than a day late is not sent: a worker that
+//! was down for days should not greet managers with last week's news midweek. One
+//! reader's failure is logged and does not stop the others (the next scan retries it).
 
 mod gather;
 mod render;
@@ -18,11 +24,11 @@ use crate::db::Db;
 use crate::services::ServiceResult;
 use crate::services::events::{self, About};
 use crate::services::notifications::{self, Kind, Note};
-use crate::services::visibility::visible_by_ids;
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use crate::services::paging::load_report::Scope;
+use chrono::{DateTime, Duration, Utc};
 use entity::{Role, event, team, team_manager, user};
 use gather::TeamWeek;
-use render::{TeamDigest, Week};
+use render::Week;
 use scheduler::due::digest;
 use scheduler::oncall::Span;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter, QueryOrder};
@@ -55,7 +61,8 @@ pub(super) async fn run(db: &Db, now: DateTime<Utc>, org: &OrgSettings) -> Servi
         .all(conn)
         .await?;
     let readers = readers(conn, &teams).await?;
-    let note_key = |reader: Uuid| skeleton(reader, day).dedup_key();
+    let occasion = digest::week_key(day);
+    let note_key = |reader: Uuid| skeleton(reader, &occasion).dedup_key();
     let keys: HashSet<String> = readers.keys().map(|r| note_key(*r)).collect();
     let sent = notifications::written_keys(conn, &keys).await?;
     let mut weeks: HashMap<Uuid, TeamWeek> = HashMap::new();
@@ -64,33 +71,30 @@ pub(super) async fn run(db: &Db, now: DateTime<Utc>, org: &OrgSettings) -> Servi
         if sent.contains(&note_key(reader.id)) {
             continue;
         }
-        let mut ids = Vec::new();
-        for t in of {
-            read_once(&mut weeks, conn, t, span, at).await?;
-            ids.extend(weeks[&t.id].incident_ids());
-        }
-        let visible: HashSet<Uuid> = visible_by_ids(conn, reader, &ids)
-            .await?
-            .into_iter()
-            .map(|i| i.id)
-            .collect();
-        let digests: Vec<TeamDigest> = of
-            .iter()
-            .map(|t| render::view(&weeks[&t.id], &visible, at))
-            .collect();
-        let note = Note {
-            subject: render::subject(&week, &digests),
-            body: render::text(&week, &digests),
-            html: Some(render::html(&week, &digests)),
-            ..skeleton(reader.id, day)
+        let note = async {
+            let mut digests = Vec::new();
+            for t in of {
+                read_once(&mut weeks, conn, t, span, at).await?;
+                digests.push(render::view(&weeks[&t.id], org.zone, at));
+            }
+            let note = Note {
+                subject: render::subject(&week, &digests),
+                body: render::text(&week, &digests),
+                html: Some(render::html(&week, &digests)),
+                ..skeleton(reader.id, &occasion)
+            };
+            commit(db, &[note], now).await
         };
-        written += commit(db, &[note], now).await?;
+        match note.await {
+            Ok(n) => written += n,
+            Err(e) => tracing::warn!(reader = %reader.id, error = ?e, "a weekly digest failed"),
+        }
     }
-    to_slack(db, &teams, &mut weeks, (&week, day, span, at), now).await?;
+    to_slack(db, &teams, (&week, &occasion, span, at), org.zone, now).await?;
     Ok(written)
 }
 
-/// Reads `t`'s week unless it was read already (several managers share a team).
+/// Reads `t`'s whole week unless it was read already (several managers share a team).
 async fn read_once(
     weeks: &mut HashMap<Uuid, TeamWeek>,
     conn: &impl ConnectionTrait,
@@ -99,13 +103,13 @@ async fn read_once(
     at: DateTime<Utc>,
 ) -> ServiceResult<()> {
     if let Entry::Vacant(e) = weeks.entry(t.id) {
-        e.insert(gather::team_week(conn, t, span, at).await?);
+        e.insert(gather::team_week(conn, t, span, at, Scope::Everything).await?);
     }
     Ok(())
 }
 
 /// A digest note for `reader` without its text: enough for its deduplication key.
-fn skeleton(reader: Uuid, day: NaiveDate) -> Note {
+fn skeleton(reader: Uuid, occasion: &str) -> Note {
     Note {
         recipient: reader,
         kind: Kind::WeeklyDigest,
@@ -114,12 +118,13 @@ fn skeleton(reader: Uuid, day: NaiveDate) -> Note {
         html: None,
         object_type: "user",
         object_id: reader,
-        occasion: day.to_string(),
+        occasion: occasion.to_owned(),
     }
 }
 
-/// Who gets which teams: each team's active managers, or the active admins for a team
-/// without one. Two statements whatever the number of teams.
+/// Who gets which active teams: each team's active managers, or the active admins for a
+/// team without one; only people with the Manager role or above (who may see every
+/// incident). Two statements whatever the number of teams.
 async fn readers<'t>(
     conn: &impl ConnectionTrait,
     teams: &'t [team::Model],
@@ -132,6 +137,7 @@ async fn readers<'t>(
                 .or(user::COLUMN.role.eq(Role::Admin)),
         )
         .filter(user::COLUMN.active.eq(true))
+        .filter(user::Column::Role.is_in([Role::Manager, Role::Admin]))
         .all(conn)
         .await?
         .into_iter()
@@ -148,7 +154,7 @@ async fn readers<'t>(
         .collect();
     let admins: Vec<&CurrentUser> = people.values().filter(|u| u.role == Role::Admin).collect();
     let mut out: BTreeMap<Uuid, (CurrentUser, Vec<&team::Model>)> = BTreeMap::new();
-    for t in teams {
+    for t in teams.iter().filter(|t| t.active) {
         let mut of_team: Vec<&CurrentUser> = managed
             .iter()
             .filter(|m| m.team_id == t.id)
@@ -168,18 +174,19 @@ async fn readers<'t>(
 }
 
 /// Each team's week as a `team.weekly_digest` event, for the Slack channels (and webhook
-/// subscriptions) that want it: without restricted incidents, once per team and week.
+/// subscriptions) that name it: without restricted incidents, once per team and week.
 async fn to_slack(
     db: &Db,
     teams: &[team::Model],
-    weeks: &mut HashMap<Uuid, TeamWeek>,
-    (week, day, span, at): (&Week, NaiveDate, Span, DateTime<Utc>),
+    (week, occasion, span, at): (&Week, &str, Span, DateTime<Utc>),
+    zone: chrono_tz::Tz,
     now: DateTime<Utc>,
 ) -> ServiceResult<()> {
     let conn = db.conn();
     let subscriptions = events::subscribers(conn).await?;
     let wanted: Vec<&team::Model> = teams
         .iter()
+        .filter(|t| t.active)
         .filter(|t| {
             subscriptions
                 .iter()
@@ -189,7 +196,7 @@ async fn to_slack(
     if wanted.is_empty() {
         return Ok(());
     }
-    let key = |t: Uuid| format!("{EVENT}:{t}:{day}");
+    let key = |t: Uuid| format!("{EVENT}:{t}:{occasion}");
     let done: HashSet<String> = event::Entity::find()
         .filter(event::Column::DedupKey.is_in(wanted.iter().map(|t| key(t.id))))
         .all(conn)
@@ -201,13 +208,8 @@ async fn to_slack(
         if done.contains(&key(t.id)) {
             continue;
         }
-        read_once(weeks, conn, t, span, at).await?;
-        let w = &weeks[&t.id];
-        let unrestricted: HashSet<Uuid> = w
-            .incident_ids()
-            .filter(|i| !w.restricted.contains(i))
-            .collect();
-        let payload = render::event_payload(week, &render::view(w, &unrestricted, at));
+        let w = gather::team_week(conn, t, span, at, Scope::Unrestricted).await?;
+        let payload = render::event_payload(week, &render::view(&w, zone, at));
         let txn = db.begin_write().await?;
         let about = About {
             kind: EVENT,

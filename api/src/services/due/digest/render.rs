@@ -5,17 +5,16 @@
 
 use super::gather::TeamWeek;
 use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
 use maud::{DOCTYPE, Markup, html};
 use scheduler::domain::references::incident_name;
-use scheduler::due::digest::{Load, days_late};
+use scheduler::due::digest::days_late;
 use scheduler::paging::load::Level;
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
 use std::fmt::Write;
 use uuid::Uuid;
 
-/// Items listed per section; the counts say how many there are in all.
-const LISTED: usize = 10;
 /// Alert sources shown: the noisiest few are what a manager can act on.
 const SOURCES: usize = 5;
 
@@ -60,8 +59,11 @@ pub struct TeamRef {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Incidents {
-    pub declared: usize,
-    pub by_severity: BTreeMap<String, usize>,
+    /// Declared in the week (duplicates closed into another left out).
+    pub declared: u64,
+    /// Resolved in the week, whenever declared.
+    pub resolved: u64,
+    pub by_severity: BTreeMap<String, u64>,
     pub list: Vec<IncidentLine>,
 }
 
@@ -79,8 +81,8 @@ pub struct IncidentLine {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Postmortems {
-    pub open: usize,
-    pub overdue: usize,
+    pub open: u64,
+    pub overdue: u64,
     pub list: Vec<PostmortemLine>,
 }
 
@@ -97,7 +99,7 @@ pub struct PostmortemLine {
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ActionItems {
-    pub overdue: usize,
+    pub overdue: u64,
     pub list: Vec<ItemLine>,
 }
 
@@ -138,52 +140,28 @@ pub struct SourceLine {
     pub acknowledgement_rate: f64,
 }
 
-fn severity(i: &entity::incident::Model) -> String {
-    <&str>::from(i.severity).to_owned()
-}
-
-/// `week` as a reader who may see `visible` of its incidents sees it, at the digest's
-/// instant `now`.
-pub fn view(week: &TeamWeek, visible: &HashSet<Uuid>, now: DateTime<Utc>) -> TeamDigest {
-    let shown = |id: &Uuid| visible.contains(id);
+/// `week` as its readers see it, at the digest's instant `now` (lateness in local days of
+/// `zone`). What the week holds was chosen when it was read (its scope); nothing is
+/// filtered here.
+pub fn view(week: &TeamWeek, zone: Tz, now: DateTime<Utc>) -> TeamDigest {
     let name = |i: &entity::incident::Model| incident_name(i.channel.as_deref(), &i.title);
-    let declared: Vec<_> = week.declared.iter().filter(|i| shown(&i.id)).collect();
-    let mut by_severity = BTreeMap::new();
-    for i in &declared {
-        *by_severity.entry(severity(i)).or_default() += 1;
-    }
-    let postmortems: Vec<_> = week
-        .postmortems
-        .iter()
-        .filter(|(_, i)| shown(&i.id))
-        .collect();
-    let items: Vec<_> = week
-        .overdue_items
-        .iter()
-        .filter(|(_, i)| shown(&i.id))
-        .collect();
     let person = |id: &Uuid| week.names.get(id).cloned().unwrap_or_default();
-    let mut hidden_led: HashMap<Uuid, u32> = HashMap::new();
-    for i in week.declared.iter().filter(|i| !shown(&i.id)) {
-        if let Some(c) = week.commanders.get(&i.id) {
-            *hidden_led.entry(*c).or_default() += 1;
-        }
-    }
     TeamDigest {
         team: TeamRef {
             id: week.team.id.to_string(),
             name: week.team.name.clone(),
         },
         incidents: Incidents {
-            declared: declared.len(),
-            by_severity,
-            list: declared
+            declared: week.declared,
+            resolved: week.resolved,
+            by_severity: week.by_severity.clone(),
+            list: week
+                .declared_list
                 .iter()
-                .take(LISTED)
                 .map(|i| IncidentLine {
                     id: i.id.to_string(),
                     name: name(i),
-                    severity: severity(i),
+                    severity: <&str>::from(i.severity).to_owned(),
                     status: <&str>::from(i.status).to_uppercase(),
                     declared_at: at(i.declared_at),
                     resolved_at: i.resolved_at.map(at),
@@ -191,45 +169,38 @@ pub fn view(week: &TeamWeek, visible: &HashSet<Uuid>, now: DateTime<Utc>) -> Tea
                 .collect(),
         },
         postmortems: Postmortems {
-            open: postmortems.len(),
-            overdue: postmortems.iter().filter(|(p, _)| p.due_at < now).count(),
-            list: postmortems
+            open: week.postmortems_open,
+            overdue: week.postmortems_overdue,
+            list: week
+                .postmortems
                 .iter()
-                .take(LISTED)
                 .map(|(p, i)| PostmortemLine {
                     id: p.id.to_string(),
                     incident_name: name(i),
                     due_at: at(p.due_at),
                     overdue: p.due_at < now,
-                    days_late: days_late(p.due_at, now),
+                    days_late: days_late(p.due_at, now, zone),
                 })
                 .collect(),
         },
         action_items: ActionItems {
-            overdue: items.len(),
-            list: items
+            overdue: week.items_overdue,
+            list: week
+                .overdue_items
                 .iter()
-                .take(LISTED)
                 .map(|(a, i)| ItemLine {
                     id: a.id.to_string(),
                     title: a.title.clone(),
                     owner: person(&a.owner_id),
                     incident_name: name(i),
                     due_at: at(a.due_at),
-                    days_late: days_late(a.due_at, now),
+                    days_late: days_late(a.due_at, now, zone),
                 })
                 .collect(),
         },
         load: week
             .load
             .iter()
-            .map(|l| Load {
-                incidents_led: l
-                    .incidents_led
-                    .saturating_sub(hidden_led.get(&l.user).copied().unwrap_or(0)),
-                ..l.clone()
-            })
-            .filter(|l| !l.is_quiet())
             .map(|l| LoadLine {
                 user_id: l.user.to_string(),
                 name: person(&l.user),
@@ -249,11 +220,6 @@ pub fn view(week: &TeamWeek, visible: &HashSet<Uuid>, now: DateTime<Utc>) -> Tea
         noisiest_sources: week
             .sources
             .iter()
-            .filter(|s| {
-                week.incident_sources
-                    .iter()
-                    .all(|((source, name), i)| (source, name) != (&s.source, &s.name) || shown(i))
-            })
             .take(SOURCES)
             .map(|s| SourceLine {
                 source: s.source.clone(),
@@ -266,9 +232,12 @@ pub fn view(week: &TeamWeek, visible: &HashSet<Uuid>, now: DateTime<Utc>) -> Tea
     }
 }
 
-/// The e-mail's subject.
+/// The e-mail's subject: the week and the first three teams.
 pub fn subject(week: &Week, teams: &[TeamDigest]) -> String {
-    let names: Vec<&str> = teams.iter().map(|t| t.team.name.as_str()).collect();
+    let mut names: Vec<String> = teams.iter().take(3).map(|t| t.team.name.clone()).collect();
+    if let Some(m) = more(3, teams.len() as u64) {
+        names.push(m);
+    }
     format!(
         "Weekly digest {} to {}: {}",
         week.first_day,
@@ -277,7 +246,8 @@ pub fn subject(week: &Week, teams: &[TeamDigest]) -> String {
     )
 }
 
-fn more(listed: usize, all: usize) -> Option<String> {
+fn more(listed: usize, all: u64) -> Option<String> {
+    let listed = listed as u64;
     (all > listed).then(|| format!("and {} more", all - listed))
 }
 
@@ -337,7 +307,11 @@ pub fn text(week: &Week, teams: &[TeamDigest]) -> String {
     for t in teams {
         let _ = write!(out, "\n== {} ==\n", t.team.name);
         let i = &t.incidents;
-        let _ = writeln!(out, "Incidents declared: {}", i.declared);
+        let _ = writeln!(
+            out,
+            "Incidents declared: {}, resolved: {}",
+            i.declared, i.resolved
+        );
         if i.declared > 0 {
             let _ = writeln!(out, "  by severity: {}", severities(t));
         }
@@ -414,6 +388,7 @@ pub fn html(week: &Week, teams: &[TeamDigest]) -> String {
             body {
                 p { "Your teams' week, " (week.first_day) " to " (week.last_day) " (" (week.time_zone) ")." }
                 @for t in teams { (team_html(t)) }
+                p { small { "Firebreak's weekly digest, for the managers of these teams. Choose which of your contact methods get it in Firebreak." } }
             }
         }
     };
@@ -426,7 +401,7 @@ fn team_html(t: &TeamDigest) -> Markup {
     let a = &t.action_items;
     html! {
         h2 { (t.team.name) }
-        h3 { "Incidents declared: " (i.declared) }
+        h3 { "Incidents declared: " (i.declared) ", resolved: " (i.resolved) }
         @if i.declared > 0 {
             p { "By severity: " (severities(t)) }
             table {
