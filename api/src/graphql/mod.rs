@@ -7,7 +7,7 @@ pub mod context;
 pub mod cost;
 pub mod error;
 pub mod events;
-pub mod extensions;
+pub mod roots;
 pub mod incident;
 pub mod input;
 pub mod loaders;
@@ -28,9 +28,14 @@ pub mod user;
 use crate::config::GraphqlConfig;
 use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
 
+/// The query root: every query field of the schema.
+pub type QueryRoot = roots::Root<QueryFields, false>;
+/// The mutation root: root mutation fields start with empty loaders.
+pub type MutationRoot = roots::Root<MutationFields, true>;
+
 #[derive(MergedObject, Default)]
 #[graphql(name = "Query")]
-pub struct QueryRoot(
+pub struct QueryFields(
     organization::OrganizationQuery,
     user::UserQuery,
     team::TeamQuery,
@@ -55,7 +60,7 @@ pub struct QueryRoot(
 
 #[derive(MergedObject, Default)]
 #[graphql(name = "Mutation")]
-pub struct MutationRoot(
+pub struct MutationFields(
     organization::OrganizationMutation,
     user::UserMutation,
     team::TeamMutation,
@@ -108,9 +113,7 @@ fn build_with_depth(config: &GraphqlConfig, depth: usize, data: context::SchemaD
         .limit_depth(depth)
         .limit_complexity(config.max_complexity)
         .limit_recursive_depth(64)
-        .limit_directives(32)
-        .extension(extensions::PhaseTracker)
-        .extension(extensions::FreshPerMutation);
+        .limit_directives(32);
     if !config.introspection {
         b = b.disable_introspection();
     }
@@ -123,13 +126,4 @@ fn build_with_depth(config: &GraphqlConfig, depth: usize, data: context::SchemaD
 /// The SDL the server serves; `schema.graphql` must equal it.
 pub fn sdl() -> String {
     builder().finish().sdl()
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn the_fresh_loader_extension_knows_the_mutation_type() {
-        let sdl = super::sdl();
-        assert!(sdl.contains(&format!("type {} {{", super::extensions::MUTATION_TYPE)));
-    }
 }

@@ -2,49 +2,91 @@
 //! Collection"). async-graphql resolves a query's fields concurrently and assembles each
 //! object in the order they finish, so the response's key order varies from run to run;
 //! this puts every object's keys back in selection order, fragments and aliases included.
+//!
+//! The order is worked out once per selection (a [`Plan`]), not once per object: a page of
+//! fifty incidents shares one plan, and an object already in order is left as it is.
 
 use async_graphql::Name;
 use async_graphql::Value;
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
 use indexmap::IndexMap;
+use std::cell::OnceCell;
 
 /// Reorders `value` (an operation's `data`) to follow `set`.
 pub fn reorder(value: &mut Value, doc: &ExecutableDocument, set: &SelectionSet) {
-    reorder_with(value, doc, &[set], 0);
+    Plan::new(doc, vec![set], 0).apply(value);
 }
 
 /// How deep fragments may nest before we stop following them (cycles are refused by
 /// validation; this only bounds the work).
 const MAX_DEPTH: usize = 64;
 
-fn reorder_with(value: &mut Value, doc: &ExecutableDocument, sets: &[&SelectionSet], depth: usize) {
-    if depth > MAX_DEPTH {
-        return;
-    }
-    match value {
-        Value::List(items) => {
-            for item in items {
-                reorder_with(item, doc, sets, depth + 1);
-            }
-        }
-        Value::Object(map) => {
-            // Response keys in first-seen order, each with the sub-selections merged under it.
-            let mut keys: IndexMap<Name, Vec<&SelectionSet>> = IndexMap::new();
+/// The response keys of a selection in order, each with its sub-selections merged and, once
+/// needed, their own plan.
+struct Plan<'a> {
+    doc: &'a ExecutableDocument,
+    depth: usize,
+    keys: IndexMap<Name, (Vec<&'a SelectionSet>, OnceCell<Box<Plan<'a>>>)>,
+}
+
+impl<'a> Plan<'a> {
+    fn new(doc: &'a ExecutableDocument, sets: Vec<&'a SelectionSet>, depth: usize) -> Self {
+        let mut keys = IndexMap::new();
+        if depth <= MAX_DEPTH {
             for set in sets {
                 collect(doc, set, &mut keys, depth);
             }
-            let mut ordered = IndexMap::with_capacity(map.len());
-            for (key, subsets) in &keys {
-                if let Some(mut v) = map.shift_remove(key) {
-                    reorder_with(&mut v, doc, subsets, depth + 1);
-                    ordered.insert(key.clone(), v);
+        }
+        Plan {
+            doc,
+            depth,
+            keys: keys
+                .into_iter()
+                .map(|(k, v)| (k, (v, OnceCell::new())))
+                .collect(),
+        }
+    }
+
+    fn apply(&self, value: &mut Value) {
+        if self.depth > MAX_DEPTH {
+            return;
+        }
+        match value {
+            Value::List(items) => {
+                for item in items {
+                    self.apply(item);
                 }
             }
-            // Anything not found in the selection (should not happen) keeps its place after.
-            ordered.extend(map.drain(..));
-            *map = ordered;
+            Value::Object(map) => {
+                let in_order = map.len() == self.keys.len()
+                    && map.keys().zip(self.keys.keys()).all(|(a, b)| a == b);
+                if !in_order {
+                    let mut ordered = IndexMap::with_capacity(map.len());
+                    for key in self.keys.keys() {
+                        if let Some(v) = map.shift_remove(key) {
+                            ordered.insert(key.clone(), v);
+                        }
+                    }
+                    // Anything not found in the selection (should not happen) keeps its
+                    // place after.
+                    ordered.extend(map.drain(..));
+                    *map = ordered;
+                }
+                for (key, v) in map.iter_mut() {
+                    if !matches!(v, Value::Object(_) | Value::List(_)) {
+                        continue;
+                    }
+                    if let Some((subsets, child)) = self.keys.get(key) {
+                        child
+                            .get_or_init(|| {
+                                Box::new(Plan::new(self.doc, subsets.clone(), self.depth + 1))
+                            })
+                            .apply(v);
+                    }
+                }
+            }
+            _ => {}
         }
-        _ => {}
     }
 }
 

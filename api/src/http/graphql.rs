@@ -16,7 +16,7 @@ use crate::auth::{AuthError, Principal};
 use crate::error::ServiceError;
 use crate::graphql::context::RequestData;
 use crate::graphql::error::{BAD_USER_INPUT, UNAUTHENTICATED, UNAVAILABLE};
-use crate::graphql::extensions::ExecutionStarted;
+use crate::graphql::roots::ExecutionStarted;
 use crate::graphql::loaders::Loaders;
 use async_graphql::parser::types::{
     DocumentOperations, ExecutableDocument, OperationType, Selection, SelectionSet,
@@ -382,8 +382,10 @@ async fn execute_one(
         statements,
     );
 
-    if !flag.started() {
-        // Validation (including limits) or variable coercion failed: no execution, no data.
+    if !flag.started() && !response.errors.is_empty() {
+        // Validation (including limits) or variable coercion failed before any root field
+        // ran: no execution, no data. (An operation of only `__typename` or introspection
+        // fields runs none of ours and has no errors.)
         let errors: Vec<Value> = response
             .errors
             .iter()

@@ -181,7 +181,7 @@ async fn begin_change<'a>(
     ctx: Ctx<'a>,
     id: &str,
     expected: i32,
-) -> ServiceResult<(&'a CurrentUser, DatabaseTransaction, action_item::Model)> {
+) -> ServiceResult<(&'a CurrentUser, crate::db::WriteTxn, action_item::Model)> {
     let user = ctx.principal.require(Role::Responder)?;
     let id = parse_id(id, "action item")?;
     let txn = ctx.db.begin_write().await?;

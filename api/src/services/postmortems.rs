@@ -212,7 +212,7 @@ async fn begin_change<'a>(
     expected: i32,
 ) -> ServiceResult<(
     &'a CurrentUser,
-    DatabaseTransaction,
+    crate::db::WriteTxn,
     postmortem::Model,
     incident::Model,
 )> {

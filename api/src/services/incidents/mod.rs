@@ -156,7 +156,7 @@ async fn begin_change<'a>(
     id: &str,
 ) -> ServiceResult<(
     &'a CurrentUser,
-    sea_orm::DatabaseTransaction,
+    crate::db::WriteTxn,
     incident::Model,
 )> {
     let user = ctx.principal.require(Role::Responder)?;
