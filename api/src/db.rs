@@ -9,10 +9,10 @@ use sea_orm::{
     TransactionOptions, TransactionTrait,
 };
 use std::path::PathBuf;
-use std::sync::Arc;
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// Key of the PostgreSQL advisory lock held while migrating, so replicas that start
 /// together migrate one after another.

@@ -16,8 +16,8 @@ use crate::auth::{AuthError, Principal};
 use crate::error::ServiceError;
 use crate::graphql::context::RequestData;
 use crate::graphql::error::{BAD_USER_INPUT, UNAUTHENTICATED, UNAVAILABLE};
-use crate::graphql::roots::ExecutionStarted;
 use crate::graphql::loaders::Loaders;
+use crate::graphql::roots::ExecutionStarted;
 use async_graphql::parser::types::{
     DocumentOperations, ExecutableDocument, OperationType, Selection, SelectionSet,
 };
@@ -187,10 +187,39 @@ fn check_content_type(headers: &HeaderMap) -> Result<(), Reject> {
 /// The operation label of every anonymous request in the metrics.
 pub const ANONYMOUS_OPERATION: &str = "unauthenticated";
 
-/// The outcome of one operation.
+/// The outcome of one operation: its data as async-graphql made it (serialized straight
+/// to the response, not copied into a JSON tree first) and its errors.
 struct Outcome {
     status: StatusCode,
-    body: Value,
+    data: async_graphql::Value,
+    errors: Vec<Value>,
+}
+
+#[derive(serde::Serialize)]
+struct ResponseBody<'a> {
+    data: &'a async_graphql::Value,
+    #[serde(skip_serializing_if = "<[Value]>::is_empty")]
+    errors: &'a [Value],
+}
+
+impl Outcome {
+    fn to_json(&self) -> String {
+        serde_json::to_string(&ResponseBody {
+            data: &self.data,
+            errors: &self.errors,
+        })
+        .unwrap_or_else(|_| r#"{"data":null}"#.to_owned())
+    }
+
+    /// As a JSON value (a batch's entry).
+    fn into_value(self) -> Value {
+        let mut body = Map::new();
+        body.insert("data".into(), self.data.into_json().unwrap_or(Value::Null));
+        if !self.errors.is_empty() {
+            body.insert("errors".into(), Value::Array(self.errors));
+        }
+        Value::Object(body)
+    }
 }
 
 fn error_to_json(err: &ServerError, default_code: &str) -> Value {
@@ -402,25 +431,26 @@ async fn execute_one(
         .collect();
     let mut data = response.data;
     super::field_order::reorder(&mut data, &doc, &selection);
-    let mut body = Map::new();
-    body.insert("data".into(), data.into_json().unwrap_or(Value::Null));
     let status = if errors.is_empty() {
         StatusCode::OK
     } else if codes(&errors).any(|c| c == UNAVAILABLE) {
         // The database is down: an outage the client should retry, not a field error.
-        body.insert("errors".into(), Value::Array(errors));
         StatusCode::SERVICE_UNAVAILABLE
     } else {
-        body.insert("errors".into(), Value::Array(errors));
         StatusCode::from_u16(PARTIAL_SUCCESS).unwrap_or(StatusCode::OK)
     };
     Ok(Outcome {
         status,
-        body: Value::Object(body),
+        data,
+        errors,
     })
 }
 
 fn graphql_response(status: StatusCode, media: MediaType, body: &Value) -> Response {
+    text_response(status, media, body.to_string())
+}
+
+fn text_response(status: StatusCode, media: MediaType, body: String) -> Response {
     // Legacy clients get `application/json` on 2xx; every other GraphQL response keeps the
     // GraphQL media type so a client knows the body is a GraphQL response.
     let content_type = if status.is_success() {
@@ -428,7 +458,7 @@ fn graphql_response(status: StatusCode, media: MediaType, body: &Value) -> Respo
     } else {
         MediaType::GraphqlResponse.content_type()
     };
-    let mut res = (status, body.to_string()).into_response();
+    let mut res = (status, body).into_response();
     res.headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     res
@@ -600,8 +630,10 @@ fn count_errors(state: &AppState, body: &Value) {
 fn finish(state: &AppState, outcome: Result<Outcome, Reject>, media: MediaType) -> Response {
     match outcome {
         Ok(o) => {
-            count_errors(state, &o.body);
-            graphql_response(o.status, media, &o.body)
+            for code in codes(&o.errors) {
+                state.metrics.record_error(code);
+            }
+            text_response(o.status, media, o.to_json())
         }
         Err(Reject::Graphql(status, errors)) => {
             for code in codes(&errors) {
@@ -642,7 +674,7 @@ async fn execute_batch(
         let body = match outcome {
             Ok(o) => {
                 all_ok &= o.status == StatusCode::OK;
-                o.body
+                o.into_value()
             }
             Err(Reject::Graphql(_, errors)) => {
                 all_ok = false;

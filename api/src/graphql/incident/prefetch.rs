@@ -114,8 +114,15 @@ pub(super) async fn prefetch(ctx: &Context<'_>, rows: &[incident::Model]) -> Res
         },
     )?;
 
-    // Everyone and everything the page names, one statement each.
-    let mut user_ids: HashSet<Uuid> = rows.iter().map(|r| r.declared_by).collect();
+    // Everyone and everything the page names and the query asks for, one statement each:
+    // a list that shows role holders' names reads those users, not every timeline author.
+    let in_list = |list: &str, field: &str| {
+        selection.wants(&[list, "nodes", field]) || selection.wants(&[list, "edges", "node", field])
+    };
+    let mut user_ids: HashSet<Uuid> = HashSet::new();
+    if messages || wants("declaredBy") {
+        user_ids.extend(rows.iter().map(|r| r.declared_by));
+    }
     let mut linked_ids: HashSet<Uuid> = HashSet::new();
     if need_linked {
         linked_ids.extend(rows.iter().filter_map(|r| r.duplicate_of));
@@ -128,12 +135,17 @@ pub(super) async fn prefetch(ctx: &Context<'_>, rows: &[incident::Model]) -> Res
     }
     user_ids.extend(all_updates.iter().flatten().map(|u| u.author_id));
     if let Some((_, _, pages)) = &timelines {
+        let authors = in_list("timeline", "author");
         for e in pages.values().flat_map(|p| &p.items) {
-            user_ids.extend(e.author_id);
+            if authors {
+                user_ids.extend(e.author_id);
+            }
             linked_ids.extend(e.ref_incident_id);
         }
     }
-    if let Some((_, _, pages)) = &update_pages {
+    if let Some((_, _, pages)) = &update_pages
+        && in_list("updates", "author")
+    {
         user_ids.extend(pages.values().flat_map(|p| &p.items).map(|u| u.author_id));
     }
     let user_ids: Vec<Uuid> = user_ids.into_iter().collect();
@@ -153,7 +165,7 @@ pub(super) async fn prefetch(ctx: &Context<'_>, rows: &[incident::Model]) -> Res
         .collect();
     let (users, services, teams, linked, templates) = tokio::try_join!(
         async {
-            if need_users {
+            if need_users && !user_ids.is_empty() {
                 users::by_ids(db, &user_ids).await
             } else {
                 Ok(vec![])

@@ -154,11 +154,7 @@ async fn log_reference(
 async fn begin_change<'a>(
     ctx: Ctx<'a>,
     id: &str,
-) -> ServiceResult<(
-    &'a CurrentUser,
-    crate::db::WriteTxn,
-    incident::Model,
-)> {
+) -> ServiceResult<(&'a CurrentUser, crate::db::WriteTxn, incident::Model)> {
     let user = ctx.principal.require(Role::Responder)?;
     let id = parse_id(id, "incident")?;
     let txn = ctx.db.begin_write().await?;
