@@ -1,0 +1,503 @@
+//! The reference read benchmark: Firebreak's GraphQL reads against a hand-written axum
+//! handler answering the same bytes, on SQLite and PostgreSQL, plus `declareIncident`
+//! under 32 clients and the process's start time and memory. Outside the test run:
+//!
+//!     cargo bench -p firebreak --bench reads
+//!
+//! Needs `wrk` and `taskset` (Debian: `wrk`, `util-linux`) and two cores: the server under
+//! test on core 0, the load on core 1. Prints a table and writes it to `BENCHMARKS.md`.
+//! `FIREBREAK_BENCH_SECONDS` (default 10) sets each run's length; runs alternate between
+//! Firebreak and the reference, three each. `FIREBREAK_BENCH_ONLY=sqlite` (or `postgresql`)
+//! runs one database.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod data;
+mod load;
+mod reference;
+
+use entity::Role;
+use firebreak_tests::serde_json::{Value, json};
+use firebreak_tests::{Backend, TEST_SECRET, TestApp};
+use load::Run;
+use std::fmt::Write;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const SERVER_CORE: usize = 0;
+const LOAD_CORE: usize = 1;
+const CONNECTIONS: u32 = 32;
+
+const LIST: &str = "query IncidentList { incidents(first: 50) { nodes { id title severity status declaredAt roles { role user { name } } timeline(first: 5, order: NEWEST_FIRST) { nodes { id at kind message } } } pageInfo { hasNextPage endCursor } } }";
+const ONE: &str = "query IncidentOne($id: ID!) { incident(id: $id) { id title severity status declaredAt roles { role user { name } } timeline(first: 5, order: NEWEST_FIRST) { nodes { id at kind message } } } }";
+
+fn seconds() -> u32 {
+    std::env::var("FIREBREAK_BENCH_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(10)
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A server process pinned to the server core; killed when dropped.
+struct Server {
+    child: Child,
+    port: u16,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Server {
+    fn rss_mb(&self) -> f64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .unwrap_or_default();
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok())
+            .map_or(0.0, |kb| kb / 1024.0)
+    }
+    fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+}
+
+/// Starts `firebreak serve` on `database_url`; returns it and the time until `/readyz`.
+fn firebreak(database_url: &str) -> (Server, Duration) {
+    let port = free_port();
+    let start = Instant::now();
+    let child = Command::new("taskset")
+        .args([
+            "-c",
+            &SERVER_CORE.to_string(),
+            env!("CARGO_BIN_EXE_firebreak"),
+            "serve",
+        ])
+        .env("FIREBREAK_DATABASE_URL", database_url)
+        .env("FIREBREAK_LISTEN", format!("127.0.0.1:{port}"))
+        .env("FIREBREAK_JWT_SECRET", TEST_SECRET)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let server = Server { child, port };
+    let ready = wait_ready(&server.url("/readyz"));
+    (server, ready.duration_since(start))
+}
+
+fn reference(database_url: &str) -> Server {
+    let port = free_port();
+    let child = Command::new("taskset")
+        .args(["-c", &SERVER_CORE.to_string()])
+        .arg(std::env::current_exe().unwrap())
+        .args(["reference", database_url, &port.to_string(), TEST_SECRET])
+        .spawn()
+        .unwrap();
+    let server = Server { child, port };
+    wait_listening(port);
+    server
+}
+
+fn wait_ready(url: &str) -> Instant {
+    let client = reqwest::blocking::Client::new();
+    loop {
+        if client
+            .get(url)
+            .send()
+            .is_ok_and(|r| r.status().is_success())
+        {
+            return Instant::now();
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+fn wait_listening(port: u16) {
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn post(url: &str, token: &str, body: &Value) -> String {
+    let response = reqwest::blocking::Client::new()
+        .post(url)
+        .bearer_auth(token)
+        .json(body)
+        .send()
+        .unwrap();
+    let status = response.status();
+    let text = response.text().unwrap();
+    assert!(status.is_success(), "{url}: {status} {text}");
+    text
+}
+
+/// Where two answers first differ, with some context.
+fn first_difference(a: &str, b: &str) -> String {
+    let at = a.bytes().zip(b.bytes()).take_while(|(x, y)| x == y).count();
+    let from = at.saturating_sub(80);
+    format!(
+        "at byte {at}: …{}… vs …{}…",
+        &a[from..(at + 80).min(a.len())],
+        &b[from..(at + 80).min(b.len())]
+    )
+}
+
+/// Statements per request of `operation` so far, from Firebreak's `/metrics`.
+fn statements(server: &Server, operation: &str) -> (f64, f64) {
+    let text = reqwest::blocking::get(server.url("/metrics"))
+        .unwrap()
+        .text()
+        .unwrap();
+    let value = |suffix: &str| {
+        text.lines()
+            .filter(|l| {
+                l.contains(&format!("graphql_sql_statements_{suffix}"))
+                    && l.contains(&format!("operation=\"{operation}\""))
+            })
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+            .sum::<f64>()
+    };
+    (value("sum"), value("count"))
+}
+
+struct Row {
+    database: &'static str,
+    read: &'static str,
+    firebreak: Run,
+    reference: Option<Run>,
+    statements: f64,
+    reference_statements: Option<f64>,
+}
+
+/// One measured read: checks the bytes match, then alternates runs.
+fn measure(
+    fb: &Server,
+    rf: &Server,
+    token: &str,
+    (read, operation, body, path): (&'static str, &str, Value, &str),
+    database: &'static str,
+) -> Row {
+    let ours = post(&fb.url("/graphql"), token, &body);
+    let theirs = post(&rf.url(path), token, &body);
+    assert!(
+        ours == theirs,
+        "{read}: the reference must answer the same bytes, {}",
+        first_difference(&ours, &theirs)
+    );
+    let body = body.to_string();
+    if let Ok(path) = std::env::var("FIREBREAK_BENCH_PERF") {
+        profile(
+            fb,
+            &body,
+            token,
+            &format!("{path}-{database}-{operation}.data"),
+        );
+    }
+    let before = statements(fb, operation);
+    let ref_before: u64 = post(&rf.url("/statements"), token, &json!({}))
+        .parse()
+        .unwrap();
+    let (mut ours, mut theirs) = (vec![], vec![]);
+    for _ in 0..3 {
+        ours.push(load::wrk(
+            &fb.url("/graphql"),
+            &body,
+            token,
+            CONNECTIONS,
+            seconds(),
+            LOAD_CORE,
+        ));
+        theirs.push(load::wrk(
+            &rf.url(path),
+            &body,
+            token,
+            CONNECTIONS,
+            seconds(),
+            LOAD_CORE,
+        ));
+    }
+    let after = statements(fb, operation);
+    let ref_after: u64 = post(&rf.url("/statements"), token, &json!({}))
+        .parse()
+        .unwrap();
+    let (ours, theirs) = (load::median(ours), load::median(theirs));
+    let ref_requests: u64 = 3 * theirs.requests;
+    Row {
+        database,
+        read,
+        firebreak: ours,
+        reference: Some(theirs),
+        statements: (after.0 - before.0) / (after.1 - before.1).max(1.0),
+        reference_statements: Some((ref_after - ref_before) as f64 / ref_requests.max(1) as f64),
+    }
+}
+
+/// Records a CPU profile of Firebreak under the read's load (`perf record -g`), for
+/// `perf report -i <file>`: set `FIREBREAK_BENCH_PERF=/tmp/perf` to get one per read.
+fn profile(fb: &Server, body: &str, token: &str, file: &str) {
+    let mut perf = Command::new("perf")
+        .args([
+            "record",
+            "-F",
+            "2000",
+            "-g",
+            "-o",
+            file,
+            "-p",
+            &fb.child.id().to_string(),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("perf runs (apt-get install linux-perf)");
+    load::wrk(
+        &fb.url("/graphql"),
+        body,
+        token,
+        CONNECTIONS,
+        seconds(),
+        LOAD_CORE,
+    );
+    let _ = Command::new("kill")
+        .args(["-INT", &perf.id().to_string()])
+        .status();
+    let _ = perf.wait();
+    eprintln!("profile written to {file}");
+}
+
+fn declare(fb: &Server, token: &str, team: &str, distinct: bool, database: &'static str) -> Row {
+    let title = if distinct {
+        "Bench {n}"
+    } else {
+        "Bench outage"
+    };
+    let body = json!({
+        "query": "mutation Declare($i: DeclareIncidentInput!) { declareIncident(input: $i) { incident { id } } }",
+        "variables": { "i": { "title": title, "severity": "SEV2", "teamId": team } },
+    })
+    .to_string();
+    let before = statements(fb, "Declare");
+    let run = load::wrk(
+        &fb.url("/graphql"),
+        &body,
+        token,
+        CONNECTIONS,
+        seconds(),
+        LOAD_CORE,
+    );
+    let after = statements(fb, "Declare");
+    Row {
+        database,
+        read: if distinct {
+            "declareIncident, distinct titles"
+        } else {
+            "declareIncident, one title"
+        },
+        firebreak: run,
+        reference: None,
+        statements: (after.0 - before.0) / (after.1 - before.1).max(1.0),
+        reference_statements: None,
+    }
+}
+
+async fn setup(backend: Backend) -> Option<(TestApp, String, String, String)> {
+    let app = TestApp::spawn(backend).await?;
+    app.clock.set(scheduler::clock::wall_time());
+    let admin = app.token(Role::Admin).await;
+    let mut teams = vec![];
+    for n in 0..data::TEAMS {
+        let t = app
+            .call(
+                &admin,
+                "createTeam",
+                "CreateTeamInput",
+                json!({ "name": format!("Team {n}") }),
+                "team { id }",
+            )
+            .await
+            .ok()["createTeam"]["team"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        teams.push(t);
+    }
+    let ids: Vec<uuid::Uuid> = teams.iter().map(|t| t.parse().unwrap()).collect();
+    let started = Instant::now();
+    data::generate(app.db().conn(), &ids, app.now()).await;
+    eprintln!(
+        "{backend:?}: data written in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    let (_, reader) = app.named_user("reader", Role::Manager).await;
+    // The team declared for pages one person: its on-call schedule's only member.
+    let (pager, _) = app.named_user("pager", Role::Responder).await;
+    let (_, mia) = app.named_user("mia", Role::Manager).await;
+    let schedule = app
+        .call(
+            &admin,
+            "createSchedule",
+            "CreateScheduleInput",
+            json!({ "teamId": teams[0], "name": "Primary" }),
+            "schedule { id }",
+        )
+        .await
+        .ok()["createSchedule"]["schedule"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let _ = mia;
+    app.call(&admin, "addScheduleLayer", "AddScheduleLayerInput",
+        json!({ "scheduleId": schedule, "layer": { "name": "Primary", "timeZone": "UTC", "handoffTime": "09:00:00", "startDate": "2026-01-05", "members": [{ "userId": pager }] } }),
+        "schedule { id }").await;
+    Some((app, reader, teams[0].clone(), app_url(backend)))
+}
+
+fn app_url(_backend: Backend) -> String {
+    String::new()
+}
+
+fn table(rows: &[Row], processes: &[(String, Duration, f64, f64)]) -> String {
+    let mut out = String::from(
+        "| database | request | Firebreak req/s | p50 ms | p99 ms | errors | SQL/req | reference req/s | p50 ms | p99 ms | SQL/req | ratio |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n",
+    );
+    for r in rows {
+        let f = r.firebreak;
+        let _ = write!(
+            out,
+            "| {} | {} | {:.0} | {:.1} | {:.1} | {} | {:.1} |",
+            r.database, r.read, f.per_second, f.p50_ms, f.p99_ms, f.errors, r.statements
+        );
+        match (r.reference, r.reference_statements) {
+            (Some(x), Some(s)) => {
+                let _ = writeln!(
+                    out,
+                    " {:.0} | {:.1} | {:.1} | {:.1} | {:.2} |",
+                    x.per_second,
+                    x.p50_ms,
+                    x.p99_ms,
+                    s,
+                    f.per_second / x.per_second
+                );
+            }
+            _ => {
+                let _ = writeln!(out, " | | | | |");
+            }
+        }
+    }
+    out.push_str(
+        "\n| database | start to ready | memory idle | memory after load |\n|---|---|---|---|\n",
+    );
+    for (db, start, idle, after) in processes {
+        let _ = writeln!(
+            out,
+            "| {db} | {:.0} ms | {idle:.1} MB | {after:.1} MB |",
+            start.as_secs_f64() * 1000.0
+        );
+    }
+    out
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("reference") {
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        runtime.block_on(reference::serve(
+            &args[2],
+            args[3].parse().unwrap(),
+            &args[4],
+        ));
+        return;
+    }
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let mut rows = vec![];
+    let mut processes = vec![];
+    let only = std::env::var("FIREBREAK_BENCH_ONLY").unwrap_or_default();
+    for (backend, name) in [
+        (Backend::Sqlite, "SQLite"),
+        (Backend::Postgres, "PostgreSQL"),
+    ] {
+        if !only.is_empty() && !name.eq_ignore_ascii_case(&only) {
+            continue;
+        }
+        let Some((app, reader, team, _)) = runtime.block_on(setup(backend)) else {
+            eprintln!("{name}: not available, skipped");
+            continue;
+        };
+        let url = app.state.config.database_url.clone();
+        if let Some(pause) = std::env::var("FIREBREAK_BENCH_PAUSE")
+            .ok()
+            .and_then(|p| p.parse().ok())
+        {
+            eprintln!("{name}: the data set is at {url} for {pause} s");
+            std::thread::sleep(Duration::from_secs(pause));
+        }
+        let token = app.sign("reader");
+        let _ = reader;
+        let (fb, ready) = firebreak(&url);
+        std::thread::sleep(Duration::from_secs(2));
+        let idle = fb.rss_mb();
+        let rf = reference(&url);
+        let one_id = {
+            let page = post(&fb.url("/graphql"), &token, &json!({ "query": LIST }));
+            let page: Value = firebreak_tests::serde_json::from_str(&page).unwrap();
+            page["data"]["incidents"]["nodes"][7]["id"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        };
+        rows.push(measure(
+            &fb,
+            &rf,
+            &token,
+            (
+                "incidents(first: 50)",
+                "IncidentList",
+                json!({ "query": LIST }),
+                "/list",
+            ),
+            name,
+        ));
+        rows.push(measure(
+            &fb,
+            &rf,
+            &token,
+            (
+                "incident(id)",
+                "IncidentOne",
+                json!({ "query": ONE, "variables": { "id": one_id } }),
+                "/one",
+            ),
+            name,
+        ));
+        rows.push(declare(&fb, &token, &team, true, name));
+        rows.push(declare(&fb, &token, &team, false, name));
+        processes.push((name.to_owned(), ready, idle, fb.rss_mb()));
+        drop(fb);
+        drop(rf);
+        runtime.block_on(async move { drop(app) });
+    }
+    let report = table(&rows, &processes);
+    println!("{report}");
+    let doc = format!(
+        "# Benchmarks\n\nWritten by `cargo bench -p firebreak --bench reads` ({} s runs, {CONNECTIONS} connections, the server on core {SERVER_CORE}, wrk on core {LOAD_CORE}; medians of three interleaved runs). Data: {} incidents, {} users.\n\n{report}",
+        seconds(),
+        data::INCIDENTS,
+        data::USERS
+    );
+    std::fs::write(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../BENCHMARKS.md"),
+        doc,
+    )
+    .unwrap();
+}
