@@ -311,7 +311,8 @@ fn declare(fb: &Server, token: &str, team: &str, distinct: bool, database: &'sta
     }
 }
 
-async fn setup(backend: Backend) -> Option<(TestApp, String, String, String)> {
+/// A fresh database with the data set, a reader (a manager) and the team declared for.
+async fn setup(backend: Backend) -> Option<(TestApp, String)> {
     let app = TestApp::spawn(backend).await?;
     app.clock.set(scheduler::clock::wall_time());
     let admin = app.token(Role::Admin).await;
@@ -339,10 +340,9 @@ async fn setup(backend: Backend) -> Option<(TestApp, String, String, String)> {
         "{backend:?}: data written in {:.1} s",
         started.elapsed().as_secs_f64()
     );
-    let (_, reader) = app.named_user("reader", Role::Manager).await;
+    app.named_user("reader", Role::Manager).await;
     // The team declared for pages one person: its on-call schedule's only member.
     let (pager, _) = app.named_user("pager", Role::Responder).await;
-    let (_, mia) = app.named_user("mia", Role::Manager).await;
     let schedule = app
         .call(
             &admin,
@@ -356,15 +356,10 @@ async fn setup(backend: Backend) -> Option<(TestApp, String, String, String)> {
         .as_str()
         .unwrap()
         .to_owned();
-    let _ = mia;
     app.call(&admin, "addScheduleLayer", "AddScheduleLayerInput",
         json!({ "scheduleId": schedule, "layer": { "name": "Primary", "timeZone": "UTC", "handoffTime": "09:00:00", "startDate": "2026-01-05", "members": [{ "userId": pager }] } }),
         "schedule { id }").await;
-    Some((app, reader, teams[0].clone(), app_url(backend)))
-}
-
-fn app_url(_backend: Backend) -> String {
-    String::new()
+    Some((app, teams[0].clone()))
 }
 
 fn table(rows: &[Row], processes: &[(String, Duration, f64, f64)]) -> String {
@@ -430,7 +425,7 @@ fn main() {
         if !only.is_empty() && !name.eq_ignore_ascii_case(&only) {
             continue;
         }
-        let Some((app, reader, team, _)) = runtime.block_on(setup(backend)) else {
+        let Some((app, team)) = runtime.block_on(setup(backend)) else {
             eprintln!("{name}: not available, skipped");
             continue;
         };
@@ -443,7 +438,6 @@ fn main() {
             std::thread::sleep(Duration::from_secs(pause));
         }
         let token = app.sign("reader");
-        let _ = reader;
         let (fb, ready) = firebreak(&url);
         std::thread::sleep(Duration::from_secs(2));
         let idle = fb.rss_mb();
