@@ -5,7 +5,7 @@
 //! Slack channel gets it without the restricted incident, and a team without a manager
 //! sends its digest to the admins.
 
-use crate::channels::{add_email, code_in, with_mail};
+use crate::channels::{verified_email, with_mail};
 use crate::events::{check_block_kit, subscribe};
 use crate::load_report::paged;
 use crate::postmortems::resolve;
@@ -151,25 +151,7 @@ e2e!(the_weekly_digest_matches_a_week_worked_by_hand, |app| {
     add_layer(&app, &mia, &sid, json!({ "name": "Primary", "timeZone": "Europe/Berlin", "handoffTime": "09:00:00", "startDate": "2026-11-23", "members": members(&[&asha, &bala], &[]) })).await.ok();
 
     // Mia reads e-mail; the admin a webhook; the team's Slack channel wants the digest.
-    let email = add_email(&app, &mia, "mia@example.com").await;
-    app.gql(
-        Some(&mia),
-        "mutation($id: ID!) { sendTestNotification(id: $id) }",
-        json!({ "id": email }),
-    )
-    .await
-    .ok();
-    app.run_due().await;
-    let code = code_in(&smtp.messages().pop().unwrap());
-    app.call(
-        &mia,
-        "verifyContactMethod",
-        "VerifyContactMethodInput",
-        json!({ "id": email, "code": code }),
-        "verified",
-    )
-    .await
-    .ok();
+    verified_email(&app, &smtp, &mia, "mia@example.com").await;
     let admin_hook = Sink::start().await;
     app.set_webhook(&admin, &admin_hook).await;
     let slack = Sink::start().await;
