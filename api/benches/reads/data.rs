@@ -246,8 +246,12 @@ pub async fn generate(conn: &DatabaseConnection, teams: &[Uuid], now: DateTime<U
     insert_all(conn, updates).await;
     insert_all(conn, pms).await;
     insert_all(conn, items).await;
-    // Statistics, as a database that has lived with its data has them (PostgreSQL's
-    // autovacuum would get there within minutes; without them it scans whole tables).
-    conn.execute_unprepared("ANALYZE").await.unwrap();
+    // PostgreSQL's statistics, as a database that has lived with its data has them
+    // (autovacuum gets there within minutes; without them it scans whole tables). SQLite
+    // is left as Firebreak leaves it: no ANALYZE, whose STAT4 tables make SQLite prepare
+    // again every statement whose plan depends on a bound value.
+    if conn.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+        conn.execute_unprepared("ANALYZE").await.unwrap();
+    }
     users
 }
