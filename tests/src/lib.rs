@@ -358,6 +358,23 @@ impl TestApp {
         self.gql(Some(token), &q, json!({ "in": input })).await
     }
 
+    /// Creates a team as `admin` and returns its id.
+    pub async fn team(&self, admin: &str, name: &str) -> String {
+        let res = self
+            .call(
+                admin,
+                "createTeam",
+                "CreateTeamInput",
+                json!({ "name": name }),
+                "team { id }",
+            )
+            .await;
+        res.ok()["createTeam"]["team"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
     /// Declares an incident and returns it (`id`, `channel`).
     pub async fn declare(&self, token: &str, input: Value) -> Value {
         self.call(

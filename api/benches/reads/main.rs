@@ -318,20 +318,7 @@ async fn setup(backend: Backend) -> Option<(TestApp, String)> {
     let admin = app.token(Role::Admin).await;
     let mut teams = vec![];
     for n in 0..data::TEAMS {
-        let t = app
-            .call(
-                &admin,
-                "createTeam",
-                "CreateTeamInput",
-                json!({ "name": format!("Team {n}") }),
-                "team { id }",
-            )
-            .await
-            .ok()["createTeam"]["team"]["id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        teams.push(t);
+        teams.push(app.team(&admin, &format!("Team {n}")).await);
     }
     let ids: Vec<uuid::Uuid> = teams.iter().map(|t| t.parse().unwrap()).collect();
     let started = Instant::now();

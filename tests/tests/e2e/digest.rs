@@ -121,19 +121,7 @@ e2e!(the_weekly_digest_matches_a_week_worked_by_hand, |app| {
     .expect_reason("BAD_USER_INPUT", "VALUE_OUT_OF_RANGE");
 
     let (team, mia) = team_with_manager(&app).await;
-    let payments = app
-        .call(
-            &admin,
-            "createTeam",
-            "CreateTeamInput",
-            json!({ "name": "Payments" }),
-            "team { id }",
-        )
-        .await
-        .ok()["createTeam"]["team"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let payments = app.team(&admin, "Payments").await;
     let (asha, _) = app.named_user("asha", Role::Responder).await;
     let (bala, _) = app.named_user("bala", Role::Responder).await;
     let (_, ada) = app.named_user("ada", Role::Responder).await;
@@ -383,7 +371,6 @@ e2e!(the_weekly_digest_matches_a_week_worked_by_hand, |app| {
     .ok();
     app.advance_clock(Duration::days(7));
     app.run_due().await;
-    let _ = mia;
     assert_eq!(mails(&smtp).len(), 1);
     assert_eq!(digests(&admin_hook).len(), 1);
 });

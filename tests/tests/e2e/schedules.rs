@@ -8,19 +8,7 @@ use firebreak_tests::{Gql, TestApp, e2e};
 /// A team managed by `mia` (a manager); returns (team id, mia's token).
 pub(crate) async fn team_with_manager(app: &TestApp) -> (String, String) {
     let admin = app.token(Role::Admin).await;
-    let team = app
-        .call(
-            &admin,
-            "createTeam",
-            "CreateTeamInput",
-            json!({ "name": "SRE" }),
-            "team { id }",
-        )
-        .await
-        .ok()["createTeam"]["team"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let team = app.team(&admin, "SRE").await;
     let (mia_id, mia) = app.named_user("mia", Role::Manager).await;
     app.call(
         &admin,

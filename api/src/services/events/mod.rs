@@ -36,7 +36,8 @@ pub const TYPES: &[&str] = &[
 /// scan writes, not changes as they happen.
 pub const OPT_IN: &[&str] = &["team.weekly_digest"];
 
-fn at(t: DateTime<Utc>) -> String {
+/// An instant as events write it (RFC 3339, UTC, microseconds).
+pub(crate) fn at(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
 }
 

@@ -19,7 +19,6 @@ mod gather;
 mod render;
 
 use super::{OrgSettings, commit};
-use crate::auth::CurrentUser;
 use crate::db::Db;
 use crate::services::ServiceResult;
 use crate::services::events::{self, About};
@@ -27,8 +26,7 @@ use crate::services::notifications::{self, Kind, Note};
 use crate::services::paging::load_report::Scope;
 use chrono::{DateTime, Duration, Utc};
 use entity::{Role, event, team, team_manager, user};
-use gather::TeamWeek;
-use render::Week;
+use render::{TeamDigest, Week};
 use scheduler::due::digest;
 use scheduler::oncall::Span;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, QueryFilter, QueryOrder};
@@ -65,47 +63,37 @@ pub(super) async fn run(db: &Db, now: DateTime<Utc>, org: &OrgSettings) -> Servi
     let note_key = |reader: Uuid| skeleton(reader, &occasion).dedup_key();
     let keys: HashSet<String> = readers.keys().map(|r| note_key(*r)).collect();
     let sent = notifications::written_keys(conn, &keys).await?;
-    let mut weeks: HashMap<Uuid, TeamWeek> = HashMap::new();
+    // Each team's digest is the same for all its readers: read and rendered once.
+    let mut digests: HashMap<Uuid, TeamDigest> = HashMap::new();
     let mut written = 0;
-    for (reader, of) in readers.values() {
-        if sent.contains(&note_key(reader.id)) {
+    for (reader, of) in &readers {
+        if sent.contains(&note_key(*reader)) {
             continue;
         }
         let note = async {
-            let mut digests = Vec::new();
+            let mut mine = Vec::new();
             for t in of {
-                read_once(&mut weeks, conn, t, span, at).await?;
-                digests.push(render::view(&weeks[&t.id], org.zone, at));
+                if let Entry::Vacant(e) = digests.entry(t.id) {
+                    let w = gather::team_week(conn, t, span, at, Scope::Everything).await?;
+                    e.insert(render::view(&w, org.zone, at));
+                }
+                mine.push(digests[&t.id].clone());
             }
             let note = Note {
-                subject: render::subject(&week, &digests),
-                body: render::text(&week, &digests),
-                html: Some(render::html(&week, &digests)),
-                ..skeleton(reader.id, &occasion)
+                subject: render::subject(&week, &mine),
+                body: render::text(&week, &mine),
+                html: Some(render::html(&week, &mine)),
+                ..skeleton(*reader, &occasion)
             };
             commit(db, &[note], now).await
         };
         match note.await {
             Ok(n) => written += n,
-            Err(e) => tracing::warn!(reader = %reader.id, error = ?e, "a weekly digest failed"),
+            Err(e) => tracing::warn!(reader = %reader, error = ?e, "a weekly digest failed"),
         }
     }
     to_slack(db, &teams, (&week, &occasion, span, at), org.zone, now).await?;
     Ok(written)
-}
-
-/// Reads `t`'s whole week unless it was read already (several managers share a team).
-async fn read_once(
-    weeks: &mut HashMap<Uuid, TeamWeek>,
-    conn: &impl ConnectionTrait,
-    t: &team::Model,
-    span: Span,
-    at: DateTime<Utc>,
-) -> ServiceResult<()> {
-    if let Entry::Vacant(e) = weeks.entry(t.id) {
-        e.insert(gather::team_week(conn, t, span, at, Scope::Everything).await?);
-    }
-    Ok(())
 }
 
 /// A digest note for `reader` without its text: enough for its deduplication key.
@@ -128,9 +116,9 @@ fn skeleton(reader: Uuid, occasion: &str) -> Note {
 async fn readers<'t>(
     conn: &impl ConnectionTrait,
     teams: &'t [team::Model],
-) -> ServiceResult<BTreeMap<Uuid, (CurrentUser, Vec<&'t team::Model>)>> {
+) -> ServiceResult<BTreeMap<Uuid, Vec<&'t team::Model>>> {
     let managed = team_manager::Entity::find().all(conn).await?;
-    let people: HashMap<Uuid, CurrentUser> = user::Entity::find()
+    let people: HashMap<Uuid, Role> = user::Entity::find()
         .filter(
             user::Column::Id
                 .is_in(managed.iter().map(|m| m.user_id))
@@ -141,33 +129,25 @@ async fn readers<'t>(
         .all(conn)
         .await?
         .into_iter()
-        .map(|u| {
-            (
-                u.id,
-                CurrentUser {
-                    id: u.id,
-                    subject: u.subject,
-                    role: u.role,
-                },
-            )
-        })
+        .map(|u| (u.id, u.role))
         .collect();
-    let admins: Vec<&CurrentUser> = people.values().filter(|u| u.role == Role::Admin).collect();
-    let mut out: BTreeMap<Uuid, (CurrentUser, Vec<&team::Model>)> = BTreeMap::new();
+    let admins: Vec<Uuid> = people
+        .iter()
+        .filter(|(_, role)| **role == Role::Admin)
+        .map(|(id, _)| *id)
+        .collect();
+    let mut out: BTreeMap<Uuid, Vec<&team::Model>> = BTreeMap::new();
     for t in teams.iter().filter(|t| t.active) {
-        let mut of_team: Vec<&CurrentUser> = managed
+        let mut of_team: Vec<Uuid> = managed
             .iter()
-            .filter(|m| m.team_id == t.id)
-            .filter_map(|m| people.get(&m.user_id))
+            .filter(|m| m.team_id == t.id && people.contains_key(&m.user_id))
+            .map(|m| m.user_id)
             .collect();
         if of_team.is_empty() {
             of_team.clone_from(&admins);
         }
         for u in of_team {
-            out.entry(u.id)
-                .or_insert_with(|| (u.clone(), Vec::new()))
-                .1
-                .push(t);
+            out.entry(u).or_default().push(t);
         }
     }
     Ok(out)

@@ -3,7 +3,9 @@
 //! e-mail (and the inbox), and the JSON of the `team.weekly_digest` event, from which
 //! Slack's blocks are made. One view feeds all three, so their figures cannot disagree.
 
+use super::super::when;
 use super::gather::TeamWeek;
+use crate::services::events;
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use maud::{DOCTYPE, Markup, html};
@@ -18,15 +20,16 @@ use uuid::Uuid;
 /// Alert sources shown: the noisiest few are what a manager can act on.
 const SOURCES: usize = 5;
 
-fn at(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+/// Instants in the event's JSON as in every other event's (`events::at`).
+fn instant<S: serde::Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&events::at(*t))
 }
 
-fn when(t: &str) -> String {
-    DateTime::parse_from_rfc3339(t).map_or_else(
-        |_| t.to_owned(),
-        |t| t.format("%Y-%m-%d %H:%M UTC").to_string(),
-    )
+fn instant_opt<S: serde::Serializer>(t: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
+    match t {
+        Some(t) => instant(t, s),
+        None => s.serialize_none(),
+    }
 }
 
 /// The local days the digest covers (both inclusive) and the zone they are read in.
@@ -74,8 +77,10 @@ pub struct IncidentLine {
     pub name: String,
     pub severity: String,
     pub status: String,
-    pub declared_at: String,
-    pub resolved_at: Option<String>,
+    #[serde(serialize_with = "instant")]
+    pub declared_at: DateTime<Utc>,
+    #[serde(serialize_with = "instant_opt")]
+    pub resolved_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -91,7 +96,8 @@ pub struct Postmortems {
 pub struct PostmortemLine {
     pub id: String,
     pub incident_name: String,
-    pub due_at: String,
+    #[serde(serialize_with = "instant")]
+    pub due_at: DateTime<Utc>,
     pub overdue: bool,
     pub days_late: i64,
 }
@@ -110,7 +116,8 @@ pub struct ItemLine {
     pub title: String,
     pub owner: String,
     pub incident_name: String,
-    pub due_at: String,
+    #[serde(serialize_with = "instant")]
+    pub due_at: DateTime<Utc>,
     pub days_late: i64,
 }
 
@@ -163,8 +170,8 @@ pub fn view(week: &TeamWeek, zone: Tz, now: DateTime<Utc>) -> TeamDigest {
                     name: name(i),
                     severity: <&str>::from(i.severity).to_owned(),
                     status: <&str>::from(i.status).to_uppercase(),
-                    declared_at: at(i.declared_at),
-                    resolved_at: i.resolved_at.map(at),
+                    declared_at: i.declared_at,
+                    resolved_at: i.resolved_at,
                 })
                 .collect(),
         },
@@ -177,7 +184,7 @@ pub fn view(week: &TeamWeek, zone: Tz, now: DateTime<Utc>) -> TeamDigest {
                 .map(|(p, i)| PostmortemLine {
                     id: p.id.to_string(),
                     incident_name: name(i),
-                    due_at: at(p.due_at),
+                    due_at: p.due_at,
                     overdue: p.due_at < now,
                     days_late: days_late(p.due_at, now, zone),
                 })
@@ -193,7 +200,7 @@ pub fn view(week: &TeamWeek, zone: Tz, now: DateTime<Utc>) -> TeamDigest {
                     title: a.title.clone(),
                     owner: person(&a.owner_id),
                     incident_name: name(i),
-                    due_at: at(a.due_at),
+                    due_at: a.due_at,
                     days_late: days_late(a.due_at, now, zone),
                 })
                 .collect(),
@@ -335,12 +342,7 @@ pub fn text(week: &Week, teams: &[TeamDigest]) -> String {
             } else {
                 String::new()
             };
-            let _ = writeln!(
-                out,
-                "  - {}: due {}{late}",
-                l.incident_name,
-                when(&l.due_at)
-            );
+            let _ = writeln!(out, "  - {}: due {}{late}", l.incident_name, when(l.due_at));
         }
         if let Some(m) = more(p.list.len(), p.open) {
             let _ = writeln!(out, "  - {m}");
@@ -354,7 +356,7 @@ pub fn text(week: &Week, teams: &[TeamDigest]) -> String {
                 l.title,
                 l.owner,
                 l.incident_name,
-                when(&l.due_at),
+                when(l.due_at),
                 l.days_late
             );
         }
@@ -415,7 +417,7 @@ fn team_html(t: &TeamDigest) -> Markup {
             table {
                 tr { th { "Incident" } th { "Due" } th { "Days late" } }
                 @for l in &p.list {
-                    tr { td { (l.incident_name) } td { (when(&l.due_at)) } td { @if l.overdue { (l.days_late) } } }
+                    tr { td { (l.incident_name) } td { (when(l.due_at)) } td { @if l.overdue { (l.days_late) } } }
                 }
             }
             @if let Some(m) = more(p.list.len(), p.open) { p { (m) } }
@@ -425,7 +427,7 @@ fn team_html(t: &TeamDigest) -> Markup {
             table {
                 tr { th { "Action item" } th { "Owner" } th { "Incident" } th { "Due" } th { "Days late" } }
                 @for l in &a.list {
-                    tr { td { (l.title) } td { (l.owner) } td { (l.incident_name) } td { (when(&l.due_at)) } td { (l.days_late) } }
+                    tr { td { (l.title) } td { (l.owner) } td { (l.incident_name) } td { (when(l.due_at)) } td { (l.days_late) } }
                 }
             }
             @if let Some(m) = more(a.list.len(), a.overdue) { p { (m) } }
