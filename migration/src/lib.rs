@@ -24,6 +24,7 @@ mod m20261125_000015_schedules;
 mod m20261125_000016_paging;
 mod m20261126_000017_notifications;
 mod m20261127_000018_weekly_digest;
+mod m20261128_000019_list_indexes;
 mod sqlite_rebuild;
 
 pub struct Migrator;
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000016_paging::Migration),
             Box::new(m20261126_000017_notifications::Migration),
             Box::new(m20261127_000018_weekly_digest::Migration),
+            Box::new(m20261128_000019_list_indexes::Migration),
         ]
     }
 }

@@ -20,21 +20,21 @@ pub const TEAMS: usize = 10;
 const CHUNK: usize = 400;
 
 /// A small deterministic generator (xorshift): the same data on every run and database.
-struct Rng(u64);
+pub struct Rng(pub u64);
 
 impl Rng {
-    fn next(&mut self) -> u64 {
+    pub fn next(&mut self) -> u64 {
         self.0 ^= self.0 << 13;
         self.0 ^= self.0 >> 7;
         self.0 ^= self.0 << 17;
         self.0
     }
-    fn below(&mut self, n: u64) -> u64 {
+    pub fn below(&mut self, n: u64) -> u64 {
         self.next() % n
     }
 }
 
-async fn insert_all<A>(conn: &DatabaseConnection, rows: Vec<A>)
+pub async fn insert_all<A>(conn: &DatabaseConnection, rows: Vec<A>)
 where
     A: ActiveModelTrait + Send,
     <A as ActiveModelTrait>::Entity: EntityTrait,
@@ -51,8 +51,13 @@ where
     txn.commit().await.unwrap();
 }
 
-/// Writes the data set for `teams` (made through the API beforehand); returns the users.
-pub async fn generate(conn: &DatabaseConnection, teams: &[Uuid], now: DateTime<Utc>) -> Vec<Uuid> {
+/// Writes the data set for `teams` (made through the API beforehand); returns the users
+/// and the incidents.
+pub async fn generate(
+    conn: &DatabaseConnection,
+    teams: &[Uuid],
+    now: DateTime<Utc>,
+) -> (Vec<Uuid>, Vec<Uuid>) {
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     let users: Vec<Uuid> = (0..USERS).map(|_| Uuid::now_v7()).collect();
     insert_all(
@@ -90,8 +95,10 @@ pub async fn generate(conn: &DatabaseConnection, teams: &[Uuid], now: DateTime<U
         TimelineKind::StatusChange,
         TimelineKind::UpdatePosted,
     ];
+    let mut incident_ids = vec![];
     for n in 0..INCIDENTS {
         let id = Uuid::now_v7();
+        incident_ids.push(id);
         let declared = now - Duration::minutes((INCIDENTS - n) as i64 * 52);
         let severity = severities[rng.below(severities.len() as u64) as usize];
         let resolved = n < INCIDENTS - 40;
@@ -246,12 +253,15 @@ pub async fn generate(conn: &DatabaseConnection, teams: &[Uuid], now: DateTime<U
     insert_all(conn, updates).await;
     insert_all(conn, pms).await;
     insert_all(conn, items).await;
-    // PostgreSQL's statistics, as a database that has lived with its data has them
-    // (autovacuum gets there within minutes; without them it scans whole tables). SQLite
-    // is left as Firebreak leaves it: no ANALYZE, whose STAT4 tables make SQLite prepare
-    // again every statement whose plan depends on a bound value.
+    (users, incident_ids)
+}
+
+/// PostgreSQL's statistics, as a database that has lived with its data has them
+/// (autovacuum gets there within minutes; without them it scans whole tables). SQLite is
+/// left as Firebreak leaves it: no ANALYZE, whose STAT4 tables make SQLite prepare again
+/// every statement whose plan depends on a bound value.
+pub async fn analyze(conn: &DatabaseConnection) {
     if conn.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
         conn.execute_unprepared("ANALYZE").await.unwrap();
     }
-    users
 }

@@ -34,7 +34,9 @@ function response(status, headers, body)
   if status ~= 200 or string.find(body, '"errors"', 1, true) then errors = errors + 1 end
 end
 function done(summary, latency, requests)
-  local e = 0
+  -- Socket errors and timeouts count as errors too.
+  local x = summary.errors
+  local e = x.connect + x.read + x.write + x.timeout
   for _, t in ipairs(threads) do e = e + t:get("errors") end
   io.write(string.format("RESULT %d %d %f %f %f\n", summary.requests, e,
     summary.requests / (summary.duration / 1e6), latency:percentile(50) / 1000, latency:percentile(99) / 1000))
@@ -51,6 +53,8 @@ pub fn wrk(url: &str, body: &str, token: &str, connections: u32, seconds: u32, c
         .args(["-c", &core.to_string(), "wrk", "-t1"])
         .arg(format!("-c{connections}"))
         .arg(format!("-d{seconds}s"))
+        // A slow answer is measured, not dropped (wrk's default gives up after 2 s).
+        .arg("--timeout=30s")
         .arg("-s")
         .arg(&path)
         .arg(url)

@@ -13,11 +13,13 @@
 
 mod data;
 mod load;
+mod oncall_data;
 mod reference;
+mod reference_oncall;
+mod setup;
 
-use entity::Role;
 use firebreak_tests::serde_json::{Value, json};
-use firebreak_tests::{Backend, TEST_SECRET, TestApp};
+use firebreak_tests::{Backend, TEST_SECRET};
 use load::Run;
 use std::fmt::Write;
 use std::process::{Child, Command, Stdio};
@@ -28,6 +30,11 @@ const LOAD_CORE: usize = 1;
 const CONNECTIONS: u32 = 32;
 
 const LIST: &str = "query IncidentList { incidents(first: 50) { nodes { id title severity status declaredAt roles { role user { name } } timeline(first: 5, order: NEWEST_FIRST) { nodes { id at kind message } } } pageInfo { hasNextPage endCursor } } }";
+const METRICS: &str = "query Metrics($f: IncidentMetricsFilter!) { incidentMetrics(filter: $f) { total bySeverity { severity count } falseAlarms duplicates mttd { meanSeconds medianSeconds p90Seconds sampleSize } mtta { meanSeconds medianSeconds p90Seconds sampleSize } mttm { meanSeconds medianSeconds p90Seconds sampleSize } mttr { meanSeconds medianSeconds p90Seconds sampleSize } weekly { week weekStart count } postmortems { due doneOnTime doneLate } } }";
+const WHO: &str = "query Who($team: ID!, $at: DateTime) { whoIsOnCall(teamId: $team, at: $at) { at layers { layer { id name } primary { user { name } startsAt endsAt overrideIds } shadows { user { name } startsAt endsAt } inWindow gap } nobodyOnCall } }";
+const SHIFTS: &str = "query Shifts($s: ID!, $from: DateTime!, $to: DateTime!) { shifts(scheduleId: $s, from: $from, to: $to) { user { name } layerId layerName startsAt endsAt shadow overrideIds } }";
+const PAGES: &str = "query MyPages { myPages(first: 50) { nodes { id via createdAt acknowledgedAt alert { id summary status } } pageInfo { hasNextPage endCursor } } }";
+const NOTIFICATIONS: &str = "query MyNotifications { myNotifications(first: 50) { nodes { id kind subject objectType createdAt readAt } pageInfo { hasNextPage endCursor } } }";
 const ONE: &str = "query IncidentOne($id: ID!) { incident(id: $id) { id title severity status declaredAt roles { role user { name } } timeline(first: 5, order: NEWEST_FIRST) { nodes { id at kind message } } } }";
 
 fn seconds() -> u32 {
@@ -311,42 +318,77 @@ fn declare(fb: &Server, token: &str, team: &str, distinct: bool, database: &'sta
     }
 }
 
-/// A fresh database with the data set, a reader (a manager) and the team declared for.
-async fn setup(backend: Backend) -> Option<(TestApp, String)> {
-    let app = TestApp::spawn(backend).await?;
-    app.clock.set(scheduler::clock::wall_time());
-    let admin = app.token(Role::Admin).await;
-    let mut teams = vec![];
-    for n in 0..data::TEAMS {
-        teams.push(app.team(&admin, &format!("Team {n}")).await);
-    }
-    let ids: Vec<uuid::Uuid> = teams.iter().map(|t| t.parse().unwrap()).collect();
-    let started = Instant::now();
-    data::generate(app.db().conn(), &ids, app.now()).await;
-    eprintln!(
-        "{backend:?}: data written in {:.1} s",
-        started.elapsed().as_secs_f64()
+/// The measured reads: label, operation, request and the reference's path.
+fn reads(
+    bench: &setup::Bench,
+    fb: &Server,
+    token: &str,
+) -> Vec<(&'static str, &'static str, Value, &'static str)> {
+    let one_id = {
+        let page = post(&fb.url("/graphql"), token, &json!({ "query": LIST }));
+        let page: Value = firebreak_tests::serde_json::from_str(&page).unwrap();
+        page["data"]["incidents"]["nodes"][7]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let at = bench.at;
+    let year = json!({ "from": at - chrono::Duration::days(365), "to": at });
+    let fortnight = (
+        at - chrono::Duration::days(14),
+        at + chrono::Duration::days(14),
     );
-    app.named_user("reader", Role::Manager).await;
-    // The team declared for pages one person: its on-call schedule's only member.
-    let (pager, _) = app.named_user("pager", Role::Responder).await;
-    let schedule = app
-        .call(
-            &admin,
-            "createSchedule",
-            "CreateScheduleInput",
-            json!({ "teamId": teams[0], "name": "Primary" }),
-            "schedule { id }",
-        )
-        .await
-        .ok()["createSchedule"]["schedule"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    app.call(&admin, "addScheduleLayer", "AddScheduleLayerInput",
-        json!({ "scheduleId": schedule, "layer": { "name": "Primary", "timeZone": "UTC", "handoffTime": "09:00:00", "startDate": "2026-01-05", "members": [{ "userId": pager }] } }),
-        "schedule { id }").await;
-    Some((app, teams[0].clone()))
+    vec![
+        (
+            "incidents(first: 50)",
+            "IncidentList",
+            json!({ "query": LIST }),
+            "/list",
+        ),
+        (
+            "incident(id)",
+            "IncidentOne",
+            json!({ "query": ONE, "variables": { "id": one_id } }),
+            "/one",
+        ),
+        (
+            "incidentMetrics, a year",
+            "Metrics",
+            json!({ "query": METRICS, "variables": { "f": year } }),
+            "/metrics",
+        ),
+        (
+            "whoIsOnCall",
+            "Who",
+            json!({ "query": WHO, "variables": { "team": bench.watched_team, "at": at } }),
+            "/who",
+        ),
+        (
+            "shifts, four weeks",
+            "Shifts",
+            json!({ "query": SHIFTS, "variables": { "s": bench.schedule, "from": fortnight.0, "to": fortnight.1 } }),
+            "/shifts",
+        ),
+        (
+            "myPages(first: 50)",
+            "MyPages",
+            json!({ "query": PAGES }),
+            "/pages",
+        ),
+        (
+            "myNotifications(first: 50)",
+            "MyNotifications",
+            json!({ "query": NOTIFICATIONS }),
+            "/notifications",
+        ),
+    ]
+}
+
+/// Whether `FIREBREAK_BENCH_READS` (operation names, comma-separated; default all)
+/// includes `operation` (`Declare` for the two declare runs).
+fn wanted(operation: &str) -> bool {
+    std::env::var("FIREBREAK_BENCH_READS")
+        .map_or(true, |r| r.split(',').any(|o| o.trim() == operation))
 }
 
 fn table(rows: &[Row], processes: &[(String, Duration, f64, f64)]) -> String {
@@ -412,10 +454,11 @@ fn main() {
         if !only.is_empty() && !name.eq_ignore_ascii_case(&only) {
             continue;
         }
-        let Some((app, team)) = runtime.block_on(setup(backend)) else {
+        let Some(bench) = runtime.block_on(setup::setup(backend)) else {
             eprintln!("{name}: not available, skipped");
             continue;
         };
+        let app = &bench.app;
         let url = app.state.config.database_url.clone();
         if let Some(pause) = std::env::var("FIREBREAK_BENCH_PAUSE")
             .ok()
@@ -429,44 +472,20 @@ fn main() {
         std::thread::sleep(Duration::from_secs(2));
         let idle = fb.rss_mb();
         let rf = reference(&url);
-        let one_id = {
-            let page = post(&fb.url("/graphql"), &token, &json!({ "query": LIST }));
-            let page: Value = firebreak_tests::serde_json::from_str(&page).unwrap();
-            page["data"]["incidents"]["nodes"][7]["id"]
-                .as_str()
-                .unwrap()
-                .to_owned()
-        };
-        rows.push(measure(
-            &fb,
-            &rf,
-            &token,
-            (
-                "incidents(first: 50)",
-                "IncidentList",
-                json!({ "query": LIST }),
-                "/list",
-            ),
-            name,
-        ));
-        rows.push(measure(
-            &fb,
-            &rf,
-            &token,
-            (
-                "incident(id)",
-                "IncidentOne",
-                json!({ "query": ONE, "variables": { "id": one_id } }),
-                "/one",
-            ),
-            name,
-        ));
-        rows.push(declare(&fb, &token, &team, true, name));
-        rows.push(declare(&fb, &token, &team, false, name));
+        for read in reads(&bench, &fb, &token) {
+            if wanted(read.1) {
+                rows.push(measure(&fb, &rf, &token, read, name));
+            }
+        }
+        let team = &bench.declare_team;
+        if wanted("Declare") {
+            rows.push(declare(&fb, &token, team, true, name));
+            rows.push(declare(&fb, &token, team, false, name));
+        }
         processes.push((name.to_owned(), ready, idle, fb.rss_mb()));
         drop(fb);
         drop(rf);
-        runtime.block_on(async move { drop(app) });
+        runtime.block_on(async move { drop(bench) });
     }
     let report = table(&rows, &processes);
     println!("{report}");

@@ -18,13 +18,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 pub const LATEST: usize = 5;
 
-struct Ref {
+pub struct Ref {
     db: DatabaseConnection,
     secret: String,
     statements: AtomicU64,
 }
 
-type Shared = State<Arc<Ref>>;
+pub type Shared = State<Arc<Ref>>;
 
 pub async fn serve(url: &str, port: u16, secret: &str) {
     let mut opts = ConnectOptions::new(url);
@@ -39,6 +39,14 @@ pub async fn serve(url: &str, port: u16, secret: &str) {
     let app = axum::Router::new()
         .route("/list", post(list))
         .route("/one", post(one))
+        .route("/metrics", post(super::reference_oncall::metrics))
+        .route("/who", post(super::reference_oncall::who))
+        .route("/shifts", post(super::reference_oncall::shifts))
+        .route("/pages", post(super::reference_oncall::pages))
+        .route(
+            "/notifications",
+            post(super::reference_oncall::notifications),
+        )
         .route("/statements", post(statements))
         .with_state(state);
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
@@ -52,7 +60,7 @@ async fn statements(State(s): Shared) -> String {
 }
 
 impl Ref {
-    fn placeholders(&self, from: usize, n: usize) -> String {
+    pub fn placeholders(&self, from: usize, n: usize) -> String {
         (from..from + n)
             .map(|i| match self.db.get_database_backend() {
                 DbBackend::Postgres => format!("${i}"),
@@ -62,7 +70,7 @@ impl Ref {
             .join(", ")
     }
 
-    async fn query(&self, sql: String, values: Vec<Value>) -> Vec<sea_orm::QueryResult> {
+    pub async fn query(&self, sql: String, values: Vec<Value>) -> Vec<sea_orm::QueryResult> {
         self.statements.fetch_add(1, Ordering::Relaxed);
         let backend = self.db.get_database_backend();
         self.db
@@ -72,7 +80,7 @@ impl Ref {
     }
 
     /// The bearer token's user, if the token is valid and the user active.
-    async fn authenticate(&self, headers: &HeaderMap) -> Result<(), StatusCode> {
+    pub async fn authenticate(&self, headers: &HeaderMap) -> Result<uuid::Uuid, StatusCode> {
         #[derive(serde::Deserialize)]
         struct Claims {
             sub: String,
@@ -101,10 +109,9 @@ impl Ref {
         // Tokens signed with the local secret name `local:<sub>` users.
         let subject = format!("local:{}", claims.sub);
         let rows = self.query(sql, vec![subject.into(), true.into()]).await;
-        if rows.is_empty() {
-            return Err(StatusCode::UNAUTHORIZED);
-        }
-        Ok(())
+        let row = rows.first().ok_or(StatusCode::UNAUTHORIZED)?;
+        row.try_get("", "id")
+            .map_err(|_| StatusCode::INTERNAL_SERVER_ERROR)
     }
 
     /// Incidents as the measured query shows them, in the order of `rows`.
@@ -172,12 +179,12 @@ impl Ref {
     }
 }
 
-fn upper(s: String) -> String {
+pub fn upper(s: String) -> String {
     s.to_uppercase()
 }
 
 /// As async-graphql writes a `DateTime` (RFC 3339, UTC).
-fn instant(t: DateTime<Utc>) -> String {
+pub fn instant(t: DateTime<Utc>) -> String {
     t.to_rfc3339()
 }
 

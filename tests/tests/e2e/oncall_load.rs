@@ -334,3 +334,74 @@ e2e!(a_page_of_alerts_costs_constant_statements, |app| {
         (runs as f64, (6 * runs) as f64)
     );
 });
+
+const MY_PAGES: &str = "query MyPagePage { myPages(first: 50) {
+    nodes { via alert { summary team { name } incident { title } } } pageInfo { hasNextPage } } }";
+
+e2e!(a_page_of_my_pages_costs_constant_statements, |app| {
+    let (team, mia) = crate::schedules::team_with_manager(&app).await;
+    let (p0, token) = app.named_user("p0", Role::Responder).await;
+    let sid = crate::schedules::schedule(&app, &mia, &team).await;
+    crate::schedules::add_layer(&app, &mia, &sid, json!({ "name": "Primary", "timeZone": "UTC", "handoffTime": "09:00:00", "startDate": "2026-11-23", "members": crate::schedules::members(&[&p0], &[]) })).await.ok();
+    // 60 pages to one person, more than a page (and more than the 32 futures the
+    // executor polls before yielding, which split the loaders' batches).
+    for n in 0..60 {
+        if n % 4 == 0 {
+            app.declare(
+                &token,
+                json!({ "title": format!("Incident {n}"), "severity": "SEV2", "teamId": team }),
+            )
+            .await;
+        } else {
+            app.call(
+                &token,
+                "triggerPage",
+                "TriggerPageInput",
+                json!({ "teamId": team, "summary": format!("Alert {n}"), "severity": "SEV3" }),
+                "alert { id }",
+            )
+            .await
+            .ok();
+        }
+    }
+    let runs = 6;
+    let tasks: Vec<_> = (0..runs)
+        .map(|_| {
+            let client = app.client.clone();
+            let url = app.url("/graphql");
+            let token = token.clone();
+            tokio::spawn(async move {
+                let res = client
+                    .post(&url)
+                    .bearer_auth(&token)
+                    .json(&json!({ "query": MY_PAGES }))
+                    .send()
+                    .await
+                    .unwrap();
+                let body: Value = res.json().await.unwrap();
+                let page = &body["data"]["myPages"];
+                let nodes = page["nodes"]
+                    .as_array()
+                    .unwrap_or_else(|| panic!("{body}"))
+                    .clone();
+                assert_eq!(nodes.len(), 50);
+                assert_eq!(page["pageInfo"]["hasNextPage"], true);
+                assert!(nodes.iter().all(|n| n["alert"]["team"]["name"].is_string()));
+                assert!(
+                    nodes
+                        .iter()
+                        .any(|n| n["alert"]["incident"]["title"].is_string())
+                );
+                assert!(nodes.iter().any(|n| n["alert"]["incident"].is_null()));
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap();
+    }
+    // authentication, the pages, their alerts, the alerts' teams and incidents.
+    assert_eq!(
+        app.statements("MyPagePage").await,
+        (runs as f64, (5 * runs) as f64)
+    );
+});
