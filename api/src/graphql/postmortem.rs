@@ -236,15 +236,17 @@ impl Postmortem {
             .load_many(
                 roles
                     .iter()
-                    .map(|r| r.user_id)
+                    .map(|(r, _)| r.user_id)
                     .chain(participants.iter().map(|p| p.user_id)),
             )
             .await?;
         let name = |id: &uuid::Uuid| people.get(id).map_or("unknown", |u| u.name.as_str());
-        let mut role_lines: Vec<(entity::IncidentRole, &str)> =
-            roles.iter().map(|r| (r.role, name(&r.user_id))).collect();
+        let mut role_lines: Vec<(entity::IncidentRole, &str)> = roles
+            .iter()
+            .map(|(r, _)| (r.role, name(&r.user_id)))
+            .collect();
         role_lines.sort_by_key(|(role, _)| *role);
-        let holders: Vec<uuid::Uuid> = roles.iter().map(|r| r.user_id).collect();
+        let holders: Vec<uuid::Uuid> = roles.iter().map(|(r, _)| r.user_id).collect();
         let others: Vec<&str> = participants
             .iter()
             .filter(|p| !holders.contains(&p.user_id))

@@ -17,7 +17,7 @@ use async_graphql::{
 use chrono::{DateTime, Utc};
 use entity::{
     DetectionSource, IncidentRole, IncidentStatus, Severity, TimelineKind, incident,
-    incident_event, incident_role, incident_update,
+    incident_event, incident_update,
 };
 use scheduler::domain::message_templates::{self, TemplateKind};
 use scheduler::domain::{references, templates};
@@ -42,19 +42,19 @@ async fn user_of(ctx: &Context<'_>, id: Uuid) -> Result<Option<User>> {
     Ok(loaders(ctx).users.load_one(id).await?.map(User))
 }
 
-/// One role and who holds it.
-pub struct RoleAssignment(incident_role::Model);
+/// One role and who holds it (loaded with it).
+pub struct RoleAssignment(incidents::Held);
 
 #[Object]
 impl RoleAssignment {
     async fn role(&self) -> IncidentRole {
-        self.0.role
+        self.0.0.role
     }
-    async fn user(&self, ctx: &Context<'_>) -> Result<Option<User>> {
-        user_of(ctx, self.0.user_id).await
+    async fn user(&self) -> Option<User> {
+        self.0.1.clone().map(User)
     }
     async fn assigned_at(&self) -> DateTime<Utc> {
-        self.0.assigned_at
+        self.0.0.assigned_at
     }
 }
 
@@ -185,7 +185,7 @@ pub struct IncidentMessages {
 }
 
 impl Incident {
-    async fn roles_rows(&self, ctx: &Context<'_>) -> Result<Vec<incident_role::Model>> {
+    async fn roles_rows(&self, ctx: &Context<'_>) -> Result<Vec<incidents::Held>> {
         Ok(loaders(ctx)
             .incident_roles
             .load_one(self.0.id)
@@ -324,7 +324,12 @@ impl Incident {
         let expected = crate::graphql::severity::policy(ctx, self.0.severity)
             .await?
             .expected_roles;
-        let held: Vec<IncidentRole> = self.roles_rows(ctx).await?.iter().map(|r| r.role).collect();
+        let held: Vec<IncidentRole> = self
+            .roles_rows(ctx)
+            .await?
+            .iter()
+            .map(|(r, _)| r.role)
+            .collect();
         Ok(scheduler::domain::severity::unfilled_roles(
             &expected, &held,
         ))
@@ -343,10 +348,10 @@ impl Incident {
     }
     async fn commander(&self, ctx: &Context<'_>) -> Result<Option<User>> {
         let roles = self.roles_rows(ctx).await?;
-        match roles.iter().find(|r| r.role == IncidentRole::Commander) {
-            Some(r) => user_of(ctx, r.user_id).await,
-            None => Ok(None),
-        }
+        Ok(roles
+            .into_iter()
+            .find(|(r, _)| r.role == IncidentRole::Commander)
+            .and_then(|(_, holder)| holder.map(User)))
     }
     /// The timeline / decision log, a page at a time (oldest first unless asked otherwise).
     #[graphql(complexity = "first.clamp(0, 100) as usize * child_complexity")]
@@ -506,10 +511,10 @@ async fn facts_data(ctx: &Context<'_>, i: &incident::Model) -> Result<FactsData>
         .load_one(i.id)
         .await?
         .unwrap_or_default();
-    let commander = match roles.iter().find(|r| r.role == IncidentRole::Commander) {
-        Some(r) => cache.users.load_one(r.user_id).await?.map(|u| u.name),
-        None => None,
-    };
+    let commander = roles
+        .into_iter()
+        .find(|(r, _)| r.role == IncidentRole::Commander)
+        .and_then(|(_, holder)| holder.map(|u| u.name));
     let service = match i.service_id {
         // Customers see the service's public name only, never the catalog name.
         Some(id) => cache

@@ -128,7 +128,6 @@ pub(super) async fn prefetch(ctx: &Context<'_>, rows: &[incident::Model]) -> Res
         linked_ids.extend(rows.iter().filter_map(|r| r.duplicate_of));
         linked_ids.extend(rows.iter().filter_map(|r| r.recurrence_of));
     }
-    user_ids.extend(roles.iter().flatten().map(|r| r.user_id));
     for e in all_events.iter().flatten() {
         user_ids.extend(e.author_id);
         linked_ids.extend(e.ref_incident_id);
@@ -152,11 +151,9 @@ pub(super) async fn prefetch(ctx: &Context<'_>, rows: &[incident::Model]) -> Res
     let linked_ids: Vec<Uuid> = linked_ids.into_iter().collect();
     let service_ids: Vec<Uuid> = rows.iter().filter_map(|r| r.service_id).collect();
     let team_ids: Vec<Uuid> = rows.iter().filter_map(|r| r.team_id).collect();
-    let need_users = need_roles
-        || messages
-        || timelines.is_some()
-        || update_pages.is_some()
-        || wants("declaredBy");
+    // Role holders come with the roles.
+    let need_users =
+        messages || timelines.is_some() || update_pages.is_some() || wants("declaredBy");
     // The message templates that apply to the page (the organization's, the teams').
     let scopes: Vec<String> = std::iter::once(crate::services::templates::ORG_SCOPE.to_owned())
         .chain(rows.iter().filter_map(|r| r.team_id).map(|t| t.to_string()))
@@ -214,7 +211,7 @@ pub(super) async fn prefetch(ctx: &Context<'_>, rows: &[incident::Model]) -> Res
     if let Some(roles) = roles {
         cache
             .incident_roles
-            .feed_many(with_empty(&ids, group(roles, |r| r.incident_id)))
+            .feed_many(with_empty(&ids, group(roles, |(r, _)| r.incident_id)))
             .await;
     }
     if let Some(events) = all_events {
