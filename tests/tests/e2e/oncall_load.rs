@@ -344,8 +344,9 @@ e2e!(a_page_of_my_pages_costs_constant_statements, |app| {
     let sid = crate::schedules::schedule(&app, &mia, &team).await;
     crate::schedules::add_layer(&app, &mia, &sid, json!({ "name": "Primary", "timeZone": "UTC", "handoffTime": "09:00:00", "startDate": "2026-11-23", "members": crate::schedules::members(&[&p0], &[]) })).await.ok();
     // 60 pages to one person: a page of 50 is resolved over several polls of the
-    // request (lists of more than 30 are), which used to split the loaders' batches
-    // under load (40 statements for these 6 requests). Nothing here is prefetched.
+    // request (lists of more than 30 are), which split the loaders' batches under load
+    // (40 statements for these 6 requests before the alerts were prefetched and batches
+    // waited for the request's next poll).
     for n in 0..60 {
         if n % 4 == 0 {
             app.declare(
@@ -400,8 +401,7 @@ e2e!(a_page_of_my_pages_costs_constant_statements, |app| {
     for t in tasks {
         t.await.unwrap();
     }
-    // authentication, the pages, then one batch each: their alerts, the alerts' teams
-    // and incidents.
+    // authentication, the pages, their alerts, the alerts' teams and incidents.
     assert_eq!(
         app.statements("MyPagePage").await,
         (runs as f64, (5 * runs) as f64)

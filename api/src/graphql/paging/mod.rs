@@ -173,13 +173,16 @@ impl Page {
 
 /// Loads what a page of alerts is asked for (teams, incidents, pages and their people),
 /// one statement each, and primes the request's loaders with it: a page costs the same
-/// number of statements whatever its size and however the loaders would batch.
-async fn prefetch(ctx: &Context<'_>, rows: &[alert::Model]) -> Result<()> {
+/// number of statements whatever its size and however the loaders would batch. `under`
+/// is where the alerts sit below the page's nodes (`["alert"]` on a page of pages).
+async fn prefetch(ctx: &Context<'_>, rows: &[alert::Model], under: &[&'static str]) -> Result<()> {
     if rows.is_empty() {
         return Ok(());
     }
     let nodes = NodeSelection::of(ctx);
-    let wants = |f: &str| nodes.wants(&[f]);
+    let path =
+        |f: &[&'static str]| -> Vec<&'static str> { under.iter().chain(f).copied().collect() };
+    let wants = |f: &'static str| nodes.wants(&path(&[f]));
     let db = &crate::graphql::context::data(ctx).db;
     let cache = loaders(ctx);
     cache
@@ -197,7 +200,7 @@ async fn prefetch(ctx: &Context<'_>, rows: &[alert::Model]) -> Result<()> {
     }
     if wants("pages") {
         let pages = alerts::pages_of(db, &ids).await?;
-        if nodes.wants(&["pages", "user"]) {
+        if nodes.wants(&path(&["pages", "user"])) {
             let users: Vec<uuid::Uuid> = pages.iter().map(|p| p.user_id).collect();
             crate::graphql::loaders::prime_users(ctx, &users).await?;
         }
@@ -249,7 +252,7 @@ impl PagingQuery {
             unrouted: f.unrouted,
         };
         let result = alerts::list(service_ctx(ctx), &filter, &page).await?;
-        prefetch(ctx, &result.items).await?;
+        prefetch(ctx, &result.items, &[]).await?;
         Ok(from_page(
             result,
             page.after.is_some(),
@@ -268,6 +271,11 @@ impl PagingQuery {
     ) -> Result<ListConnection<Page>> {
         let page = PageRequest::new(first, after.as_deref())?;
         let result = alerts::my_pages(service_ctx(ctx), &page).await?;
+        if NodeSelection::of(ctx).wants(&["alert"]) {
+            let ids: Vec<uuid::Uuid> = result.items.iter().map(|p| p.alert_id).collect();
+            let rows = alerts::by_ids(&crate::graphql::context::data(ctx).db, &ids).await?;
+            prefetch(ctx, &rows, &["alert"]).await?;
+        }
         Ok(from_page(
             result,
             page.after.is_some(),
