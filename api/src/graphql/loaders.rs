@@ -2,23 +2,20 @@
 //! member's user). They are created per request, so their cache never outlives it. Lists
 //! of many parents prefer look-ahead prefetch (see `shared/stack.md`).
 
+use super::batch::{CachedLoader, cached};
 use crate::auth::Principal;
 use crate::db::{Db, statements};
 use crate::services::pagination::Page;
 use crate::services::{catalog, incidents, teams, users, visibility};
-use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
+use async_graphql::dataloader::Loader;
 use entity::{
     incident, incident_event, incident_update, postmortem, service, team, team_manager,
     team_member, user,
 };
 use std::collections::HashMap;
-use std::sync::Arc;
-use std::sync::atomic::AtomicUsize;
 use uuid::Uuid;
 
 type LoadResult<V> = Result<HashMap<Uuid, V>, async_graphql::Error>;
-
-type CachedLoader<L> = DataLoader<L, HashMapCache>;
 
 /// The request's loaders. They cache (per request), so a list resolver can prime them with
 /// what it prefetched by look-ahead (`feed_many`) and the fields then cost no statement.
@@ -54,86 +51,52 @@ pub struct Loaders {
     pub alert_pages: CachedLoader<PagesOfAlert>,
 }
 
-/// A batch's task, started only after the request's task has been polled again.
-///
-/// A list of more than 30 objects is resolved by a `FuturesUnordered`, which yields
-/// part-way: its objects ask their loaders for keys over two or more polls of the
-/// request's task. The batch waits 1 ms for keys, but under load the request's task can
-/// wait longer than that for its next poll, and the page split into several batches (a
-/// page of 50 pages cost 2 to 9 statements for their alerts). Yielding first puts the
-/// batch behind the request's task in the run queue (a task that yields goes to the back,
-/// where the request went when it yielded), so the keys of every object are in before
-/// the batch's timer starts.
-async fn after_the_request_polls<F: std::future::Future>(fut: F) -> F::Output {
-    for _ in 0..BATCH_YIELDS {
-        tokio::task::yield_now().await;
-    }
-    fut.await
-}
-
-/// Nested lists yield at each level: a few turns cover them.
-const BATCH_YIELDS: usize = 4;
-
 impl Loaders {
     /// Loaders whose batch tasks count their statements for the current request.
     pub fn new(db: &Db, principal: &Principal) -> Self {
         let counter = statements::current();
-        fn dl<L>(l: L, counter: &Option<Arc<AtomicUsize>>) -> CachedLoader<L> {
-            let counter = counter.clone();
-            DataLoader::with_cache(
-                l,
-                move |fut| {
-                    let fut = after_the_request_polls(fut);
-                    match counter.clone() {
-                        Some(c) => tokio::spawn(statements::counting(c, fut)),
-                        None => tokio::spawn(fut),
-                    }
-                },
-                HashMapCache::default(),
-            )
-        }
         Self {
-            users: dl(ById::new(db), &counter),
-            teams: dl(ById::new(db), &counter),
-            services: dl(ById::new(db), &counter),
-            members: dl(MembersOfTeam(db.clone()), &counter),
-            managers: dl(ManagersOfTeam(db.clone()), &counter),
-            memberships: dl(MembershipsOfUser(db.clone()), &counter),
-            team_services: dl(ServicesOfTeam(db.clone()), &counter),
-            incident_roles: dl(RolesOfIncident(db.clone()), &counter),
-            participants: dl(ParticipantsOfIncident(db.clone()), &counter),
-            incident_events: dl(EventsOfIncident(db.clone()), &counter),
-            incident_updates: dl(UpdatesOfIncident(db.clone()), &counter),
-            policies: dl(Policies(db.clone()), &counter),
-            postmortems: dl(PostmortemOfIncident(db.clone()), &counter),
-            action_items: dl(ActionItemsOfPostmortem(db.clone()), &counter),
-            incident_action_items: dl(ActionItemsOfIncident(db.clone()), &counter),
-            due_changes: dl(DueChangesOfItem(db.clone()), &counter),
-            templates: dl(TemplatesByScope(db.clone()), &counter),
-            visible_incidents: dl(
+            users: cached(ById::new(db), &counter),
+            teams: cached(ById::new(db), &counter),
+            services: cached(ById::new(db), &counter),
+            members: cached(MembersOfTeam(db.clone()), &counter),
+            managers: cached(ManagersOfTeam(db.clone()), &counter),
+            memberships: cached(MembershipsOfUser(db.clone()), &counter),
+            team_services: cached(ServicesOfTeam(db.clone()), &counter),
+            incident_roles: cached(RolesOfIncident(db.clone()), &counter),
+            participants: cached(ParticipantsOfIncident(db.clone()), &counter),
+            incident_events: cached(EventsOfIncident(db.clone()), &counter),
+            incident_updates: cached(UpdatesOfIncident(db.clone()), &counter),
+            policies: cached(Policies(db.clone()), &counter),
+            postmortems: cached(PostmortemOfIncident(db.clone()), &counter),
+            action_items: cached(ActionItemsOfPostmortem(db.clone()), &counter),
+            incident_action_items: cached(ActionItemsOfIncident(db.clone()), &counter),
+            due_changes: cached(DueChangesOfItem(db.clone()), &counter),
+            templates: cached(TemplatesByScope(db.clone()), &counter),
+            visible_incidents: cached(
                 VisibleIncidents {
                     db: db.clone(),
                     principal: principal.clone(),
                 },
                 &counter,
             ),
-            timeline_pages: dl(FirstPages::new(db), &counter),
-            postmortems_by_id: dl(ById::new(db), &counter),
-            update_pages: dl(FirstPages::new(db), &counter),
-            schedules: dl(ById::new(db), &counter),
-            layers: dl(ById::new(db), &counter),
-            overrides: dl(ById::new(db), &counter),
-            schedule_layers: dl(LayersOfSchedule(db.clone()), &counter),
-            alerts: dl(ById::new(db), &counter),
-            alert_pages: dl(PagesOfAlert(db.clone()), &counter),
-            rotation_paging: dl(
+            timeline_pages: cached(FirstPages::new(db), &counter),
+            postmortems_by_id: cached(ById::new(db), &counter),
+            update_pages: cached(FirstPages::new(db), &counter),
+            schedules: cached(ById::new(db), &counter),
+            layers: cached(ById::new(db), &counter),
+            overrides: cached(ById::new(db), &counter),
+            schedule_layers: cached(LayersOfSchedule(db.clone()), &counter),
+            alerts: cached(ById::new(db), &counter),
+            alert_pages: cached(PagesOfAlert(db.clone()), &counter),
+            rotation_paging: cached(
                 RotationPagingOf {
                     db: db.clone(),
                     principal: principal.clone(),
                 },
                 &counter,
             ),
-            rotation_incidents: dl(
+            rotation_incidents: cached(
                 RotationIncidents {
                     db: db.clone(),
                     principal: principal.clone(),

@@ -2,6 +2,7 @@
 //! arguments into a service call and the service's typed error into `extensions.code`.
 
 pub mod action_item;
+mod batch;
 pub mod connection;
 pub mod context;
 pub mod cost;

@@ -7,6 +7,32 @@ use firebreak::services::schedules::editing::{self, LayerInput, MemberInput, New
 use firebreak_tests::serde_json::{Value, json};
 use firebreak_tests::{TestApp, e2e};
 
+/// Sends `body` from `runs` concurrent requests and checks each answer with `check`.
+async fn read_concurrently(
+    app: &TestApp,
+    token: &str,
+    body: Value,
+    runs: usize,
+    check: fn(&Value),
+) {
+    let tasks: Vec<_> = (0..runs)
+        .map(|_| {
+            let request = app
+                .client
+                .post(app.url("/graphql"))
+                .bearer_auth(token)
+                .json(&body);
+            tokio::spawn(async move {
+                let body: Value = request.send().await.unwrap().json().await.unwrap();
+                check(&body);
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap();
+    }
+}
+
 fn admin_ctx<'a>(
     app: &'a TestApp,
     principal: &'a firebreak::auth::Principal,
@@ -232,33 +258,20 @@ e2e!(
         )
         .await;
         let runs = 6;
-        let tasks: Vec<_> = (0..runs)
-            .map(|_| {
-                let client = app.client.clone();
-                let url = app.url("/graphql");
-                let token = mia.clone();
-                let sid = sid.clone();
-                tokio::spawn(async move {
-                    let res = client
-                        .post(&url)
-                        .bearer_auth(&token)
-                        .json(&json!({ "query": HANDOFFS, "variables": { "s": sid } }))
-                        .send()
-                        .await
-                        .unwrap();
-                    let body: Value = res.json().await.unwrap();
-                    let nodes = body["data"]["handoffDocuments"]["nodes"]
-                        .as_array()
-                        .unwrap_or_else(|| panic!("{body}"))
-                        .clone();
-                    assert_eq!(nodes.len(), 10);
-                    assert_eq!(nodes[0]["outgoing"]["name"], "bala");
-                })
-            })
-            .collect();
-        for t in tasks {
-            t.await.unwrap();
-        }
+        read_concurrently(
+            &app,
+            &mia,
+            json!({ "query": HANDOFFS, "variables": { "s": sid } }),
+            runs,
+            |body| {
+                let nodes = body["data"]["handoffDocuments"]["nodes"]
+                    .as_array()
+                    .unwrap_or_else(|| panic!("{body}"));
+                assert_eq!(nodes.len(), 10);
+                assert_eq!(nodes[0]["outgoing"]["name"], "bala");
+            },
+        )
+        .await;
         // authentication, the page, the people, the rotations' layers, schedules and
         // incidents, and for the draft their layers, schedules, pages and alerts.
         assert_eq!(
@@ -301,33 +314,20 @@ e2e!(a_page_of_alerts_costs_constant_statements, |app| {
         }
     }
     let runs = 6;
-    let tasks: Vec<_> = (0..runs)
-        .map(|_| {
-            let client = app.client.clone();
-            let url = app.url("/graphql");
-            let token = mia.clone();
-            let team = team.clone();
-            tokio::spawn(async move {
-                let res = client
-                    .post(&url)
-                    .bearer_auth(&token)
-                    .json(&json!({ "query": ALERT_PAGE, "variables": { "t": team } }))
-                    .send()
-                    .await
-                    .unwrap();
-                let body: Value = res.json().await.unwrap();
-                let nodes = body["data"]["alerts"]["nodes"]
-                    .as_array()
-                    .unwrap_or_else(|| panic!("{body}"))
-                    .clone();
-                assert_eq!(nodes.len(), 30);
-                assert!(nodes.iter().any(|n| n["incident"]["title"].is_string()));
-            })
-        })
-        .collect();
-    for t in tasks {
-        t.await.unwrap();
-    }
+    read_concurrently(
+        &app,
+        &mia,
+        json!({ "query": ALERT_PAGE, "variables": { "t": team } }),
+        runs,
+        |body| {
+            let nodes = body["data"]["alerts"]["nodes"]
+                .as_array()
+                .unwrap_or_else(|| panic!("{body}"));
+            assert_eq!(nodes.len(), 30);
+            assert!(nodes.iter().any(|n| n["incident"]["title"].is_string()));
+        },
+    )
+    .await;
     // authentication, the page, teams, incidents, pages, their people.
     assert_eq!(
         app.statements("AlertPage").await,
@@ -367,40 +367,20 @@ e2e!(a_page_of_my_pages_costs_constant_statements, |app| {
         }
     }
     let runs = 6;
-    let tasks: Vec<_> = (0..runs)
-        .map(|_| {
-            let client = app.client.clone();
-            let url = app.url("/graphql");
-            let token = token.clone();
-            tokio::spawn(async move {
-                let res = client
-                    .post(&url)
-                    .bearer_auth(&token)
-                    .json(&json!({ "query": MY_PAGES }))
-                    .send()
-                    .await
-                    .unwrap();
-                let body: Value = res.json().await.unwrap();
-                let page = &body["data"]["myPages"];
-                let nodes = page["nodes"]
-                    .as_array()
-                    .unwrap_or_else(|| panic!("{body}"))
-                    .clone();
-                assert_eq!(nodes.len(), 50);
-                assert_eq!(page["pageInfo"]["hasNextPage"], true);
-                assert!(nodes.iter().all(|n| n["alert"]["team"]["name"].is_string()));
-                assert!(
-                    nodes
-                        .iter()
-                        .any(|n| n["alert"]["incident"]["title"].is_string())
-                );
-                assert!(nodes.iter().any(|n| n["alert"]["incident"].is_null()));
-            })
-        })
-        .collect();
-    for t in tasks {
-        t.await.unwrap();
-    }
+    read_concurrently(&app, &token, json!({ "query": MY_PAGES }), runs, |body| {
+        let page = &body["data"]["myPages"];
+        let nodes = page["nodes"].as_array().unwrap_or_else(|| panic!("{body}"));
+        assert_eq!(nodes.len(), 50);
+        assert_eq!(page["pageInfo"]["hasNextPage"], true);
+        assert!(nodes.iter().all(|n| n["alert"]["team"]["name"].is_string()));
+        assert!(
+            nodes
+                .iter()
+                .any(|n| n["alert"]["incident"]["title"].is_string())
+        );
+        assert!(nodes.iter().any(|n| n["alert"]["incident"].is_null()));
+    })
+    .await;
     // authentication, the pages, their alerts, the alerts' teams and incidents.
     assert_eq!(
         app.statements("MyPagePage").await,
