@@ -15,6 +15,7 @@ mod data;
 mod load;
 mod oncall_data;
 mod reference;
+mod reference_app;
 mod reference_oncall;
 mod setup;
 
@@ -436,7 +437,7 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.get(1).map(String::as_str) == Some("reference") {
         let runtime = tokio::runtime::Runtime::new().unwrap();
-        runtime.block_on(reference::serve(
+        runtime.block_on(reference_app::serve(
             &args[2],
             args[3].parse().unwrap(),
             &args[4],

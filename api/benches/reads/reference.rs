@@ -7,7 +7,6 @@
 
 use axum::extract::{Json, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::routing::post;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement, Value,
@@ -26,36 +25,21 @@ pub struct Ref {
 
 pub type Shared = State<Arc<Ref>>;
 
-pub async fn serve(url: &str, port: u16, secret: &str) {
-    let mut opts = ConnectOptions::new(url);
-    opts.max_connections(10)
-        .min_connections(1)
-        .sqlx_logging(false);
-    let state = Arc::new(Ref {
-        db: Database::connect(opts).await.unwrap(),
-        secret: secret.to_owned(),
-        statements: AtomicU64::new(0),
-    });
-    let app = axum::Router::new()
-        .route("/list", post(list))
-        .route("/one", post(one))
-        .route("/metrics", post(super::reference_oncall::metrics))
-        .route("/who", post(super::reference_oncall::who))
-        .route("/shifts", post(super::reference_oncall::shifts))
-        .route("/pages", post(super::reference_oncall::pages))
-        .route(
-            "/notifications",
-            post(super::reference_oncall::notifications),
-        )
-        .route("/statements", post(statements))
-        .with_state(state);
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
-        .await
-        .unwrap();
-    axum::serve(listener, app).await.unwrap();
+impl Ref {
+    pub async fn connect(url: &str, secret: &str) -> Arc<Ref> {
+        let mut opts = ConnectOptions::new(url);
+        opts.max_connections(10)
+            .min_connections(1)
+            .sqlx_logging(false);
+        Arc::new(Ref {
+            db: Database::connect(opts).await.unwrap(),
+            secret: secret.to_owned(),
+            statements: AtomicU64::new(0),
+        })
+    }
 }
 
-async fn statements(State(s): Shared) -> String {
+pub async fn statements(State(s): Shared) -> String {
     s.statements.load(Ordering::Relaxed).to_string()
 }
 
@@ -190,7 +174,7 @@ pub fn instant(t: DateTime<Utc>) -> String {
 
 const COLUMNS: &str = "id, title, severity, status, declared_at";
 
-async fn list(State(s): Shared, headers: HeaderMap) -> Result<String, StatusCode> {
+pub async fn list(State(s): Shared, headers: HeaderMap) -> Result<String, StatusCode> {
     s.authenticate(&headers).await?;
     let rows = s
         .query(
@@ -213,7 +197,7 @@ async fn list(State(s): Shared, headers: HeaderMap) -> Result<String, StatusCode
         .to_string())
 }
 
-async fn one(
+pub async fn one(
     State(s): Shared,
     headers: HeaderMap,
     Json(body): Json<J>,
