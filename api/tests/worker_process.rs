@@ -8,19 +8,11 @@
 use chrono::Duration;
 use entity::{Role, delivery, notification};
 use firebreak_tests::serde_json::json;
-use firebreak_tests::{Backend, Sink, TestApp};
+use firebreak_tests::{Backend, Sink, TestApp, free_port};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use std::collections::{BTreeMap, BTreeSet};
 use std::process::Stdio;
 use tokio::process::{Child, Command};
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 /// Starts `firebreak worker` on the app's database; it dies with the test.
 fn worker(app: &TestApp, port: u16) -> Child {

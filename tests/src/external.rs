@@ -51,3 +51,12 @@ pub async fn node(script: &str, args: &[&str]) -> Option<String> {
     );
     Some(stdout)
 }
+
+/// A free local port for a process the tests start (a server, Alertmanager, a worker).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}

@@ -31,7 +31,7 @@ pub mod external;
 pub mod sink;
 pub mod smtp;
 pub mod worker;
-pub use external::{node, node_dir, skip_or_fail};
+pub use external::{free_port, node, node_dir, skip_or_fail};
 pub use sink::Sink;
 pub use smtp::SmtpSink;
 

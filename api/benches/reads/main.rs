@@ -20,7 +20,7 @@ mod reference_oncall;
 mod setup;
 
 use firebreak_tests::serde_json::{Value, json};
-use firebreak_tests::{Backend, TEST_SECRET};
+use firebreak_tests::{Backend, TEST_SECRET, free_port};
 use load::Run;
 use std::fmt::Write;
 use std::process::{Child, Command, Stdio};
@@ -43,14 +43,6 @@ fn seconds() -> u32 {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(10)
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// A server process pinned to the server core; killed when dropped.
@@ -179,6 +171,11 @@ fn statements(server: &Server, operation: &str) -> (f64, f64) {
     (value("sum"), value("count"))
 }
 
+/// Drives `url` with the benchmark's load: its connections, for its seconds, from its core.
+fn drive(url: &str, body: &str, token: &str) -> Run {
+    load::wrk(url, body, token, CONNECTIONS, seconds(), LOAD_CORE)
+}
+
 struct Row {
     database: &'static str,
     read: &'static str,
@@ -218,22 +215,8 @@ fn measure(
         .unwrap();
     let (mut ours, mut theirs) = (vec![], vec![]);
     for _ in 0..3 {
-        ours.push(load::wrk(
-            &fb.url("/graphql"),
-            &body,
-            token,
-            CONNECTIONS,
-            seconds(),
-            LOAD_CORE,
-        ));
-        theirs.push(load::wrk(
-            &rf.url(path),
-            &body,
-            token,
-            CONNECTIONS,
-            seconds(),
-            LOAD_CORE,
-        ));
+        ours.push(drive(&fb.url("/graphql"), &body, token));
+        theirs.push(drive(&rf.url(path), &body, token));
     }
     let after = statements(fb, operation);
     let ref_after: u64 = post(&rf.url("/statements"), token, &json!({}))
@@ -269,14 +252,7 @@ fn profile(fb: &Server, body: &str, token: &str, file: &str) {
         .stderr(Stdio::null())
         .spawn()
         .expect("perf runs (apt-get install linux-perf)");
-    load::wrk(
-        &fb.url("/graphql"),
-        body,
-        token,
-        CONNECTIONS,
-        seconds(),
-        LOAD_CORE,
-    );
+    drive(&fb.url("/graphql"), body, token);
     let _ = Command::new("kill")
         .args(["-INT", &perf.id().to_string()])
         .status();
@@ -296,14 +272,7 @@ fn declare(fb: &Server, token: &str, team: &str, distinct: bool, database: &'sta
     })
     .to_string();
     let before = statements(fb, "Declare");
-    let run = load::wrk(
-        &fb.url("/graphql"),
-        &body,
-        token,
-        CONNECTIONS,
-        seconds(),
-        LOAD_CORE,
-    );
+    let run = drive(&fb.url("/graphql"), &body, token);
     let after = statements(fb, "Declare");
     Row {
         database,

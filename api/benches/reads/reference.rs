@@ -167,6 +167,11 @@ pub fn upper(s: String) -> String {
     s.to_uppercase()
 }
 
+/// A connection's cursor as Firebreak writes it: its key in base64url, unpadded.
+pub fn cursor(key: &str) -> String {
+    base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, key)
+}
+
 /// As async-graphql writes a `DateTime` (RFC 3339, UTC).
 pub fn instant(t: DateTime<Utc>) -> String {
     t.to_rfc3339()
@@ -187,10 +192,7 @@ pub async fn list(State(s): Shared, headers: HeaderMap) -> Result<String, Status
     let last = rows.last().map(|r| {
         let at: DateTime<Utc> = r.try_get("", "declared_at").unwrap();
         let id: uuid::Uuid = r.try_get("", "id").unwrap();
-        base64::Engine::encode(
-            &base64::engine::general_purpose::URL_SAFE_NO_PAD,
-            format!("{}|{id}", at.to_rfc3339()),
-        )
+        cursor(&format!("{}|{id}", at.to_rfc3339()))
     });
     let nodes = s.incidents(rows).await;
     Ok(json!({ "data": { "incidents": { "nodes": nodes, "pageInfo": { "hasNextPage": more, "endCursor": last } } } })

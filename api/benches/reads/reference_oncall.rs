@@ -2,7 +2,7 @@
 //! handler would: the columns asked for, people's names joined in, and the pure core
 //! (`scheduler`) for what is computed (figures, rotations), as the issue allows.
 
-use super::reference::{Shared, instant, upper};
+use super::reference::{Ref, Shared, cursor, instant, upper};
 use axum::extract::{Json, State};
 use axum::http::{HeaderMap, StatusCode};
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
@@ -158,9 +158,7 @@ pub async fn metrics(
     .to_string())
 }
 
-/// A schedule's layers, their members and the overrides of a span, with everyone's name:
-/// three statements. `schedule` is a condition on `schedule_layers` (alias `l`) taking
-/// the first placeholder.
+/// A schedule's layers (id, name, rotation), the overrides of a span and everyone's name.
 struct Rota {
     layers: Vec<(Uuid, String, Layer)>,
     overrides: Vec<Override>,
@@ -337,33 +335,28 @@ pub async fn shifts(
     Ok(json!({ "data": { "shifts": list } }).to_string())
 }
 
-/// A connection's page info, newest first by id (cursor: the id, base64url).
-fn page_info(ids: &[Uuid], more: bool) -> J {
-    let end = ids.last().map(|id| {
-        base64::Engine::encode(
-            &base64::engine::general_purpose::URL_SAFE_NO_PAD,
-            id.to_string(),
-        )
-    });
-    json!({ "hasNextPage": more, "endCursor": end })
+/// The caller's newest 50 rows of `sql` (its rows by the caller's id, `ORDER BY id DESC
+/// LIMIT 51`) and the connection's page info (cursor: the last id).
+async fn newest_first(s: &Ref, sql: String, me: Uuid) -> (Vec<QueryResult>, J) {
+    let mut rows = s.query(sql, vec![me.into()]).await;
+    let more = rows.len() > 50;
+    rows.truncate(50);
+    let end = rows
+        .last()
+        .map(|r| cursor(&get::<Uuid>(r, "id").to_string()));
+    (rows, json!({ "hasNextPage": more, "endCursor": end }))
 }
 
 /// `myPages(first: 50)` with each page's alert.
 pub async fn pages(State(s): Shared, headers: HeaderMap) -> Result<String, StatusCode> {
     let me = s.authenticate(&headers).await?;
-    let rows = s
-        .query(
-            format!(
-                "SELECT p.id, p.via, p.created_at, p.acknowledged_at, a.id AS alert_id, \
-                 a.summary, a.status FROM pages p JOIN alerts a ON a.id = p.alert_id \
-                 WHERE p.user_id = {} ORDER BY p.id DESC LIMIT 51",
-                s.placeholders(1, 1)
-            ),
-            vec![me.into()],
-        )
-        .await;
-    let more = rows.len() > 50;
-    let rows = &rows[..rows.len().min(50)];
+    let sql = format!(
+        "SELECT p.id, p.via, p.created_at, p.acknowledged_at, a.id AS alert_id, \
+         a.summary, a.status FROM pages p JOIN alerts a ON a.id = p.alert_id \
+         WHERE p.user_id = {} ORDER BY p.id DESC LIMIT 51",
+        s.placeholders(1, 1)
+    );
+    let (rows, info) = newest_first(&s, sql, me).await;
     let nodes: Vec<J> = rows
         .iter()
         .map(|r| {
@@ -375,11 +368,7 @@ pub async fn pages(State(s): Shared, headers: HeaderMap) -> Result<String, Statu
                                "status": upper(get(r, "status")) } })
         })
         .collect();
-    let ids: Vec<Uuid> = rows.iter().map(|r| get(r, "id")).collect();
-    Ok(
-        json!({ "data": { "myPages": { "nodes": nodes, "pageInfo": page_info(&ids, more) } } })
-            .to_string(),
-    )
+    Ok(json!({ "data": { "myPages": { "nodes": nodes, "pageInfo": info } } }).to_string())
 }
 
 /// `myNotifications(first: 50)`.
@@ -399,18 +388,12 @@ pub async fn notifications(State(s): Shared, headers: HeaderMap) -> Result<Strin
         "TEST",
     ];
     let me = s.authenticate(&headers).await?;
-    let rows = s
-        .query(
-            format!(
-                "SELECT id, kind, subject, object_type, created_at, read_at FROM notifications \
-                 WHERE recipient_id = {} ORDER BY id DESC LIMIT 51",
-                s.placeholders(1, 1)
-            ),
-            vec![me.into()],
-        )
-        .await;
-    let more = rows.len() > 50;
-    let rows = &rows[..rows.len().min(50)];
+    let sql = format!(
+        "SELECT id, kind, subject, object_type, created_at, read_at FROM notifications \
+         WHERE recipient_id = {} ORDER BY id DESC LIMIT 51",
+        s.placeholders(1, 1)
+    );
+    let (rows, info) = newest_first(&s, sql, me).await;
     let nodes: Vec<J> = rows
         .iter()
         .map(|r| {
@@ -423,7 +406,5 @@ pub async fn notifications(State(s): Shared, headers: HeaderMap) -> Result<Strin
                     "readAt": get::<Option<DateTime<Utc>>>(r, "read_at").map(instant) })
         })
         .collect();
-    let ids: Vec<Uuid> = rows.iter().map(|r| get(r, "id")).collect();
-    Ok(json!({ "data": { "myNotifications": { "nodes": nodes, "pageInfo": page_info(&ids, more) } } })
-        .to_string())
+    Ok(json!({ "data": { "myNotifications": { "nodes": nodes, "pageInfo": info } } }).to_string())
 }

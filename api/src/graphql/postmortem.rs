@@ -231,27 +231,27 @@ impl Postmortem {
             .load_one(i.id)
             .await?
             .unwrap_or_default();
+        // Role holders come with their roles; only the other participants are loaded.
+        let holders: Vec<uuid::Uuid> = roles.iter().map(|(r, _)| r.user_id).collect();
+        let others = participants
+            .iter()
+            .filter(|p| !holders.contains(&p.user_id));
         let people = loaders(ctx)
             .users
-            .load_many(
-                roles
-                    .iter()
-                    .map(|(r, _)| r.user_id)
-                    .chain(participants.iter().map(|p| p.user_id)),
-            )
+            .load_many(others.clone().map(|p| p.user_id))
             .await?;
         let name = |id: &uuid::Uuid| people.get(id).map_or("unknown", |u| u.name.as_str());
         let mut role_lines: Vec<(entity::IncidentRole, &str)> = roles
             .iter()
-            .map(|(r, _)| (r.role, name(&r.user_id)))
+            .map(|(r, holder)| {
+                (
+                    r.role,
+                    holder.as_ref().map_or("unknown", |u| u.name.as_str()),
+                )
+            })
             .collect();
         role_lines.sort_by_key(|(role, _)| *role);
-        let holders: Vec<uuid::Uuid> = roles.iter().map(|(r, _)| r.user_id).collect();
-        let others: Vec<&str> = participants
-            .iter()
-            .filter(|p| !holders.contains(&p.user_id))
-            .map(|p| name(&p.user_id))
-            .collect();
+        let others: Vec<&str> = others.map(|p| name(&p.user_id)).collect();
         let item_lines: Vec<rules::ActionItemLine<'_>> = items
             .iter()
             .map(|a| rules::ActionItemLine {

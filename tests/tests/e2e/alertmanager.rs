@@ -7,7 +7,7 @@
 
 use entity::Role;
 use firebreak_tests::serde_json::{Value, json};
-use firebreak_tests::{TestApp, e2e, skip_or_fail};
+use firebreak_tests::{TestApp, e2e, free_port, skip_or_fail};
 use std::time::Duration;
 
 const BINARY: &str = "prometheus-alertmanager";
@@ -31,14 +31,6 @@ impl Drop for Alertmanager {
     fn drop(&mut self) {
         let _ = self.child.start_kill();
     }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 async fn start(webhook: &str) -> Option<Alertmanager> {

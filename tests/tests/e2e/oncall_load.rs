@@ -281,6 +281,30 @@ e2e!(
     }
 );
 
+/// `n` alerts for `team`, each paging its on-call: every `incident_every`-th from a SEV2
+/// declared (an alert about an incident), the others from `triggerPage`.
+async fn page_team(app: &TestApp, token: &str, team: &str, n: usize, incident_every: usize) {
+    for k in 0..n {
+        if k % incident_every == 0 {
+            app.declare(
+                token,
+                json!({ "title": format!("Incident {k}"), "severity": "SEV2", "teamId": team }),
+            )
+            .await;
+        } else {
+            app.call(
+                token,
+                "triggerPage",
+                "TriggerPageInput",
+                json!({ "teamId": team, "summary": format!("Alert {k}"), "severity": "SEV3" }),
+                "alert { id }",
+            )
+            .await
+            .ok();
+        }
+    }
+}
+
 const ALERT_PAGE: &str = "query AlertPage($t: ID!) { alerts(filter: { teamId: $t }, first: 30) {
     nodes { summary team { name } incident { title } pages { via user { name } alert { summary } } } } }";
 
@@ -294,25 +318,7 @@ e2e!(a_page_of_alerts_costs_constant_statements, |app| {
     let refs: Vec<&str> = people.iter().map(String::as_str).collect();
     crate::schedules::add_layer(&app, &mia, &sid, json!({ "name": "Primary", "timeZone": "UTC", "handoffTime": "09:00:00", "startDate": "2026-11-23", "members": crate::schedules::members(&refs, &[]) })).await.ok();
     let t = app.sign("p0");
-    for n in 0..30 {
-        if n % 3 == 0 {
-            app.declare(
-                &t,
-                json!({ "title": format!("Incident {n}"), "severity": "SEV2", "teamId": team }),
-            )
-            .await;
-        } else {
-            app.call(
-                &t,
-                "triggerPage",
-                "TriggerPageInput",
-                json!({ "teamId": team, "summary": format!("Alert {n}"), "severity": "SEV3" }),
-                "alert { id }",
-            )
-            .await
-            .ok();
-        }
-    }
+    page_team(&app, &t, &team, 30, 3).await;
     let runs = 6;
     read_concurrently(
         &app,
@@ -347,25 +353,7 @@ e2e!(a_page_of_my_pages_costs_constant_statements, |app| {
     // request (lists of more than 30 are), which split the loaders' batches under load
     // (40 statements for these 6 requests before the alerts were prefetched and batches
     // waited for the request's next poll).
-    for n in 0..60 {
-        if n % 4 == 0 {
-            app.declare(
-                &token,
-                json!({ "title": format!("Incident {n}"), "severity": "SEV2", "teamId": team }),
-            )
-            .await;
-        } else {
-            app.call(
-                &token,
-                "triggerPage",
-                "TriggerPageInput",
-                json!({ "teamId": team, "summary": format!("Alert {n}"), "severity": "SEV3" }),
-                "alert { id }",
-            )
-            .await
-            .ok();
-        }
-    }
+    page_team(&app, &token, &team, 60, 4).await;
     let runs = 6;
     read_concurrently(&app, &token, json!({ "query": MY_PAGES }), runs, |body| {
         let page = &body["data"]["myPages"];
