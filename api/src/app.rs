@@ -105,6 +105,7 @@ impl AppState {
             schema,
             introspection_schema,
             config: Arc::new(config),
+            documents: Arc::default(),
             queue: None,
         })
     }

@@ -28,6 +28,9 @@ const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// and never wait this long.
 pub const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
 
+/// A pooled connection idle for this long is pinged before it is handed out.
+const IDLE_PING: Duration = Duration::from_secs(1);
+
 /// How long opening one PostgreSQL connection may take.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 
@@ -53,8 +56,11 @@ impl Db {
             .min_connections(1)
             .connect_timeout(CONNECT_TIMEOUT)
             .acquire_timeout(ACQUIRE_TIMEOUT)
-            // A connection that died with the server is found out before it is used.
-            .test_before_acquire(true)
+            // A connection that died with the server is found out before it is used: sqlx
+            // pings each connection as it goes back to the pool, and one idle for a second
+            // again before it is handed out. (Pinging on every hand-out, the default, added
+            // a round trip to every statement under load.)
+            .test_before_acquire_if_idle_for(IDLE_PING)
             .sqlx_logging(false);
         if url.starts_with("sqlite:") {
             // WAL lets readers run beside the writer; NORMAL is durable at each checkpoint
@@ -68,11 +74,44 @@ impl Db {
             });
         }
         let mut conn = Database::connect(options).await?;
-        conn.set_metric_callback(|_| statements::count());
+        // Each statement counts for the request that ran it; with
+        // `RUST_LOG=firebreak::sql=trace` each one is also logged with its time.
+        conn.set_metric_callback(|info| {
+            statements::count();
+            tracing::trace!(
+                target: "firebreak::sql",
+                sql = %info.statement.sql,
+                micros = info.elapsed.as_micros() as u64,
+                failed = info.failed,
+            );
+        });
         let writers = url
             .starts_with("sqlite:")
             .then(|| Arc::new(Semaphore::new(1)));
-        Ok(Self { conn, writers })
+        let db = Self { conn, writers };
+        if db.backend() == DatabaseBackend::Sqlite && !db.sqlite_plans_stable().await? {
+            tracing::warn!(
+                "SQLite was built without SQLITE_ENABLE_QPSG (see .cargo/config.toml): \
+                 statements with a LIMIT are compiled again on every run"
+            );
+        }
+        Ok(db)
+    }
+
+    /// Whether SQLite keeps a statement's plan when its values are bound anew, so cached
+    /// statements with `LIMIT ?` are not compiled again on each run (`.cargo/config.toml`).
+    pub async fn sqlite_plans_stable(&self) -> Result<bool, DbErr> {
+        let options = self
+            .conn
+            .query_all_raw(Statement::from_string(
+                DatabaseBackend::Sqlite,
+                "PRAGMA compile_options",
+            ))
+            .await?;
+        Ok(options.iter().any(|row| {
+            row.try_get_by_index::<String>(0)
+                .is_ok_and(|o| o == "ENABLE_QPSG")
+        }))
     }
 
     pub fn conn(&self) -> &DatabaseConnection {
@@ -246,5 +285,16 @@ pub fn sqlite_file(url: &str) -> Option<PathBuf> {
         None
     } else {
         Some(path.to_path_buf())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn sqlite_is_built_to_keep_plans_of_cached_statements() {
+        let db = Db::connect("sqlite::memory:", 2).await.unwrap();
+        assert!(db.sqlite_plans_stable().await.unwrap());
     }
 }

@@ -28,8 +28,11 @@ pub type Shared = State<Arc<Ref>>;
 impl Ref {
     pub async fn connect(url: &str, secret: &str) -> Arc<Ref> {
         let mut opts = ConnectOptions::new(url);
+        // The pool is set up as Firebreak's (`db::Db::connect`), so the comparison is of
+        // the request path alone.
         opts.max_connections(10)
             .min_connections(1)
+            .test_before_acquire_if_idle_for(std::time::Duration::from_secs(1))
             .sqlx_logging(false);
         Arc::new(Ref {
             db: Database::connect(opts).await.unwrap(),

@@ -5,7 +5,7 @@ use async_graphql::dataloader::{DataLoader, HashMapCache};
 use std::sync::Arc;
 use std::sync::atomic::AtomicUsize;
 
-pub(crate) type CachedLoader<L> = DataLoader<L, HashMapCache>;
+pub type CachedLoader<L> = DataLoader<L, HashMapCache>;
 
 /// A loader with a cache for the request, whose batch tasks count their statements for
 /// it (`counter`) and start after the request has been polled again.
@@ -44,3 +44,48 @@ async fn after_the_request_polls<F: std::future::Future>(fut: F) -> F::Output {
 
 /// Nested lists yield at each level: a few turns cover them.
 const BATCH_YIELDS: usize = 4;
+
+/// What a request's loaders are made from.
+pub struct Seed {
+    pub(crate) db: crate::db::Db,
+    pub(crate) principal: crate::auth::Principal,
+    pub(crate) counter: Option<Arc<AtomicUsize>>,
+}
+
+/// A request's loader, made on first use: a request uses a few of its thirty-odd loaders,
+/// and making them all up front cost allocations on every request. Derefs to the loader.
+pub struct OnDemand<L> {
+    seed: Arc<Seed>,
+    make: fn(&Seed) -> L,
+    cell: std::sync::OnceLock<CachedLoader<L>>,
+}
+
+impl<L: Send + Sync + 'static> OnDemand<L> {
+    pub fn new(seed: &Arc<Seed>, make: fn(&Seed) -> L) -> Self {
+        Self {
+            seed: seed.clone(),
+            make,
+            cell: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// Forgets what the loader cached, if it was made.
+    pub fn forget<K>(&self)
+    where
+        K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
+        L: async_graphql::dataloader::Loader<K>,
+    {
+        if let Some(loader) = self.cell.get() {
+            loader.clear::<K>();
+        }
+    }
+}
+
+impl<L: Send + Sync + 'static> std::ops::Deref for OnDemand<L> {
+    type Target = CachedLoader<L>;
+
+    fn deref(&self) -> &CachedLoader<L> {
+        self.cell
+            .get_or_init(|| cached((self.make)(&self.seed), &self.seed.counter))
+    }
+}

@@ -2,7 +2,7 @@
 //! member's user). They are created per request, so their cache never outlives it. Lists
 //! of many parents prefer look-ahead prefetch (see `shared/stack.md`).
 
-use super::batch::{CachedLoader, cached};
+use super::batch::{OnDemand, Seed};
 use crate::auth::Principal;
 use crate::db::{Db, statements};
 use crate::services::pagination::Page;
@@ -13,6 +13,7 @@ use entity::{
     team_member, user,
 };
 use std::collections::HashMap;
+use std::sync::Arc;
 use uuid::Uuid;
 
 type LoadResult<V> = Result<HashMap<Uuid, V>, async_graphql::Error>;
@@ -20,89 +21,84 @@ type LoadResult<V> = Result<HashMap<Uuid, V>, async_graphql::Error>;
 /// The request's loaders. They cache (per request), so a list resolver can prime them with
 /// what it prefetched by look-ahead (`feed_many`) and the fields then cost no statement.
 pub struct Loaders {
-    pub users: CachedLoader<ById<user::Model>>,
-    pub teams: CachedLoader<ById<team::Model>>,
-    pub services: CachedLoader<ById<service::Model>>,
-    pub members: CachedLoader<MembersOfTeam>,
-    pub managers: CachedLoader<ManagersOfTeam>,
-    pub memberships: CachedLoader<MembershipsOfUser>,
-    pub team_services: CachedLoader<ServicesOfTeam>,
-    pub incident_roles: CachedLoader<RolesOfIncident>,
-    pub participants: CachedLoader<ParticipantsOfIncident>,
-    pub incident_events: CachedLoader<EventsOfIncident>,
-    pub incident_updates: CachedLoader<UpdatesOfIncident>,
-    pub policies: CachedLoader<Policies>,
-    pub postmortems: CachedLoader<PostmortemOfIncident>,
-    pub action_items: CachedLoader<ActionItemsOfPostmortem>,
-    pub incident_action_items: CachedLoader<ActionItemsOfIncident>,
-    pub due_changes: CachedLoader<DueChangesOfItem>,
-    pub templates: CachedLoader<TemplatesByScope>,
-    pub visible_incidents: CachedLoader<VisibleIncidents>,
-    pub postmortems_by_id: CachedLoader<ById<postmortem::Model>>,
-    pub timeline_pages: CachedLoader<FirstPages<incident_event::Entity>>,
-    pub update_pages: CachedLoader<FirstPages<incident_update::Entity>>,
-    pub schedules: CachedLoader<ById<entity::schedule::Model>>,
-    pub layers: CachedLoader<ById<entity::schedule_layer::Model>>,
-    pub overrides: CachedLoader<ById<entity::schedule_override::Model>>,
-    pub schedule_layers: CachedLoader<LayersOfSchedule>,
-    pub rotation_incidents: CachedLoader<RotationIncidents>,
-    pub rotation_paging: CachedLoader<RotationPagingOf>,
-    pub alerts: CachedLoader<ById<entity::alert::Model>>,
-    pub alert_pages: CachedLoader<PagesOfAlert>,
+    pub users: OnDemand<ById<user::Model>>,
+    pub teams: OnDemand<ById<team::Model>>,
+    pub services: OnDemand<ById<service::Model>>,
+    pub members: OnDemand<MembersOfTeam>,
+    pub managers: OnDemand<ManagersOfTeam>,
+    pub memberships: OnDemand<MembershipsOfUser>,
+    pub team_services: OnDemand<ServicesOfTeam>,
+    pub incident_roles: OnDemand<RolesOfIncident>,
+    pub participants: OnDemand<ParticipantsOfIncident>,
+    pub incident_events: OnDemand<EventsOfIncident>,
+    pub incident_updates: OnDemand<UpdatesOfIncident>,
+    pub policies: OnDemand<Policies>,
+    pub postmortems: OnDemand<PostmortemOfIncident>,
+    pub action_items: OnDemand<ActionItemsOfPostmortem>,
+    pub incident_action_items: OnDemand<ActionItemsOfIncident>,
+    pub due_changes: OnDemand<DueChangesOfItem>,
+    pub templates: OnDemand<TemplatesByScope>,
+    pub visible_incidents: OnDemand<VisibleIncidents>,
+    pub postmortems_by_id: OnDemand<ById<postmortem::Model>>,
+    pub timeline_pages: OnDemand<FirstPages<incident_event::Entity>>,
+    pub update_pages: OnDemand<FirstPages<incident_update::Entity>>,
+    pub schedules: OnDemand<ById<entity::schedule::Model>>,
+    pub layers: OnDemand<ById<entity::schedule_layer::Model>>,
+    pub overrides: OnDemand<ById<entity::schedule_override::Model>>,
+    pub schedule_layers: OnDemand<LayersOfSchedule>,
+    pub rotation_incidents: OnDemand<RotationIncidents>,
+    pub rotation_paging: OnDemand<RotationPagingOf>,
+    pub alerts: OnDemand<ById<entity::alert::Model>>,
+    pub alert_pages: OnDemand<PagesOfAlert>,
 }
 
 impl Loaders {
     /// Loaders whose batch tasks count their statements for the current request.
     pub fn new(db: &Db, principal: &Principal) -> Self {
-        let counter = statements::current();
+        let seed = Arc::new(Seed {
+            db: db.clone(),
+            principal: principal.clone(),
+            counter: statements::current(),
+        });
         Self {
-            users: cached(ById::new(db), &counter),
-            teams: cached(ById::new(db), &counter),
-            services: cached(ById::new(db), &counter),
-            members: cached(MembersOfTeam(db.clone()), &counter),
-            managers: cached(ManagersOfTeam(db.clone()), &counter),
-            memberships: cached(MembershipsOfUser(db.clone()), &counter),
-            team_services: cached(ServicesOfTeam(db.clone()), &counter),
-            incident_roles: cached(RolesOfIncident(db.clone()), &counter),
-            participants: cached(ParticipantsOfIncident(db.clone()), &counter),
-            incident_events: cached(EventsOfIncident(db.clone()), &counter),
-            incident_updates: cached(UpdatesOfIncident(db.clone()), &counter),
-            policies: cached(Policies(db.clone()), &counter),
-            postmortems: cached(PostmortemOfIncident(db.clone()), &counter),
-            action_items: cached(ActionItemsOfPostmortem(db.clone()), &counter),
-            incident_action_items: cached(ActionItemsOfIncident(db.clone()), &counter),
-            due_changes: cached(DueChangesOfItem(db.clone()), &counter),
-            templates: cached(TemplatesByScope(db.clone()), &counter),
-            visible_incidents: cached(
-                VisibleIncidents {
-                    db: db.clone(),
-                    principal: principal.clone(),
-                },
-                &counter,
-            ),
-            timeline_pages: cached(FirstPages::new(db), &counter),
-            postmortems_by_id: cached(ById::new(db), &counter),
-            update_pages: cached(FirstPages::new(db), &counter),
-            schedules: cached(ById::new(db), &counter),
-            layers: cached(ById::new(db), &counter),
-            overrides: cached(ById::new(db), &counter),
-            schedule_layers: cached(LayersOfSchedule(db.clone()), &counter),
-            alerts: cached(ById::new(db), &counter),
-            alert_pages: cached(PagesOfAlert(db.clone()), &counter),
-            rotation_paging: cached(
-                RotationPagingOf {
-                    db: db.clone(),
-                    principal: principal.clone(),
-                },
-                &counter,
-            ),
-            rotation_incidents: cached(
-                RotationIncidents {
-                    db: db.clone(),
-                    principal: principal.clone(),
-                },
-                &counter,
-            ),
+            users: OnDemand::new(&seed, |s| ById::new(&s.db)),
+            teams: OnDemand::new(&seed, |s| ById::new(&s.db)),
+            services: OnDemand::new(&seed, |s| ById::new(&s.db)),
+            members: OnDemand::new(&seed, |s| MembersOfTeam(s.db.clone())),
+            managers: OnDemand::new(&seed, |s| ManagersOfTeam(s.db.clone())),
+            memberships: OnDemand::new(&seed, |s| MembershipsOfUser(s.db.clone())),
+            team_services: OnDemand::new(&seed, |s| ServicesOfTeam(s.db.clone())),
+            incident_roles: OnDemand::new(&seed, |s| RolesOfIncident(s.db.clone())),
+            participants: OnDemand::new(&seed, |s| ParticipantsOfIncident(s.db.clone())),
+            incident_events: OnDemand::new(&seed, |s| EventsOfIncident(s.db.clone())),
+            incident_updates: OnDemand::new(&seed, |s| UpdatesOfIncident(s.db.clone())),
+            policies: OnDemand::new(&seed, |s| Policies(s.db.clone())),
+            postmortems: OnDemand::new(&seed, |s| PostmortemOfIncident(s.db.clone())),
+            action_items: OnDemand::new(&seed, |s| ActionItemsOfPostmortem(s.db.clone())),
+            incident_action_items: OnDemand::new(&seed, |s| ActionItemsOfIncident(s.db.clone())),
+            due_changes: OnDemand::new(&seed, |s| DueChangesOfItem(s.db.clone())),
+            templates: OnDemand::new(&seed, |s| TemplatesByScope(s.db.clone())),
+            visible_incidents: OnDemand::new(&seed, |s| VisibleIncidents {
+                db: s.db.clone(),
+                principal: s.principal.clone(),
+            }),
+            timeline_pages: OnDemand::new(&seed, |s| FirstPages::new(&s.db)),
+            postmortems_by_id: OnDemand::new(&seed, |s| ById::new(&s.db)),
+            update_pages: OnDemand::new(&seed, |s| FirstPages::new(&s.db)),
+            schedules: OnDemand::new(&seed, |s| ById::new(&s.db)),
+            layers: OnDemand::new(&seed, |s| ById::new(&s.db)),
+            overrides: OnDemand::new(&seed, |s| ById::new(&s.db)),
+            schedule_layers: OnDemand::new(&seed, |s| LayersOfSchedule(s.db.clone())),
+            alerts: OnDemand::new(&seed, |s| ById::new(&s.db)),
+            alert_pages: OnDemand::new(&seed, |s| PagesOfAlert(s.db.clone())),
+            rotation_paging: OnDemand::new(&seed, |s| RotationPagingOf {
+                db: s.db.clone(),
+                principal: s.principal.clone(),
+            }),
+            rotation_incidents: OnDemand::new(&seed, |s| RotationIncidents {
+                db: s.db.clone(),
+                principal: s.principal.clone(),
+            }),
         }
     }
 }
@@ -111,37 +107,37 @@ impl Loaders {
     /// Forgets everything cached: run before each mutation field, so what a mutation
     /// returns reflects the writes of the mutations before it in the same request.
     pub fn clear_all(&self) {
-        self.users.clear::<Uuid>();
-        self.teams.clear::<Uuid>();
-        self.services.clear::<Uuid>();
-        self.members.clear::<Uuid>();
-        self.managers.clear::<Uuid>();
-        self.memberships.clear::<Uuid>();
-        self.team_services.clear::<Uuid>();
-        self.incident_roles.clear::<Uuid>();
-        self.participants.clear::<Uuid>();
-        self.incident_events.clear::<Uuid>();
-        self.incident_updates.clear::<Uuid>();
-        self.policies.clear::<entity::Severity>();
-        self.postmortems.clear::<Uuid>();
-        self.action_items.clear::<Uuid>();
-        self.incident_action_items.clear::<Uuid>();
-        self.due_changes.clear::<Uuid>();
-        self.templates.clear::<String>();
-        self.visible_incidents.clear::<Uuid>();
-        self.postmortems_by_id.clear::<Uuid>();
-        self.timeline_pages.clear::<PageKey>();
-        self.update_pages.clear::<PageKey>();
-        self.schedules.clear::<Uuid>();
-        self.layers.clear::<Uuid>();
-        self.overrides.clear::<Uuid>();
-        self.schedule_layers.clear::<Uuid>();
-        self.alerts.clear::<Uuid>();
-        self.alert_pages.clear::<Uuid>();
+        self.users.forget::<Uuid>();
+        self.teams.forget::<Uuid>();
+        self.services.forget::<Uuid>();
+        self.members.forget::<Uuid>();
+        self.managers.forget::<Uuid>();
+        self.memberships.forget::<Uuid>();
+        self.team_services.forget::<Uuid>();
+        self.incident_roles.forget::<Uuid>();
+        self.participants.forget::<Uuid>();
+        self.incident_events.forget::<Uuid>();
+        self.incident_updates.forget::<Uuid>();
+        self.policies.forget::<entity::Severity>();
+        self.postmortems.forget::<Uuid>();
+        self.action_items.forget::<Uuid>();
+        self.incident_action_items.forget::<Uuid>();
+        self.due_changes.forget::<Uuid>();
+        self.templates.forget::<String>();
+        self.visible_incidents.forget::<Uuid>();
+        self.postmortems_by_id.forget::<Uuid>();
+        self.timeline_pages.forget::<PageKey>();
+        self.update_pages.forget::<PageKey>();
+        self.schedules.forget::<Uuid>();
+        self.layers.forget::<Uuid>();
+        self.overrides.forget::<Uuid>();
+        self.schedule_layers.forget::<Uuid>();
+        self.alerts.forget::<Uuid>();
+        self.alert_pages.forget::<Uuid>();
         self.rotation_incidents
-            .clear::<crate::services::schedules::handoffs::Rotation>();
+            .forget::<crate::services::schedules::handoffs::Rotation>();
         self.rotation_paging
-            .clear::<crate::services::schedules::handoffs::Rotation>();
+            .forget::<crate::services::schedules::handoffs::Rotation>();
     }
 }
 

@@ -309,18 +309,18 @@ async fn execute_one(
         request = request.variables(Variables::from_json(Value::Object(vars)));
     }
 
-    // Parse once here (async-graphql keeps the parsed document) to tell a parse failure
-    // (400) from later request errors (422) and to find the operation.
-    let (kind, op_name, only_schema, (doc, selection)) = {
-        let doc = match request.parsed_query() {
-            Ok(doc) => doc,
-            Err(e) => {
-                return Err(Reject::Graphql(
-                    StatusCode::BAD_REQUEST,
-                    vec![error_to_json(&e, "GRAPHQL_PARSE_FAILED")],
-                ));
-            }
-        };
+    // Parse here (or find the document parsed before) to tell a parse failure (400) from
+    // later request errors (422) and to find the operation; async-graphql gets the
+    // document parsed.
+    let doc = state.documents.parse(request.query.as_str()).map_err(|e| {
+        Reject::Graphql(
+            StatusCode::BAD_REQUEST,
+            vec![error_to_json(&e.into(), "GRAPHQL_PARSE_FAILED")],
+        )
+    })?;
+    request.set_parsed_query(ExecutableDocument::clone(&doc));
+    let (kind, op_name, only_schema, selection) = {
+        let doc = &*doc;
         let op = match (&doc.operations, req.operation_name.as_deref()) {
             (DocumentOperations::Single(op), None) => Some((op, None)),
             (DocumentOperations::Single(_), Some(_)) => None,
@@ -364,7 +364,7 @@ async fn execute_one(
         let only_schema = op.node.ty == OperationType::Query
             && introspection_only(doc, &op.node.selection_set.node);
         // Kept to put the response's fields back in the order asked (see `field_order`).
-        let selection = (doc.clone(), op.node.selection_set.node.clone());
+        let selection = op.node.selection_set.node.clone();
         (
             op.node.ty,
             name.or(req.operation_name.clone()),

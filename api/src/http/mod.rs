@@ -3,6 +3,7 @@
 
 mod body;
 mod deliveries;
+mod documents;
 mod field_order;
 pub mod graphiql;
 pub mod graphql;

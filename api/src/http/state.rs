@@ -21,6 +21,8 @@ pub struct AppState {
     /// introspect (the standard introspection query nests `ofType` deeply).
     pub introspection_schema: AppSchema,
     pub config: Arc<Config>,
+    /// Parsed documents by their text.
+    pub documents: Arc<super::documents::Documents>,
     /// Where deliveries of notifications written by a request are queued (None: the
     /// worker's next scan finds them, as in the tests, which deliver in line).
     pub queue: Option<crate::worker::queue::Queue>,
