@@ -75,6 +75,7 @@ e2e!(
         )
         .await
         .unwrap();
+        let mut default_schedule = None;
         for s in 0..10 {
             let sched = editing::create(
                 ctx,
@@ -87,6 +88,7 @@ e2e!(
             )
             .await
             .unwrap();
+            default_schedule.get_or_insert(sched.id);
             for (l, zone) in ["Asia/Kolkata", "Europe/London", "America/New_York"]
                 .iter()
                 .enumerate()
@@ -115,6 +117,7 @@ e2e!(
                 .unwrap();
             }
         }
+        let default_schedule = default_schedule.unwrap();
         let token = app.sign("root");
         let runs = 10;
         let tasks: Vec<_> = (0..runs)
@@ -157,17 +160,57 @@ e2e!(
         for t in tasks.into_iter().chain(noise) {
             t.await.unwrap();
         }
-        // authentication, the page, teams, layers, members, users: six for every request.
+        // authentication, the page, teams, layers with their members, users: five for
+        // every request.
         assert_eq!(
             app.statements("SchedulePage").await,
-            (runs as f64, (6 * runs) as f64)
+            (runs as f64, (5 * runs) as f64)
         );
         assert_eq!(
             app.metric(
-                "firebreak_graphql_sql_statements_bucket{operation=\"SchedulePage\",le=\"5\"} "
+                "firebreak_graphql_sql_statements_bucket{operation=\"SchedulePage\",le=\"4\"} "
             )
             .await,
             0.0
+        );
+
+        // Who is on call and the shifts of a schedule read its layers with their members in
+        // one statement, the names in another; the team read once, the layer names not
+        // again.
+        let who = json!({
+            "query": "query Who($t: ID!, $at: DateTime) { whoIsOnCall(teamId: $t, at: $at) {
+                layers { layer { name } primary { user { name } } } } }",
+            "variables": { "t": team.id.to_string(), "at": "2026-11-24T10:00:00Z" },
+        });
+        read_concurrently(&app, &token, who, runs, |body| {
+            let layers = body["data"]["whoIsOnCall"]["layers"].as_array().unwrap();
+            assert_eq!(layers.len(), 3, "{body}");
+            assert_eq!(layers[1]["layer"]["name"], "L1", "{body}");
+            assert_eq!(layers[1]["primary"]["user"]["name"], "u8", "{body}");
+        })
+        .await;
+        // authentication, team, schedule, layers with members, overrides, users.
+        assert_eq!(
+            app.statements("Who").await,
+            (runs as f64, (6 * runs) as f64)
+        );
+        let shifts = json!({
+            "query": "query Shifts($s: ID!) { shifts(scheduleId: $s,
+                from: \"2026-11-23T00:00:00Z\", to: \"2026-12-07T00:00:00Z\") {
+                user { name } layerName } }",
+            "variables": { "s": default_schedule.to_string() },
+        });
+        read_concurrently(&app, &token, shifts, runs, |body| {
+            let shifts = body["data"]["shifts"].as_array().unwrap();
+            assert!(shifts.len() >= 3, "{body}");
+            assert!(shifts.iter().any(|s| s["layerName"] == "L2"), "{body}");
+            assert!(shifts[0]["user"]["name"].is_string(), "{body}");
+        })
+        .await;
+        // authentication, schedule, layers with members, overrides, users.
+        assert_eq!(
+            app.statements("Shifts").await,
+            (runs as f64, (5 * runs) as f64)
         );
     }
 );

@@ -13,7 +13,7 @@ use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use scheduler::domain::reason::Reason;
 use scheduler::oncall::coverage::{Cause, Interval};
-use scheduler::oncall::rules::{self, MAX_LAYERS};
+use scheduler::oncall::rules::MAX_LAYERS;
 
 /// Most shifts one answer holds; a range with more is refused (ask for a shorter one).
 pub const MAX_SHIFTS: usize = 2_000;
@@ -73,7 +73,7 @@ pub enum GapKind {
 }
 
 /// Who is on call on each layer of a schedule at an instant.
-pub struct WhoIsOnCall(queries::WhoIsOnCall, i32);
+pub struct WhoIsOnCall(queries::WhoIsOnCall);
 
 #[Object]
 impl WhoIsOnCall {
@@ -91,7 +91,7 @@ impl WhoIsOnCall {
                 layer: ScheduleLayer {
                     row: row.clone(),
                     members: members.clone(),
-                    min: self.1,
+                    min: self.0.min_rotation_size,
                 },
                 on: on.clone(),
             })
@@ -244,15 +244,7 @@ impl ScheduleQuery {
         let found =
             queries::who_is_on_call(s, &team_id, schedule_id.as_ref().map(|i| i.as_str()), at)
                 .await?;
-        let Some(found) = found else {
-            return Ok(None);
-        };
-        let min = loaders(ctx)
-            .teams
-            .load_one(found.schedule.team_id)
-            .await?
-            .map_or(rules::DEFAULT_MIN_ROTATION, |t| t.min_rotation_size);
-        Ok(Some(WhoIsOnCall(found, min)))
+        Ok(found.map(WhoIsOnCall))
     }
 
     /// The shifts from `from` to `to` (at most 93 days; at most 2,000 shifts), overrides
@@ -265,7 +257,13 @@ impl ScheduleQuery {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Vec<Shift>> {
-        capped(queries::shifts(service_ctx(ctx), &schedule_id, from, to).await?)
+        let found = queries::shifts(service_ctx(ctx), &schedule_id, from, to).await?;
+        // The shifts' layer names are read from the layers already loaded.
+        loaders(ctx)
+            .layers
+            .feed_many(found.layers.into_iter().map(|l| (l.id, l)))
+            .await;
+        capped(found.shifts)
     }
 
     /// Gaps (nobody on call) and overlaps (several layers at once) from `from` to `to`

@@ -19,7 +19,9 @@ use crate::db::Db;
 use entity::{Role, layer_member, schedule, schedule_layer, schedule_override, team};
 use scheduler::domain::reason::Reason;
 use scheduler::oncall::{Layer, Member, Override, Span, Weekdays, Window};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, JoinType, QueryFilter, QueryOrder, QuerySelect,
+};
 use uuid::Uuid;
 
 pub(crate) use scheduler::oncall::local::{minute_of_day as minutes, time_at_minute as time_of};
@@ -132,28 +134,29 @@ pub(crate) async fn layers_of(
     conn: &impl ConnectionTrait,
     schedule_ids: &[Uuid],
 ) -> ServiceResult<Vec<(schedule_layer::Model, Vec<layer_member::Model>)>> {
-    let layers = schedule_layer::Entity::find()
+    // One statement: each layer with its members joined (a layer without members comes
+    // once, with none).
+    let member_of = layer_member::Entity::belongs_to(schedule_layer::Entity)
+        .from(layer_member::Column::LayerId)
+        .to(schedule_layer::Column::Id)
+        .into();
+    let rows = schedule_layer::Entity::find()
+        .select_also(layer_member::Entity)
+        .join_rev(JoinType::LeftJoin, member_of)
         .filter(schedule_layer::Column::ScheduleId.is_in(schedule_ids.iter().copied()))
         .order_by_asc(schedule_layer::COLUMN.position)
         .order_by_asc(schedule_layer::COLUMN.id)
-        .all(conn)
-        .await?;
-    let members = layer_member::Entity::find()
-        .filter(layer_member::Column::LayerId.is_in(layers.iter().map(|l| l.id)))
         .order_by_asc(layer_member::COLUMN.position)
         .all(conn)
         .await?;
-    Ok(layers
-        .into_iter()
-        .map(|l| {
-            let m = members
-                .iter()
-                .filter(|m| m.layer_id == l.id)
-                .cloned()
-                .collect();
-            (l, m)
-        })
-        .collect())
+    let mut layers: Vec<(schedule_layer::Model, Vec<layer_member::Model>)> = Vec::new();
+    for (layer, member) in rows {
+        match layers.last_mut() {
+            Some((last, members)) if last.id == layer.id => members.extend(member),
+            _ => layers.push((layer, member.into_iter().collect())),
+        }
+    }
+    Ok(layers)
 }
 
 /// Overrides of the schedules that overlap `span`.

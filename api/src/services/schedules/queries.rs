@@ -27,6 +27,8 @@ pub struct WhoIsOnCall {
     pub schedule: schedule::Model,
     pub at: DateTime<Utc>,
     pub layers: Vec<(schedule_layer::Model, Vec<layer_member::Model>, OnCall)>,
+    /// The team's smallest rotation, which the layers are checked against.
+    pub min_rotation_size: i32,
 }
 
 /// The team's default schedule (or `schedule`, which must be the team's), at `at`
@@ -69,7 +71,14 @@ pub async fn who_is_on_call(
         schedule,
         at,
         layers,
+        min_rotation_size: team.min_rotation_size,
     }))
+}
+
+/// The shifts of a schedule in a range, with the layers they come from.
+pub struct ScheduleShifts {
+    pub shifts: Vec<Shift>,
+    pub layers: Vec<schedule_layer::Model>,
 }
 
 /// The shifts of a schedule in a range, overrides applied, touching shifts of one person
@@ -79,15 +88,15 @@ pub async fn shifts(
     schedule: &str,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
-) -> ServiceResult<Vec<Shift>> {
+) -> ServiceResult<ScheduleShifts> {
     reader(ctx)?;
     let span = range(from, to)?;
     let loaded = load(ctx.db, schedule_id(schedule)?, span).await?;
-    Ok(shifts::schedule_shifts(
-        &loaded.domain_layers(),
-        &loaded.domain_overrides(),
-        span,
-    ))
+    let shifts = shifts::schedule_shifts(&loaded.domain_layers(), &loaded.domain_overrides(), span);
+    Ok(ScheduleShifts {
+        shifts,
+        layers: loaded.layers.into_iter().map(|(layer, _)| layer).collect(),
+    })
 }
 
 /// Gaps and overlaps of a schedule in a range.
