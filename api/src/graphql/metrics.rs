@@ -1,7 +1,7 @@
 //! `incidentMetrics`: response metrics over a period.
 
 use super::context::service_ctx;
-use crate::services::metrics::{self, MetricsFilter};
+use crate::services::metrics::{self, Figures, MetricsFilter};
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{DetectionSource, Severity};
@@ -131,6 +131,26 @@ pub struct IncidentMetrics {
     pub action_item_on_time_rate: Option<f64>,
 }
 
+/// The figures the query selects (aliases and fragments included), so the others are not
+/// read.
+fn wanted(ctx: &Context<'_>) -> Figures {
+    let look = ctx.look_ahead();
+    let any = |fields: &[&str]| fields.iter().any(|f| look.field(f).exists());
+    Figures {
+        acknowledgement: any(&["mtta", "notPaged"]),
+        recurrences: any(&["recurrenceRate"]),
+        postmortems: any(&["postmortems"]),
+        action_items: any(&[
+            "actionItemsDue",
+            "actionItemsNotYetDue",
+            "actionItemsClosed",
+            "actionItemsDoneOnTime",
+            "actionItemCompletionRate",
+            "actionItemOnTimeRate",
+        ]),
+    }
+}
+
 fn int(n: usize) -> i32 {
     i32::try_from(n).unwrap_or(i32::MAX)
 }
@@ -157,6 +177,7 @@ impl MetricsQuery {
                 service_id: filter.service_id.map(|i| i.0),
                 severity: filter.severity,
             },
+            wanted(ctx),
         )
         .await?;
         Ok(IncidentMetrics {

@@ -1,5 +1,7 @@
-//! Incident metrics over a period: the data is read in three statements (incidents,
-//! postmortems, action items, all filtered in SQL) and computed by the pure core.
+//! Incident metrics over a period: the data is read in a few statements (incidents, and
+//! as the figures asked for need them first pages, postmortems, action items and their
+//! due-date changes, earlier incidents; all filtered in SQL) and computed by the pure
+//! core.
 
 use super::visibility::incidents_where;
 use super::visibility::{visible_names, visible_to};
@@ -28,6 +30,30 @@ pub struct MetricsFilter {
     pub severity: Option<Severity>,
 }
 
+/// Which figures the caller wants beyond the incidents' own: each costs statements of its
+/// own (the action items and their due-date changes, over a year, cost more than the rest
+/// together), so figures nobody asked for are not read.
+#[derive(Debug, Clone, Copy)]
+pub struct Figures {
+    /// `mtta` and `notPaged`: when each incident was first paged about.
+    pub acknowledgement: bool,
+    /// `recurrenceRate`: which earlier incidents the caller may see.
+    pub recurrences: bool,
+    /// The postmortem figures.
+    pub postmortems: bool,
+    /// The action-item figures.
+    pub action_items: bool,
+}
+
+impl Figures {
+    pub const ALL: Figures = Figures {
+        acknowledgement: true,
+        recurrences: true,
+        postmortems: true,
+        action_items: true,
+    };
+}
+
 /// The longest period one request may cover.
 const MAX_PERIOD_DAYS: i64 = 5 * 366;
 
@@ -49,7 +75,11 @@ struct IncidentRow {
     detection_source: DetectionSource,
 }
 
-pub async fn incident_metrics(ctx: Ctx<'_>, f: &MetricsFilter) -> ServiceResult<Report> {
+pub async fn incident_metrics(
+    ctx: Ctx<'_>,
+    f: &MetricsFilter,
+    wanted: Figures,
+) -> ServiceResult<Report> {
     let user = ctx.principal.require(Role::Viewer)?;
     instant::check("from", f.from)?;
     instant::check("to", f.to)?;
@@ -133,27 +163,38 @@ pub async fn incident_metrics(ctx: Ctx<'_>, f: &MetricsFilter) -> ServiceResult<
             .into_model::<IncidentRow>()
             .all(db),
         // Postmortems of the period's incidents.
-        postmortem::Entity::find()
-            .select_only()
-            .columns([postmortem::Column::DueAt, postmortem::Column::PublishedAt])
-            .filter(postmortem::Column::IncidentId.in_subquery(scoped_incidents(in_period.clone())))
-            .into_tuple::<(DateTime<Utc>, Option<DateTime<Utc>>)>()
-            .all(db),
+        when(
+            wanted.postmortems,
+            postmortem::Entity::find()
+                .select_only()
+                .columns([postmortem::Column::DueAt, postmortem::Column::PublishedAt])
+                .filter(
+                    postmortem::Column::IncidentId.in_subquery(scoped_incidents(in_period.clone()))
+                )
+                .into_tuple::<(DateTime<Utc>, Option<DateTime<Utc>>)>()
+                .all(db)
+        ),
         // Action items due in the period, of postmortems of incidents in scope.
-        action_item::Entity::find()
-            .select_only()
-            .columns([
-                action_item::Column::Id,
-                action_item::Column::DueAt,
-                action_item::Column::CompletedAt,
-                action_item::Column::Status,
-            ])
-            .filter(action_item::Column::DueAt.gte(f.from))
-            .filter(action_item::Column::DueAt.lt(f.to))
-            .filter(action_item::Column::IncidentId.in_subquery(incidents_where(scope.clone())))
-            .into_tuple::<(Uuid, DateTime<Utc>, Option<DateTime<Utc>>, ActionItemStatus)>()
-            .all(db),
-        db.query_all_raw(backend.build(&first_page_query)),
+        when(
+            wanted.action_items,
+            action_item::Entity::find()
+                .select_only()
+                .columns([
+                    action_item::Column::Id,
+                    action_item::Column::DueAt,
+                    action_item::Column::CompletedAt,
+                    action_item::Column::Status,
+                ])
+                .filter(action_item::Column::DueAt.gte(f.from))
+                .filter(action_item::Column::DueAt.lt(f.to))
+                .filter(action_item::Column::IncidentId.in_subquery(incidents_where(scope.clone())))
+                .into_tuple::<(Uuid, DateTime<Utc>, Option<DateTime<Utc>>, ActionItemStatus)>()
+                .all(db)
+        ),
+        when(
+            wanted.acknowledgement,
+            db.query_all_raw(backend.build(&first_page_query))
+        ),
     )?;
     let mut first_pages: std::collections::HashMap<Uuid, DateTime<Utc>> = Default::default();
     for row in first {
@@ -163,7 +204,11 @@ pub async fn incident_metrics(ctx: Ctx<'_>, f: &MetricsFilter) -> ServiceResult<
     }
     // A recurrence counts only when the caller may see the earlier incident too: a link to
     // a restricted incident must not reveal that it exists.
-    let earlier: Vec<Uuid> = rows.iter().filter_map(|r| r.recurrence_of).collect();
+    let earlier: Vec<Uuid> = if wanted.recurrences {
+        rows.iter().filter_map(|r| r.recurrence_of).collect()
+    } else {
+        vec![]
+    };
     let visible_earlier = visible_names(db, user, &earlier).await?;
     let incidents: Vec<IncidentSample> = rows
         .into_iter()
@@ -227,4 +272,12 @@ pub async fn incident_metrics(ctx: Ctx<'_>, f: &MetricsFilter) -> ServiceResult<
         &postmortems,
         &items,
     ))
+}
+
+/// The rows `query` reads, or none without a statement when they are not `wanted`.
+async fn when<T>(
+    wanted: bool,
+    query: impl std::future::Future<Output = Result<Vec<T>, sea_orm::DbErr>>,
+) -> Result<Vec<T>, sea_orm::DbErr> {
+    if wanted { query.await } else { Ok(vec![]) }
 }

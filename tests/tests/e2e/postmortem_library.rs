@@ -159,4 +159,18 @@ e2e!(moving_a_passed_due_date_does_not_hide_the_miss, |app| {
         m,
         json!({ "actionItemsDue": 2, "actionItemsClosed": 2, "actionItemsDoneOnTime": 1, "actionItemOnTimeRate": 0.5 })
     );
+    // Only the figures asked for are read: through an alias and a fragment the action items
+    // and their date changes are (authentication, incidents, items, changes, the
+    // organization's time zone for its weeks)...
+    let period = json!({ "f": { "from": "2026-12-01T00:00:00Z", "to": "2026-12-08T00:00:00Z" } });
+    let q = "query Items($f: IncidentMetricsFilter!) { incidentMetrics(filter: $f) { ...F } }
+        fragment F on IncidentMetrics { due: actionItemsDue actionItemOnTimeRate }";
+    let m = app.gql(Some(&ada), q, period.clone()).await.ok()["incidentMetrics"].clone();
+    assert_eq!(m, json!({ "due": 2, "actionItemOnTimeRate": 0.5 }));
+    assert_eq!(app.statements("Items").await, (1.0, 5.0));
+    // ...and a query of the incidents' own figures reads the incidents alone (and the time
+    // zone).
+    let q = "query Totals($f: IncidentMetricsFilter!) { incidentMetrics(filter: $f) { total mttr { sampleSize } } }";
+    app.gql(Some(&ada), q, period).await.ok();
+    assert_eq!(app.statements("Totals").await, (1.0, 3.0));
 });
