@@ -46,6 +46,13 @@ pub struct Figures {
 }
 
 impl Figures {
+    /// The incidents' own figures only.
+    pub const NONE: Figures = Figures {
+        acknowledgement: false,
+        recurrences: false,
+        postmortems: false,
+        action_items: false,
+    };
     pub const ALL: Figures = Figures {
         acknowledgement: true,
         recurrences: true,
