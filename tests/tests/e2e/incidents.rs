@@ -472,6 +472,18 @@ e2e!(
         .await;
         assert_ne!(other["id"], first["id"], "another caller's key is its own");
         assert_eq!(other["channel"], "#inc-2026-11-23-db-down-2");
+        // A declaration refused after its channel was numbered gives the number back.
+        let refused = app
+            .gql(
+                Some(&b),
+                DECLARE,
+                json!({ "in": { "title": "DB down!", "severity": "SEV2",
+                    "serviceId": uuid::Uuid::now_v7().to_string() } }),
+            )
+            .await;
+        assert_eq!(refused.code(), Some("NOT_FOUND"), "{refused:?}");
+        let next = declare(&app, &b, json!({ "title": "DB down!", "severity": "SEV2" })).await;
+        assert_eq!(next["channel"], "#inc-2026-11-23-db-down-3");
         app.advance_clock(Duration::hours(25));
         let a = app.sign("a");
         let later = declare(

@@ -374,5 +374,45 @@ e2e!(
             .collect();
         expected.sort();
         assert_eq!(channels, expected);
+        // Replays of one key racing declarations of the same title: one incident for the
+        // key, and every name still unique.
+        let key =
+            json!({ "title": "Checkout 500s", "severity": "SEV2", "idempotencyKey": "storm-1" });
+        let calls = (0..16).map(|n| {
+            let input = if n % 2 == 0 {
+                key.clone()
+            } else {
+                json!({ "title": "Checkout 500s", "severity": "SEV2" })
+            };
+            let t = tokens[0].clone();
+            let app = &app;
+            async move {
+                let r = app
+                    .call(
+                        &t,
+                        "declareIncident",
+                        "DeclareIncidentInput",
+                        input,
+                        "incident { id channel }",
+                    )
+                    .await;
+                (n % 2 == 0, r.ok()["declareIncident"]["incident"].clone())
+            }
+        });
+        let results = futures::future::join_all(calls).await;
+        let keyed: std::collections::BTreeSet<&str> = results
+            .iter()
+            .filter(|(k, _)| *k)
+            .map(|(_, i)| i["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(keyed.len(), 1, "one incident for one key: {results:?}");
+        let mut names: Vec<&str> = results
+            .iter()
+            .map(|(_, i)| i["channel"].as_str().unwrap())
+            .chain(channels.iter().map(String::as_str))
+            .collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), 32 + 1 + 8, "{names:?}");
     }
 );

@@ -63,7 +63,10 @@ struct Valid {
 }
 
 enum Attempt {
-    Done(Box<incident::Model>),
+    /// Declared, under the channel name it was given.
+    Declared(Box<incident::Model>),
+    /// The caller's idempotency key names an earlier incident: that one.
+    Replayed(Box<incident::Model>),
     /// A unique key collided with a concurrent declaration: try again.
     Collision,
 }
@@ -116,8 +119,34 @@ pub async fn declare(ctx: Ctx<'_>, input: Declare) -> ServiceResult<incident::Mo
         from_alert: input.from_alert,
     };
     for _ in 0..5 {
-        match declare_once(ctx, user, &valid, input.customer_impact, input.restricted).await? {
-            Attempt::Done(row) => return Ok(*row),
+        if let Some(first) = replayed(ctx, user, &valid).await? {
+            return Ok(first);
+        }
+        // The channel's number is taken in a statement of its own, before the declaration's
+        // transaction: the counter's row is locked for that statement only, so declarations
+        // of one title do not queue behind each other's whole transaction (paging included).
+        let channel = if channel::opens_channel(valid.severity) {
+            Some(reserve_channel(ctx, input.restricted, &valid.title).await?)
+        } else {
+            None
+        };
+        let name = channel.as_ref().map(|c| c.name.as_str());
+        let attempt = declare_once(
+            ctx,
+            user,
+            &valid,
+            name,
+            input.customer_impact,
+            input.restricted,
+        )
+        .await;
+        if !matches!(attempt, Ok(Attempt::Declared(_)))
+            && let Some(c) = channel
+        {
+            give_back(ctx, c).await;
+        }
+        match attempt? {
+            Attempt::Declared(row) | Attempt::Replayed(row) => return Ok(*row),
             Attempt::Collision => continue,
         }
     }
@@ -127,10 +156,36 @@ pub async fn declare(ctx: Ctx<'_>, input: Declare) -> ServiceResult<incident::Mo
     ))
 }
 
+/// The incident the caller's idempotency key names, if it is recent: read before a
+/// channel number is taken, so a replay uses none up. (The declaration's transaction looks
+/// again, for a replay that raced this one.)
+async fn replayed(
+    ctx: Ctx<'_>,
+    user: &CurrentUser,
+    v: &Valid,
+) -> ServiceResult<Option<incident::Model>> {
+    let Some(key) = &v.key else {
+        return Ok(None);
+    };
+    let conn = ctx.db.conn();
+    match incident_idempotency::Entity::find_by_id((user.id, key.clone()))
+        .one(conn)
+        .await?
+    {
+        Some(seen) if seen.created_at > ctx.now - Duration::hours(IDEMPOTENCY_WINDOW_HOURS) => {
+            Ok(incident::Entity::find_by_id(seen.incident_id)
+                .one(conn)
+                .await?)
+        }
+        _ => Ok(None),
+    }
+}
+
 async fn declare_once(
     ctx: Ctx<'_>,
     user: &CurrentUser,
     v: &Valid,
+    channel_name: Option<&str>,
     customer_impact: bool,
     restricted: bool,
 ) -> ServiceResult<Attempt> {
@@ -147,7 +202,7 @@ async fn declare_once(
                 .await?
                 .ok_or(ServiceError::NotFound("incident"))?;
             txn.commit().await?;
-            return Ok(Attempt::Done(Box::new(first)));
+            return Ok(Attempt::Replayed(Box::new(first)));
         }
         seen.delete(&txn).await?;
     }
@@ -164,12 +219,6 @@ async fn declare_once(
         None => user.id,
     };
 
-    let channel_name = if channel::opens_channel(v.severity) {
-        Some(new_channel(&txn, restricted, &v.title, now).await?)
-    } else {
-        None
-    };
-
     let policy = severity::policy_for(&txn, v.severity).await?;
     let id = Uuid::now_v7();
     let row = incident::ActiveModel {
@@ -181,7 +230,7 @@ async fn declare_once(
         severity: Set(v.severity),
         highest_severity: Set(v.severity),
         status: Set(IncidentStatus::Investigating),
-        channel: Set(channel_name.clone()),
+        channel: Set(channel_name.map(str::to_owned)),
         service_id: Set(v.service_id),
         team_id: Set(team_id),
         customer_impact: Set(customer_impact),
@@ -259,7 +308,7 @@ async fn declare_once(
         }
     }
     txn.commit().await?;
-    Ok(Attempt::Done(Box::new(row)))
+    Ok(Attempt::Declared(Box::new(row)))
 }
 
 /// A new incident channel's name: for a restricted incident the date and a random token,
@@ -270,10 +319,61 @@ pub(super) async fn new_channel(
     title: &str,
     now: DateTime<Utc>,
 ) -> ServiceResult<String> {
+    Ok(channel_name(txn, restricted, title, now).await?.name)
+}
+
+/// A channel name and, when it was numbered, the counter's base and number.
+struct Channel {
+    name: String,
+    numbered: Option<(String, i32)>,
+}
+
+async fn channel_name(
+    conn: &impl ConnectionTrait,
+    restricted: bool,
+    title: &str,
+    now: DateTime<Utc>,
+) -> ServiceResult<Channel> {
     if restricted {
-        Ok(channel::restricted_name(now, &random_token()))
+        Ok(Channel {
+            name: channel::restricted_name(now, &random_token()),
+            numbered: None,
+        })
     } else {
-        free_channel(txn, &channel::base_name(now, title)).await
+        free_channel(conn, &channel::base_name(now, title)).await
+    }
+}
+
+/// Takes a channel name for a declaration, committed at once.
+async fn reserve_channel(ctx: Ctx<'_>, restricted: bool, title: &str) -> ServiceResult<Channel> {
+    let txn = ctx.db.begin_write().await?;
+    let taken = channel_name(&txn, restricted, title, ctx.now).await?;
+    txn.commit().await?;
+    Ok(taken)
+}
+
+/// Gives back the number of a channel a declaration did not use (it was refused, collided
+/// or turned out a replay), unless a later number has been taken since: so a refused or
+/// repeated declaration does not make the next incident of its title skip a number. Best
+/// effort: if this fails, the number is skipped, and names stay unique either way.
+async fn give_back(ctx: Ctx<'_>, c: Channel) {
+    let Some((base, n)) = c.numbered else {
+        return;
+    };
+    let res = async {
+        let txn = ctx.db.begin_write().await?;
+        let update = Query::update()
+            .table(Alias::new("channel_counters"))
+            .value(Alias::new("last"), Expr::col(Alias::new("last")).sub(1))
+            .and_where(Expr::col(Alias::new("base")).eq(base.as_str()))
+            .and_where(Expr::col(Alias::new("last")).eq(n))
+            .to_owned();
+        txn.execute(&update).await?;
+        txn.commit().await
+    }
+    .await;
+    if let Err(e) = res {
+        tracing::warn!(error = %e, "could not give back channel number {n} of {base}");
     }
 }
 
@@ -281,7 +381,7 @@ pub(super) async fn new_channel(
 /// scan of the incidents, no race: concurrent declarations of one title queue on the
 /// counter's row and each gets its own number), then an indexed look-up that skips names
 /// taken before counters existed.
-async fn free_channel(txn: &impl ConnectionTrait, base: &str) -> ServiceResult<String> {
+async fn free_channel(txn: &impl ConnectionTrait, base: &str) -> ServiceResult<Channel> {
     let backend = txn.get_database_backend();
     for _ in 0..1000 {
         let upsert = Query::insert()
@@ -313,7 +413,10 @@ async fn free_channel(txn: &impl ConnectionTrait, base: &str) -> ServiceResult<S
             .await?
             .is_some();
         if !taken {
-            return Ok(name);
+            return Ok(Channel {
+                name,
+                numbered: Some((base.to_owned(), n)),
+            });
         }
     }
     Err(ServiceError::Internal(anyhow::anyhow!(
