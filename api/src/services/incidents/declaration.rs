@@ -172,13 +172,18 @@ async fn replayed(
         .one(conn)
         .await?
     {
-        Some(seen) if seen.created_at > ctx.now - Duration::hours(IDEMPOTENCY_WINDOW_HOURS) => {
+        Some(seen) if within_window(&seen, ctx.now) => {
             Ok(incident::Entity::find_by_id(seen.incident_id)
                 .one(conn)
                 .await?)
         }
         _ => Ok(None),
     }
+}
+
+/// Whether an idempotency key still names its incident: for a day after it was first used.
+fn within_window(seen: &incident_idempotency::Model, now: DateTime<Utc>) -> bool {
+    seen.created_at > now - Duration::hours(IDEMPOTENCY_WINDOW_HOURS)
 }
 
 async fn declare_once(
@@ -196,7 +201,7 @@ async fn declare_once(
             .one(&txn)
             .await?
     {
-        if seen.created_at > now - Duration::hours(IDEMPOTENCY_WINDOW_HOURS) {
+        if within_window(&seen, now) {
             let first = incident::Entity::find_by_id(seen.incident_id)
                 .one(&txn)
                 .await?
