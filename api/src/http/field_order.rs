@@ -61,16 +61,13 @@ impl<'a> Plan<'a> {
                 let in_order = map.len() == self.keys.len()
                     && map.keys().zip(self.keys.keys()).all(|(a, b)| a == b);
                 if !in_order {
-                    let mut ordered = IndexMap::with_capacity(map.len());
-                    for key in self.keys.keys() {
-                        if let Some(v) = map.shift_remove(key) {
-                            ordered.insert(key.clone(), v);
-                        }
-                    }
-                    // Anything not found in the selection (should not happen) keeps its
-                    // place after.
-                    ordered.extend(map.drain(..));
-                    *map = ordered;
+                    // A stable sort in place: the entries move, nothing is rehashed or
+                    // reallocated (rebuilding the map key by key cost a removal and an
+                    // insertion per field, most of this pass on long lists). Anything not
+                    // found in the selection (should not happen) keeps its place after.
+                    map.sort_by_cached_key(|key, _| {
+                        self.keys.get_index_of(key).unwrap_or(usize::MAX)
+                    });
                 }
                 for (key, v) in map.iter_mut() {
                     if !matches!(v, Value::Object(_) | Value::List(_)) {

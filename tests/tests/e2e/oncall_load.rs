@@ -212,6 +212,22 @@ e2e!(
             app.statements("Shifts").await,
             (runs as f64, (5 * runs) as f64)
         );
+        // The people are read once for all shifts, and only when asked for.
+        let bare = json!({
+            "query": "query BareShifts($s: ID!) { shifts(scheduleId: $s,
+                from: \"2026-11-23T00:00:00Z\", to: \"2026-12-07T00:00:00Z\") {
+                layerName startsAt } }",
+            "variables": { "s": default_schedule.to_string() },
+        });
+        read_concurrently(&app, &token, bare, runs, |body| {
+            let shifts = body["data"]["shifts"].as_array().unwrap();
+            assert!(shifts.iter().any(|s| s["layerName"] == "L0"), "{body}");
+        })
+        .await;
+        assert_eq!(
+            app.statements("BareShifts").await,
+            (runs as f64, (4 * runs) as f64)
+        );
     }
 );
 

@@ -5,6 +5,9 @@ pub mod feeds;
 pub mod handoff;
 pub mod mutations;
 pub mod queries;
+mod shift;
+
+pub use shift::Shift;
 
 use super::loaders::{Loaders, user_object};
 use super::objects::{Team, User};
@@ -13,7 +16,6 @@ use crate::services::schedules::time_of;
 use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use entity::{layer_member, schedule, schedule_layer, schedule_override};
-use scheduler::oncall::shifts::Shift as ShiftRow;
 use scheduler::oncall::{Weekdays, rules};
 
 pub(crate) fn loaders<'a>(ctx: &Context<'a>) -> &'a Loaders {
@@ -256,40 +258,4 @@ pub(crate) async fn schedule_object(ctx: &Context<'_>, id: uuid::Uuid) -> Result
         .await?
         .ok_or(ServiceError::NotFound("schedule"))?;
     Ok(Schedule(s))
-}
-
-/// A person on call (or shadowing) on one layer for a span.
-pub struct Shift(pub ShiftRow);
-
-#[Object]
-impl Shift {
-    async fn user(&self, ctx: &Context<'_>) -> Result<Option<User>> {
-        user_object(ctx, Some(self.0.user)).await
-    }
-    async fn layer_id(&self) -> ID {
-        ID(self.0.layer.to_string())
-    }
-    async fn layer_name(&self, ctx: &Context<'_>) -> Result<String> {
-        Ok(loaders(ctx)
-            .layers
-            .load_one(self.0.layer)
-            .await?
-            .map(|l| l.name)
-            .unwrap_or_default())
-    }
-    async fn starts_at(&self) -> DateTime<Utc> {
-        self.0.span.start
-    }
-    async fn ends_at(&self) -> DateTime<Utc> {
-        self.0.span.end
-    }
-    /// Shadowing: sees what the primary sees, never paged.
-    async fn shadow(&self) -> bool {
-        self.0.shadow
-    }
-    /// The overrides this shift comes from, in order (empty: the rotation's own; a shift
-    /// merged from a rotation piece and an override of the same person lists it).
-    async fn override_ids(&self) -> Vec<ID> {
-        self.0.overrides.iter().map(|o| ID(o.to_string())).collect()
-    }
 }

@@ -2,7 +2,7 @@
 //! person's shifts, handoffs and overrides. Ranges are at most 93 days.
 
 use super::handoff::Handoff;
-use super::{Schedule, ScheduleLayer, ScheduleOverride, Shift, loaders};
+use super::{Schedule, ScheduleLayer, ScheduleOverride, Shift, loaders, shift};
 use crate::graphql::connection::{ListConnection, NodeSelection, from_page};
 use crate::graphql::context::service_ctx;
 use crate::graphql::cost::STATEMENT;
@@ -14,6 +14,7 @@ use chrono::{DateTime, Utc};
 use scheduler::domain::reason::Reason;
 use scheduler::oncall::coverage::{Cause, Interval};
 use scheduler::oncall::rules::MAX_LAYERS;
+use std::sync::Arc;
 
 /// Most shifts one answer holds; a range with more is refused (ask for a shorter one).
 pub const MAX_SHIFTS: usize = 2_000;
@@ -21,7 +22,7 @@ pub const MAX_SHIFTS: usize = 2_000;
 /// Most gaps, and most overlaps, one coverage answer holds; more is refused likewise.
 pub const MAX_INTERVALS: usize = 500;
 
-fn capped(shifts: Vec<scheduler::oncall::Shift>) -> Result<Vec<Shift>> {
+fn capped(shifts: &[scheduler::oncall::Shift]) -> Result<()> {
     if shifts.len() > MAX_SHIFTS {
         return Err(ServiceError::invalid(
             Reason::RangeTooLong,
@@ -29,13 +30,15 @@ fn capped(shifts: Vec<scheduler::oncall::Shift>) -> Result<Vec<Shift>> {
         )
         .into());
     }
-    Ok(shifts.into_iter().map(Shift).collect())
+    Ok(())
 }
 
 /// Who is on call on one layer at the instant asked about.
 pub struct LayerOnCall {
     layer: ScheduleLayer,
     on: scheduler::oncall::OnCall,
+    /// The layers' names and the people on call, read once for the whole answer.
+    shared: Arc<shift::Shared>,
 }
 
 #[Object]
@@ -46,10 +49,12 @@ impl LayerOnCall {
     /// The primary's shift holding the instant, whole (as far as 400 days either side);
     /// null in a gap.
     async fn primary(&self) -> Option<Shift> {
-        self.on.primary.clone().map(Shift)
+        let shift = self.on.primary.clone()?;
+        Some(Shift::new(shift, self.shared.clone()))
     }
     async fn shadows(&self) -> Vec<Shift> {
-        self.on.shadows.iter().cloned().map(Shift).collect()
+        let shifts = self.on.shadows.iter().cloned();
+        shifts.map(|s| Shift::new(s, self.shared.clone())).collect()
     }
     /// Whether the layer's window is open at the instant.
     async fn in_window(&self) -> bool {
@@ -83,8 +88,23 @@ impl WhoIsOnCall {
     async fn at(&self) -> DateTime<Utc> {
         self.0.at
     }
-    async fn layers(&self) -> Vec<LayerOnCall> {
-        self.0
+    async fn layers(&self, ctx: &Context<'_>) -> Result<Vec<LayerOnCall>> {
+        let rows: Vec<_> = self
+            .0
+            .layers
+            .iter()
+            .map(|(row, _, _)| row.clone())
+            .collect();
+        let on_call: Vec<_> = (self.0.layers.iter())
+            .flat_map(|(_, _, on)| on.primary.iter().chain(&on.shadows).cloned())
+            .collect();
+        let ahead = ctx.look_ahead();
+        let people = ["primary", "shadows"]
+            .iter()
+            .any(|f| ahead.field(f).field("user").exists());
+        let shared = shift::Shared::read(ctx, &rows, &on_call, people).await?;
+        Ok(self
+            .0
             .layers
             .iter()
             .map(|(row, members, on)| LayerOnCall {
@@ -94,8 +114,9 @@ impl WhoIsOnCall {
                     min: self.0.min_rotation_size,
                 },
                 on: on.clone(),
+                shared: shared.clone(),
             })
-            .collect()
+            .collect())
     }
     /// True when no layer has anyone on call: a page now would reach nobody.
     async fn nobody_on_call(&self) -> bool {
@@ -152,7 +173,7 @@ impl MyShift {
         super::schedule_object(ctx, self.0).await
     }
     async fn shift(&self) -> Shift {
-        Shift(self.1.clone())
+        Shift::alone(self.1.clone())
     }
 }
 
@@ -258,12 +279,11 @@ impl ScheduleQuery {
         to: DateTime<Utc>,
     ) -> Result<Vec<Shift>> {
         let found = queries::shifts(service_ctx(ctx), &schedule_id, from, to).await?;
-        // The shifts' layer names are read from the layers already loaded.
-        loaders(ctx)
-            .layers
-            .feed_many(found.layers.into_iter().map(|l| (l.id, l)))
-            .await;
-        capped(found.shifts)
+        capped(&found.shifts)?;
+        let people = ctx.look_ahead().field("user").exists();
+        let shared = shift::Shared::read(ctx, &found.layers, &found.shifts, people).await?;
+        let shifts = found.shifts.into_iter();
+        Ok(shifts.map(|s| Shift::new(s, shared.clone())).collect())
     }
 
     /// Gaps (nobody on call) and overlaps (several layers at once) from `from` to `to`
