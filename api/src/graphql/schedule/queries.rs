@@ -89,20 +89,18 @@ impl WhoIsOnCall {
         self.0.at
     }
     async fn layers(&self, ctx: &Context<'_>) -> Result<Vec<LayerOnCall>> {
-        let rows: Vec<_> = self
-            .0
-            .layers
-            .iter()
-            .map(|(row, _, _)| row.clone())
-            .collect();
-        let on_call: Vec<_> = (self.0.layers.iter())
-            .flat_map(|(_, _, on)| on.primary.iter().chain(&on.shadows).cloned())
-            .collect();
+        let layers = &self.0.layers;
         let ahead = ctx.look_ahead();
         let people = ["primary", "shadows"]
             .iter()
-            .any(|f| ahead.field(f).field("user").exists());
-        let shared = shift::Shared::read(ctx, &rows, &on_call, people).await?;
+            .any(|f| ahead.field(f).field("user").exists())
+            .then(|| {
+                (layers.iter())
+                    .flat_map(|(_, _, on)| on.primary.iter().chain(&on.shadows))
+                    .map(|s| s.user)
+                    .collect()
+            });
+        let shared = shift::Shared::read(ctx, layers.iter().map(|(row, _, _)| row), people).await?;
         Ok(self
             .0
             .layers
@@ -280,8 +278,9 @@ impl ScheduleQuery {
     ) -> Result<Vec<Shift>> {
         let found = queries::shifts(service_ctx(ctx), &schedule_id, from, to).await?;
         capped(&found.shifts)?;
-        let people = ctx.look_ahead().field("user").exists();
-        let shared = shift::Shared::read(ctx, &found.layers, &found.shifts, people).await?;
+        let people = (ctx.look_ahead().field("user").exists())
+            .then(|| found.shifts.iter().map(|s| s.user).collect());
+        let shared = shift::Shared::read(ctx, &found.layers, people).await?;
         let shifts = found.shifts.into_iter();
         Ok(shifts.map(|s| Shift::new(s, shared.clone())).collect())
     }

@@ -25,22 +25,19 @@ pub struct Shared {
 }
 
 impl Shared {
-    /// The layers' names, and the people of `rows` when `people` (the query selects the
-    /// shifts' `user`): one batch for all of them.
-    pub async fn read(
+    /// The names of `layers`, and the people with ids `people` (those of the shifts, when
+    /// the query selects their `user`), read in one batch.
+    pub async fn read<'l>(
         ctx: &Context<'_>,
-        layers: &[schedule_layer::Model],
-        rows: &[ShiftRow],
-        people: bool,
+        layers: impl IntoIterator<Item = &'l schedule_layer::Model>,
+        people: Option<HashSet<Uuid>>,
     ) -> Result<Arc<Self>> {
-        let users = if people {
-            let ids: HashSet<Uuid> = rows.iter().map(|s| s.user).collect();
-            Some(loaders(ctx).users.load_many(ids).await?)
-        } else {
-            None
+        let users = match people {
+            Some(ids) => Some(loaders(ctx).users.load_many(ids).await?),
+            None => None,
         };
         Ok(Arc::new(Self {
-            layer_names: layers.iter().map(|l| (l.id, l.name.clone())).collect(),
+            layer_names: layers.into_iter().map(|l| (l.id, l.name.clone())).collect(),
             users,
         }))
     }
