@@ -556,3 +556,43 @@ e2e!(overrides_by_managers_and_by_members, |app| {
         "asha"
     );
 });
+
+e2e!(who_is_on_call_without_a_schedule_says_so, |app| {
+    let (team, mia) = team_with_manager(&app).await;
+    // No schedule yet: nobody to name, and no error.
+    let none = app
+        .gql(
+            Some(&mia),
+            WHO,
+            json!({ "team": team, "at": "2026-11-23T05:00:00Z" }),
+        )
+        .await;
+    assert_eq!(none.ok()["whoIsOnCall"], Value::Null);
+    // A team that does not exist, and another team's schedule asked by id: NOT_FOUND.
+    let nobody = json!({ "team": uuid::Uuid::now_v7().to_string(), "at": "2026-11-23T05:00:00Z" });
+    assert_eq!(
+        app.gql(Some(&mia), WHO, nobody).await.code(),
+        Some("NOT_FOUND")
+    );
+    let admin = app.token(Role::Admin).await;
+    let other = app.team(&admin, "DBA").await;
+    let theirs = schedule(&app, &admin, &other).await;
+    let by_id = app
+        .gql(
+            Some(&mia),
+            "query($t: ID!, $s: ID!) { whoIsOnCall(teamId: $t, scheduleId: $s) { at } }",
+            json!({ "t": team, "s": theirs }),
+        )
+        .await;
+    assert_eq!(by_id.code(), Some("NOT_FOUND"), "{:?}", by_id.body);
+    // Its own schedule, once made (the default): answered.
+    schedule(&app, &mia, &team).await;
+    let mine = app
+        .gql(
+            Some(&mia),
+            WHO,
+            json!({ "team": team, "at": "2026-11-23T05:00:00Z" }),
+        )
+        .await;
+    assert_eq!(mine.ok()["whoIsOnCall"]["layers"], json!([]));
+});
