@@ -189,11 +189,10 @@ e2e!(
             assert_eq!(layers[1]["primary"]["user"]["name"], "u8", "{body}");
         })
         .await;
-        // authentication, the schedule with its team, layers with members, overrides,
-        // users.
+        // authentication, team, schedule, layers with members, overrides, users.
         assert_eq!(
             app.statements("Who").await,
-            (runs as f64, (5 * runs) as f64)
+            (runs as f64, (6 * runs) as f64)
         );
         let shifts = json!({
             "query": "query Shifts($s: ID!) { shifts(scheduleId: $s,

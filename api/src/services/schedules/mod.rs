@@ -196,16 +196,7 @@ impl Loaded {
 /// Reads a schedule for a question about `span`: three statements.
 pub(crate) async fn load(db: &Db, id: Uuid, span: Span) -> ServiceResult<Loaded> {
     let schedule = find_schedule(db.conn(), id).await?;
-    load_parts(db, schedule, span).await
-}
-
-/// Reads the layers and overrides of `schedule` (already read) for `span`: two statements.
-pub(crate) async fn load_parts(
-    db: &Db,
-    schedule: schedule::Model,
-    span: Span,
-) -> ServiceResult<Loaded> {
-    let ids = [schedule.id];
+    let ids = [id];
     let (layers, overrides) = tokio::try_join!(
         layers_of(db.conn(), &ids),
         overrides_in(db.conn(), &ids, span)

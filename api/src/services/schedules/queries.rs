@@ -1,49 +1,17 @@
 //! The questions asked of schedules: who is on call, the shifts and coverage of a range,
 //! a person's shifts across schedules, the handoffs of a range.
 
-use super::{Loaded, layers_of, load, load_parts, overrides_in, reader, schedule_id, team_of};
+use super::{Loaded, layers_of, load, overrides_in, reader, schedule_id, team_of};
 use crate::services::{Ctx, ServiceError, ServiceResult, parse_id};
 use chrono::{DateTime, Duration, Utc};
-use entity::{layer_member, schedule, schedule_layer, team};
+use entity::{layer_member, schedule, schedule_layer};
 use scheduler::domain::instant;
 use scheduler::oncall::Span;
 use scheduler::oncall::coverage::{self, Coverage};
 use scheduler::oncall::rules::{self, MAX_RANGE_DAYS};
 use scheduler::oncall::shifts::{self, Handoff, OnCall, Shift};
-use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, JoinType, QueryFilter, QuerySelect,
-    RelationDef,
-};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
-
-/// The team's schedule `schedule`, or its default one without, with the team: one
-/// statement. `None` when there is no such pair (no such team, a schedule of another
-/// team, no default).
-async fn schedule_of_team(
-    conn: &impl ConnectionTrait,
-    team: Uuid,
-    schedule: Option<Uuid>,
-) -> ServiceResult<Option<(schedule::Model, team::Model)>> {
-    // The entities declare no relations: the join's condition is built here.
-    let of_team: RelationDef = schedule::Entity::belongs_to(team::Entity)
-        .from(schedule::Column::TeamId)
-        .to(team::Column::Id)
-        .into();
-    let which = match schedule {
-        Some(id) => schedule::Column::Id.eq(id),
-        None => Expr::col((schedule::Entity, schedule::Column::Id))
-            .equals((team::Entity, team::Column::DefaultScheduleId)),
-    };
-    let row = schedule::Entity::find()
-        .join(JoinType::InnerJoin, of_team)
-        .filter(team::Column::Id.eq(team))
-        .filter(which)
-        .select_also(team::Entity)
-        .one(conn)
-        .await?;
-    Ok(row.and_then(|(s, t)| Some((s, t?))))
-}
 
 /// A checked range of at most [`MAX_RANGE_DAYS`] days.
 pub fn range(from: DateTime<Utc>, to: DateTime<Utc>) -> ServiceResult<Span> {
@@ -73,19 +41,20 @@ pub async fn who_is_on_call(
 ) -> ServiceResult<Option<WhoIsOnCall>> {
     reader(ctx)?;
     let at = instant::check_opt("at", at)?.unwrap_or(ctx.now);
-    let team_id = parse_id(team, "team")?;
-    let wanted = schedule.map(schedule_id).transpose()?;
-    let Some((schedule, team)) = schedule_of_team(ctx.db.conn(), team_id, wanted).await? else {
-        // Why there is none: no such team, a schedule not the team's, or no default.
-        let team = team_of(ctx.db.conn(), team_id).await?;
-        return match (wanted, team.default_schedule_id) {
-            (None, None) => Ok(None),
-            _ => Err(ServiceError::NotFound("schedule")),
-        };
+    let team = team_of(ctx.db.conn(), parse_id(team, "team")?).await?;
+    let id = match schedule {
+        Some(s) => schedule_id(s)?,
+        None => match team.default_schedule_id {
+            Some(id) => id,
+            None => return Ok(None),
+        },
     };
     // Overrides around `at` as far as the longest rotation reaches.
     let reach = Duration::days(i64::from(rules::MAX_ROTATION_DAYS) + 2);
-    let loaded = load_parts(ctx.db, schedule, Span::new(at - reach, at + reach)).await?;
+    let loaded = load(ctx.db, id, Span::new(at - reach, at + reach)).await?;
+    if loaded.schedule.team_id != team.id {
+        return Err(ServiceError::NotFound("schedule"));
+    }
     let overrides = loaded.domain_overrides();
     let Loaded {
         schedule, layers, ..
