@@ -560,14 +560,8 @@ e2e!(overrides_by_managers_and_by_members, |app| {
 e2e!(who_is_on_call_without_a_schedule_says_so, |app| {
     let (team, mia) = team_with_manager(&app).await;
     // No schedule yet: nobody to name, and no error.
-    let none = app
-        .gql(
-            Some(&mia),
-            WHO,
-            json!({ "team": team, "at": "2026-11-23T05:00:00Z" }),
-        )
-        .await;
-    assert_eq!(none.ok()["whoIsOnCall"], Value::Null);
+    let none = who(&app, &mia, &team, "2026-11-23T05:00:00Z").await;
+    assert_eq!(none, Value::Null);
     // A team that does not exist, and another team's schedule asked by id: NOT_FOUND.
     let nobody = json!({ "team": uuid::Uuid::now_v7().to_string(), "at": "2026-11-23T05:00:00Z" });
     assert_eq!(
@@ -587,12 +581,6 @@ e2e!(who_is_on_call_without_a_schedule_says_so, |app| {
     assert_eq!(by_id.code(), Some("NOT_FOUND"), "{:?}", by_id.body);
     // Its own schedule, once made (the default): answered.
     schedule(&app, &mia, &team).await;
-    let mine = app
-        .gql(
-            Some(&mia),
-            WHO,
-            json!({ "team": team, "at": "2026-11-23T05:00:00Z" }),
-        )
-        .await;
-    assert_eq!(mine.ok()["whoIsOnCall"]["layers"], json!([]));
+    let mine = who(&app, &mia, &team, "2026-11-23T05:00:00Z").await;
+    assert_eq!(mine["layers"], json!([]));
 });
