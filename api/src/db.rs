@@ -133,9 +133,13 @@ impl Db {
                 [MIGRATION_LOCK_KEY.into()],
             ))
             .await?;
-            let result = Migrator::up(&self.conn, None).await;
-            lock.commit().await?;
-            result
+            // The migrations run on the lock's own connection, inside its transaction:
+            // one connection for the whole check, where the pool would open a new one
+            // (tens of milliseconds on PostgreSQL) for each statement the migrator sends
+            // while the lock holds the first. A failed migration rolls all of this start's
+            // migrations back with the lock.
+            Migrator::up(&lock, None).await?;
+            lock.commit().await
         } else {
             Migrator::up(&self.conn, None).await
         }

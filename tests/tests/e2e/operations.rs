@@ -163,6 +163,27 @@ async fn a_fresh_postgres_database_migrates_under_concurrent_starters() {
     rb.unwrap();
     a.close().await.unwrap();
     b.close().await.unwrap();
+    // A restart finds nothing to do, and checks so on one connection: the migrator runs on
+    // the advisory lock's own (a new PostgreSQL connection costs tens of milliseconds of
+    // the start, and the migrator's statements each took one while the lock held the first).
+    let restart = Db::connect(&fresh, 10).await.unwrap();
+    restart.migrate().await.unwrap();
+    let opened = admin
+        .query_one_raw(sea_orm::Statement::from_sql_and_values(
+            sea_orm::DatabaseBackend::Postgres,
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = $1",
+            [name.clone().into()],
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get_by_index::<i64>(0)
+        .unwrap();
+    assert_eq!(
+        opened, 1,
+        "connections the restart's migration check opened"
+    );
+    restart.close().await.unwrap();
     admin
         .execute_unprepared(&format!("DROP DATABASE {name} WITH (FORCE)"))
         .await
