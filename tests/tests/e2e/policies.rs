@@ -202,3 +202,30 @@ e2e!(
         assert!(i["nextUpdateDueAt"].is_null(), "SEV3 updates on change");
     }
 );
+
+e2e!(
+    a_declaration_reads_its_policy_once_and_warns_only_when_asked,
+    |app| {
+        let t = app.token(Role::Responder).await;
+        let quiet = "mutation Quiet($in: DeclareIncidentInput!) { declareIncident(input: $in) { incident { id } } }";
+        let told = "mutation Told($in: DeclareIncidentInput!) { declareIncident(input: $in) { incident { id } warnings { code } } }";
+        // SEV1 pages (an alert, its targets) and, without customer impact, warns.
+        let input = json!({ "in": { "title": "Checkout down", "severity": "SEV1" } });
+        let res = app.gql(Some(&t), quiet, input.clone()).await;
+        assert!(res.ok()["declareIncident"]["warnings"].is_null());
+        let res = app.gql(Some(&t), told, input).await;
+        assert_eq!(
+            res.ok()["declareIncident"]["warnings"][0]["code"],
+            "CUSTOMER_COMMS_WITHOUT_IMPACT"
+        );
+        let (_, quiet) = app.statements("Quiet").await;
+        let (_, told) = app.statements("Told").await;
+        // The warnings cost the one read of the policy they need, and only when asked.
+        assert_eq!(told - quiet, 1.0);
+        // The declaration itself reads the severity policy once and hands it to paging
+        // (it was read three times: for the update cadence, whether to page, and whom).
+        // Every statement of a declaration that pages, counted: a read added anywhere on
+        // this path shows here.
+        assert_eq!(quiet, 15.0, "statements of a declaration that pages");
+    }
+);

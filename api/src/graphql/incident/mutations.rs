@@ -224,14 +224,19 @@ impl IncidentMutation {
             },
         )
         .await?;
-        let warnings = incidents::declaration_warnings(service_ctx(ctx), &row)
-            .await?
-            .into_iter()
-            .map(|(code, message)| IncidentWarning {
-                code: code.into(),
-                message,
-            })
-            .collect();
+        // The warnings read the severity's policy: only when they are asked for.
+        let warnings = if ctx.look_ahead().field("warnings").exists() {
+            incidents::declaration_warnings(service_ctx(ctx), &row)
+                .await?
+                .into_iter()
+                .map(|(code, message)| IncidentWarning {
+                    code: code.into(),
+                    message,
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
         Ok(IncidentPayload {
             incident: Incident(row),
             warnings,

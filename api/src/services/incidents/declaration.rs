@@ -293,9 +293,10 @@ async fn declare_once(
     crate::services::events::incident(&txn, "incident.declared", &row, json!({}), now).await?;
     match v.from_alert {
         Some(alert) => {
-            crate::services::paging::hooks::adopted(&txn, &row, alert, user.id, now).await?
+            crate::services::paging::hooks::adopted(&txn, &row, &policy, alert, user.id, now)
+                .await?
         }
-        None => crate::services::paging::hooks::declared(&txn, &row, user.id, now).await?,
+        None => crate::services::paging::hooks::declared(&txn, &row, &policy, user.id, now).await?,
     }
     if let Some(key) = &v.key {
         let inserted = incident_idempotency::ActiveModel {

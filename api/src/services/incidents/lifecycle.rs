@@ -8,6 +8,7 @@ use entity::{IncidentStatus, Severity, TimelineKind, incident, incident_update};
 use scheduler::domain::incident::{self as rules, RuleError};
 use scheduler::domain::instant;
 use scheduler::domain::reason::Reason;
+use scheduler::domain::severity::SeverityPolicy;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, IntoActiveModel};
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -66,15 +67,10 @@ pub async fn acknowledge(
     Ok(updated)
 }
 
-/// The next update deadline after the last update (or the declaration) under `severity`.
-async fn next_due(
-    conn: &impl ConnectionTrait,
-    row: &incident::Model,
-    severity: Severity,
-) -> ServiceResult<Option<DateTime<Utc>>> {
-    let policy = severity::policy_for(conn, severity).await?;
+/// The next update deadline after the last update (or the declaration) under `policy`.
+fn next_due(row: &incident::Model, policy: &SeverityPolicy) -> Option<DateTime<Utc>> {
     let last = row.last_update_at.unwrap_or(row.declared_at);
-    Ok(scheduler::domain::severity::next_update_due(&policy, last))
+    scheduler::domain::severity::next_update_due(policy, last)
 }
 
 pub async fn change_severity(
@@ -89,7 +85,9 @@ pub async fn change_severity(
     let mut am = row.clone().into_active_model();
     am.severity = Set(to);
     am.highest_severity = Set(rules::highest(row.highest_severity, to));
-    am.next_update_due_at = Set(next_due(&txn, &row, to).await?);
+    // The new severity's policy: its cadence, and whom it pages if raised.
+    let policy = severity::policy_for(&txn, to).await?;
+    am.next_update_due_at = Set(next_due(&row, &policy));
     am.updated_at = Set(ctx.now);
     // A ticket raised above SEV4 becomes an incident people gather for: it gets its channel.
     let opened = if row.channel.is_none() && scheduler::domain::channel::opens_channel(to) {
@@ -122,7 +120,8 @@ pub async fn change_severity(
     )
     .await?;
     if to.is_worse_than(row.severity) {
-        crate::services::paging::hooks::severity_raised(&txn, &updated, user.id, ctx.now).await?;
+        crate::services::paging::hooks::severity_raised(&txn, &updated, &policy, user.id, ctx.now)
+            .await?;
     }
     events::incident(
         &txn,

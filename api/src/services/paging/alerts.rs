@@ -29,6 +29,7 @@ pub async fn trigger(
     let summary = text::single_line("summary", summary, 500)?;
     let txn = ctx.db.begin_write().await?;
     crate::services::catalog::active_team(&txn, team).await?;
+    let policy = crate::services::severity::policy_for(&txn, severity).await?;
     let (row, _) = super::open(
         &txn,
         NewAlert {
@@ -44,6 +45,7 @@ pub async fn trigger(
             details: None,
             notification_hash: None,
         },
+        &policy.pages,
         ctx.now,
     )
     .await?;

@@ -6,6 +6,7 @@ use super::{ACKNOWLEDGED, Already, NewAlert, RESOLVED, TRIGGERED, page_targets};
 use crate::services::ServiceResult;
 use chrono::{DateTime, Utc};
 use entity::{alert, incident, page};
+use scheduler::domain::severity::SeverityPolicy;
 use scheduler::paging::routing::Target;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
@@ -28,19 +29,20 @@ fn incident_alert(i: &incident::Model, actor: Uuid) -> NewAlert {
     }
 }
 
-/// Pages the severity's targets for a just-declared incident (a SEV4 pages nobody and
-/// opens no alert).
+/// Pages the targets of `policy`, the incident's severity's, for a just-declared incident
+/// (a SEV4 pages nobody and opens no alert). The hooks take the policy the incident's
+/// change has read already, in the same transaction.
 pub async fn declared(
     conn: &impl ConnectionTrait,
     i: &incident::Model,
+    policy: &SeverityPolicy,
     actor: Uuid,
     now: DateTime<Utc>,
 ) -> ServiceResult<()> {
-    let policy = crate::services::severity::policy_for(conn, i.severity).await?;
     if policy.pages.is_empty() {
         return Ok(());
     }
-    super::open(conn, incident_alert(i, actor), now).await?;
+    super::open(conn, incident_alert(i, actor), &policy.pages, now).await?;
     Ok(())
 }
 
@@ -49,6 +51,7 @@ pub async fn declared(
 pub async fn adopted(
     conn: &impl ConnectionTrait,
     i: &incident::Model,
+    policy: &SeverityPolicy,
     alert_id: Uuid,
     actor: Uuid,
     now: DateTime<Utc>,
@@ -89,7 +92,6 @@ pub async fn adopted(
             .await?;
         }
     }
-    let policy = crate::services::severity::policy_for(conn, i.severity).await?;
     let targets: Vec<Target> = policy.pages.iter().copied().map(Target::from).collect();
     page_targets(
         conn,
@@ -123,18 +125,24 @@ async fn open_alert(
 pub async fn severity_raised(
     conn: &impl ConnectionTrait,
     i: &incident::Model,
+    policy: &SeverityPolicy,
     actor: Uuid,
     now: DateTime<Utc>,
 ) -> ServiceResult<()> {
-    let policy = crate::services::severity::policy_for(conn, i.severity).await?;
     if policy.pages.is_empty() {
         return Ok(());
     }
     let targets: Vec<Target> = policy.pages.iter().copied().map(Target::from).collect();
     let Some(alert) = open_alert(conn, i.id).await? else {
         // Its alerts are resolved: a new one, paging only people none of them reached.
-        super::open_leaving_out(conn, incident_alert(i, actor), now, Already::Incident(i.id))
-            .await?;
+        super::open_leaving_out(
+            conn,
+            incident_alert(i, actor),
+            &policy.pages,
+            now,
+            Already::Incident(i.id),
+        )
+        .await?;
         return Ok(());
     };
     alert::Entity::update_many()

@@ -175,7 +175,9 @@ async fn apply(
             Ok(Outcome::Updated(id))
         }
         (true, None) => {
-            let (row, _) = super::open(conn, new(), now).await?;
+            let new = new();
+            let policy = crate::services::severity::policy_for(conn, new.severity).await?;
+            let (row, _) = super::open(conn, new, &policy.pages, now).await?;
             Ok(Outcome::Opened(row.id))
         }
         (false, Some(a)) => {

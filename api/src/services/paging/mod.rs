@@ -14,8 +14,8 @@ pub mod settings;
 use super::{ServiceError, ServiceResult};
 use chrono::{DateTime, Duration, Utc};
 use entity::{
-    Role, Severity, TeamRole, alert, escalation_policy, incident_participant, organization, page,
-    team, team_member, user,
+    PageTarget, Role, Severity, TeamRole, alert, escalation_policy, incident_participant,
+    organization, page, team, team_member, user,
 };
 use scheduler::oncall::Span;
 use scheduler::paging::escalation::{Policy, Step};
@@ -377,20 +377,22 @@ pub(crate) struct NewAlert {
     pub notification_hash: Option<String>,
 }
 
-/// Opens an alert and pages its first targets: the severity policy's, else (for a
-/// severity that pages nobody) none.
+/// Opens an alert and pages its first targets: `pages`, its severity policy's (which the
+/// caller has read already: none for a severity that pages nobody).
 pub(crate) async fn open(
     conn: &impl ConnectionTrait,
     new: NewAlert,
+    pages: &[PageTarget],
     now: DateTime<Utc>,
 ) -> ServiceResult<(alert::Model, Routing)> {
-    open_leaving_out(conn, new, now, Already::Alert).await
+    open_leaving_out(conn, new, pages, now, Already::Alert).await
 }
 
 /// Like [`open`], leaving out whoever `already` names.
 pub(crate) async fn open_leaving_out(
     conn: &impl ConnectionTrait,
     new: NewAlert,
+    pages: &[PageTarget],
     now: DateTime<Utc>,
     already: Already,
 ) -> ServiceResult<(alert::Model, Routing)> {
@@ -422,8 +424,7 @@ pub(crate) async fn open_leaving_out(
     }
     .insert(conn)
     .await?;
-    let policy = super::severity::policy_for(conn, new.severity).await?;
-    let targets: Vec<Target> = policy.pages.iter().copied().map(Target::from).collect();
+    let targets: Vec<Target> = pages.iter().copied().map(Target::from).collect();
     let routing = page_targets(conn, &row, &targets, 0, new.triggered_by, now, already).await?;
     let row = alert::Entity::find_by_id(row.id)
         .one(conn)
