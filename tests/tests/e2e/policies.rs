@@ -209,8 +209,10 @@ e2e!(
         let t = app.token(Role::Responder).await;
         let quiet = "mutation Quiet($in: DeclareIncidentInput!) { declareIncident(input: $in) { incident { id } } }";
         let told = "mutation Told($in: DeclareIncidentInput!) { declareIncident(input: $in) { incident { id } warnings { code } } }";
-        // SEV1 pages (an alert, its targets) and, without customer impact, warns.
-        let input = json!({ "in": { "title": "Checkout down", "severity": "SEV1" } });
+        // SEV1 pages the team's on-call and its lead and, without customer impact, warns.
+        let o = crate::paging::org(&app, None).await;
+        let input =
+            json!({ "in": { "title": "Checkout down", "severity": "SEV1", "teamId": o.team } });
         let res = app.gql(Some(&t), quiet, input.clone()).await;
         assert!(res.ok()["declareIncident"]["warnings"].is_null());
         let res = app.gql(Some(&t), told, input).await;
@@ -222,10 +224,11 @@ e2e!(
         let (_, told) = app.statements("Told").await;
         // The warnings cost the one read of the policy they need, and only when asked.
         assert_eq!(told - quiet, 1.0);
-        // The declaration itself reads the severity policy once and hands it to paging
-        // (it was read three times: for the update cadence, whether to page, and whom).
-        // Every statement of a declaration that pages, counted: a read added anywhere on
-        // this path shows here.
-        assert_eq!(quiet, 15.0, "statements of a declaration that pages");
+        // Every statement of a declaration that pages three people, counted, so a read
+        // added anywhere on this path shows here. It was 38: the severity policy was read
+        // three times (the update cadence, whether to page, whom), the new alert's pages
+        // once (there are none yet), and the incident and a participant row once per
+        // person paged (only a restricted incident's paged people need either).
+        assert_eq!(quiet, 29.0, "statements of a declaration that pages");
     }
 );

@@ -14,14 +14,15 @@ pub mod settings;
 use super::{ServiceError, ServiceResult};
 use chrono::{DateTime, Duration, Utc};
 use entity::{
-    PageTarget, Role, Severity, TeamRole, alert, escalation_policy, incident_participant,
-    organization, page, team, team_member, user,
+    PageTarget, Role, Severity, TeamRole, alert, escalation_policy, organization, page, team,
+    team_member, user,
 };
 use scheduler::oncall::Span;
 use scheduler::paging::escalation::{Policy, Step};
 use scheduler::paging::routing::{self, Directory, Routing, Target, Via};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    QuerySelect,
 };
 use std::collections::HashSet;
 use uuid::Uuid;
@@ -287,6 +288,18 @@ pub(crate) async fn record_pages(
     now: DateTime<Utc>,
     wait: Duration,
 ) -> ServiceResult<()> {
+    // People paged about a restricted incident must see it: they become participants.
+    let restricted = match alert.incident_id {
+        Some(incident) if !people.is_empty() => entity::incident::Entity::find_by_id(incident)
+            .select_only()
+            .column(entity::incident::Column::Restricted)
+            .into_tuple::<bool>()
+            .one(conn)
+            .await?
+            .is_some_and(|restricted| restricted)
+            .then_some(incident),
+        _ => None,
+    };
     let mut notes = Vec::with_capacity(people.len());
     for (user, via) in people {
         let id = Uuid::now_v7();
@@ -321,26 +334,17 @@ pub(crate) async fn record_pages(
         }
         .insert(conn)
         .await?;
-        if let Some(incident) = alert.incident_id {
-            let restricted = entity::incident::Entity::find_by_id(incident)
-                .one(conn)
-                .await?
-                .is_some_and(|i| i.restricted);
-            let already = incident_participant::Entity::find_by_id((incident, *user))
-                .one(conn)
-                .await?
-                .is_some();
-            if restricted && !already {
-                super::incidents::ensure_participant(
-                    conn,
-                    incident,
-                    *user,
-                    actor.unwrap_or(*user),
-                    now,
-                    "Paged about this incident",
-                )
-                .await?;
-            }
+        if let Some(incident) = restricted {
+            // Adds and logs only whom the incident does not have yet.
+            super::incidents::ensure_participant(
+                conn,
+                incident,
+                *user,
+                actor.unwrap_or(*user),
+                now,
+                "Paged about this incident",
+            )
+            .await?;
         }
     }
     // Pages reach people through the outbox, in this same transaction.
@@ -385,7 +389,8 @@ pub(crate) async fn open(
     pages: &[PageTarget],
     now: DateTime<Utc>,
 ) -> ServiceResult<(alert::Model, Routing)> {
-    open_leaving_out(conn, new, pages, now, Already::Alert).await
+    // Nobody has been paged about an alert that is only now opened.
+    open_leaving_out(conn, new, pages, now, Already::Nobody).await
 }
 
 /// Like [`open`], leaving out whoever `already` names.
