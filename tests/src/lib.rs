@@ -28,6 +28,7 @@ use tokio::sync::{Mutex, OnceCell};
 pub use serde_json;
 
 pub mod external;
+pub mod leaks;
 pub mod sink;
 pub mod smtp;
 pub mod worker;

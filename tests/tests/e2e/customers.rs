@@ -156,10 +156,10 @@ e2e!(
             ongoing[0]["updates"][0]["message"],
             "We are investigating errors at checkout."
         );
-        let text = res.body.to_string();
-        for leak in ["ada", "db-7", "#inc-", "Internal", "CI runners"] {
-            assert!(!text.contains(leak), "{leak} leaked: {text}");
-        }
+        firebreak_tests::leaks::assert_none_of(
+            &res.body.to_string(),
+            &["ada", "db-7", "#inc-", "Internal", "CI runners"],
+        );
         // Anonymous callers still see nothing else.
         app.gql(None, "{ incidents { edges { cursor } } }", json!({}))
             .await

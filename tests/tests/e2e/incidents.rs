@@ -178,10 +178,7 @@ e2e!(declare_work_resolve_reopen_resolve, |app| {
         "{res_msg}"
     );
     let cust = m["customerResolution"].as_str().unwrap();
-    assert!(
-        !cust.contains("ada") && !cust.contains("#inc-") && !cust.contains("4411"),
-        "{cust}"
-    );
+    firebreak_tests::leaks::assert_none_of(cust, &["ada", "#inc-", "4411"]);
 
     // Reopen, resolve again.
     let res = mutate(

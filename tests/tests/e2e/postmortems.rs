@@ -367,16 +367,16 @@ e2e!(the_whole_postmortem_flow, |app| {
             .contains("Affected: Some shoppers could not pay")
     );
     assert!(public["impact"].as_str().unwrap().contains("45 min"));
-    let text = res.body.to_string();
-    for leak in [
-        "ada",
-        "bob",
-        "#inc-",
-        "\"Checkout disk full\"",
-        "Log rotation",
-    ] {
-        assert!(!text.contains(leak), "{leak} leaked: {text}");
-    }
+    firebreak_tests::leaks::assert_none_of(
+        &res.body.to_string(),
+        &[
+            "ada",
+            "bob",
+            "#inc-",
+            "\"Checkout disk full\"",
+            "Log rotation",
+        ],
+    );
 
     // The Markdown document.
     let md = postmortem(&app, &ada, &id).await["markdown"]
