@@ -25,9 +25,14 @@ pub(super) async fn run(db: &Db, now: DateTime<Utc>) -> ServiceResult<usize> {
         )
         .all(db.conn())
         .await?;
+    if open.is_empty() {
+        return Ok(0);
+    }
     let ids: Vec<_> = open.iter().map(|i| i.id).collect();
     let commanders = role_holders(db.conn(), &ids, IncidentRole::Commander).await?;
     let comms = role_holders(db.conn(), &ids, IncidentRole::CommsLead).await?;
+    // The four policies, read once for every incident of the scan.
+    let policies = crate::services::severity::all(db.conn()).await?;
     let mut written = 0;
     for i in &open {
         let mut notes = Vec::new();
@@ -54,9 +59,12 @@ pub(super) async fn run(db: &Db, now: DateTime<Utc>) -> ServiceResult<usize> {
                 });
             }
         }
-        let policy = crate::services::severity::policy_for(db.conn(), i.severity).await?;
+        let policy = policies
+            .iter()
+            .find(|p| p.severity == i.severity)
+            .ok_or(crate::services::ServiceError::NotFound("severity policy"))?;
         let owed = scheduler::domain::severity::customer_communication_owed(
-            &policy,
+            policy,
             i.customer_impact,
             false,
             i.last_public_update_at.is_some(),
