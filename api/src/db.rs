@@ -21,6 +21,14 @@ const MIGRATION_LOCK_KEY: i64 = 0x0F1E_B4EA_C000_0001;
 /// How long an SQLite connection waits for another writer before giving up.
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// SQLite's page cache per connection, in KiB when negative: 512 KiB, against SQLite's
+/// 2 MB. Each pooled connection keeps its own, and a start that scans a large database
+/// opens several: at 2 MB they held a quarter of an idle server's memory (35 MB resident
+/// with 20,000 incidents, 29-30 MB at 512 KiB). The file's pages stay in the kernel's
+/// cache, shared by all connections, and the reference benchmark's reads moved within
+/// their spread.
+const SQLITE_CACHE_SIZE: &str = "-512";
+
 /// How long a request waits for a database connection before it is told the service is
 /// unavailable (`UNAVAILABLE`, HTTP 503). When PostgreSQL is down, opening a connection
 /// fails at once and the pool keeps retrying until this runs out; a short wait turns an
@@ -71,6 +79,7 @@ impl Db {
                     .synchronous(SqliteSynchronous::Normal)
                     .foreign_keys(true)
                     .busy_timeout(SQLITE_BUSY_TIMEOUT)
+                    .pragma("cache_size", SQLITE_CACHE_SIZE)
             });
         }
         let mut conn = Database::connect(options).await?;

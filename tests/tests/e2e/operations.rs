@@ -191,7 +191,7 @@ async fn a_fresh_postgres_database_migrates_under_concurrent_starters() {
 }
 
 #[tokio::test]
-async fn sqlite_is_created_in_wal_mode_with_foreign_keys() {
+async fn sqlite_is_created_in_wal_mode_with_foreign_keys_and_a_small_page_cache() {
     use sea_orm::{ConnectionTrait, Statement};
     let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
     let conn = app.db().conn();
@@ -212,4 +212,6 @@ async fn sqlite_is_created_in_wal_mode_with_foreign_keys() {
     assert_eq!(get("PRAGMA foreign_keys").await, "1");
     assert_eq!(get("PRAGMA synchronous").await, "1", "NORMAL");
     assert!(get("PRAGMA busy_timeout").await.parse::<i64>().unwrap() >= 1000);
+    // A page cache of 512 KiB per connection (SQLite's own is 2 MB): see `db.rs`.
+    assert_eq!(get("PRAGMA cache_size").await, "-512");
 }
