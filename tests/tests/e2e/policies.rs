@@ -226,9 +226,10 @@ e2e!(
         assert_eq!(told - quiet, 1.0);
         // Every statement of a declaration that pages three people, counted, so a read
         // added anywhere on this path shows here. It was 38: the severity policy was read
-        // three times (the update cadence, whether to page, whom), the new alert's pages
-        // once (there are none yet), and the incident and a participant row once per
-        // person paged (only a restricted incident's paged people need either).
+        // four times (the update cadence, whether to page, whom, and for warnings nobody
+        // asked for), the new alert's pages once (there are none yet), and the incident
+        // and a participant row once per person paged (only a restricted incident's paged
+        // people need either).
         assert_eq!(quiet, 29.0, "statements of a declaration that pages");
     }
 );
