@@ -4,6 +4,9 @@
 //!
 //!     cargo bench -p firebreak --bench reads
 //!
+//! `incident(id)` is measured once more as async-graphql alone (`ceiling`) against the
+//! reference: what the library costs that read before any code of ours runs.
+//!
 //! Needs `wrk` and `taskset` (Debian: `wrk`, `util-linux`) and two cores: the server under
 //! test on core 0, the load on core 1. Prints a table and writes it to `BENCHMARKS.md`.
 //! `FIREBREAK_BENCH_SECONDS` (default 10) sets each run's length; runs alternate between
@@ -11,6 +14,7 @@
 //! runs one database.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod ceiling;
 mod data;
 mod load;
 mod oncall_data;
@@ -234,6 +238,40 @@ fn measure(
     }
 }
 
+/// The stack's ceiling for `incident(id)` (see `ceiling`): async-graphql alone on the
+/// reference's SQL, against the reference, both in the reference's process, alternating.
+fn measure_ceiling(rf: &Server, token: &str, body: &Value, database: &'static str) -> Row {
+    let ceiling = post(&rf.url("/one-graphql"), token, body);
+    let theirs = post(&rf.url("/one"), token, body);
+    assert!(
+        ceiling == theirs,
+        "the ceiling must answer the same bytes, {}",
+        first_difference(&ceiling, &theirs)
+    );
+    let body = body.to_string();
+    let count = || -> u64 {
+        post(&rf.url("/statements"), token, &json!({}))
+            .parse()
+            .unwrap()
+    };
+    let before = count();
+    let (mut ours, mut theirs) = (vec![], vec![]);
+    for _ in 0..3 {
+        ours.push(drive(&rf.url("/one-graphql"), &body, token));
+        theirs.push(drive(&rf.url("/one"), &body, token));
+    }
+    let requests: u64 = ours.iter().chain(&theirs).map(|r| r.requests).sum();
+    let per_request = (count() - before) as f64 / requests.max(1) as f64;
+    Row {
+        database,
+        read: "incident(id): async-graphql alone, the ceiling",
+        firebreak: load::median(ours),
+        reference: Some(load::median(theirs)),
+        statements: per_request,
+        reference_statements: Some(per_request),
+    }
+}
+
 /// Records a CPU profile of Firebreak under the read's load (`perf record -g`), for
 /// `perf report -i <file>`: set `FIREBREAK_BENCH_PERF=/tmp/perf` to get one per read.
 fn profile(fb: &Server, body: &str, token: &str, file: &str) {
@@ -444,6 +482,9 @@ fn main() {
         let rf = reference(&url);
         for read in reads(&bench, &fb, &token) {
             if wanted(read.1) {
+                if read.1 == "IncidentOne" {
+                    rows.push(measure_ceiling(&rf, &token, &read.2, name));
+                }
                 rows.push(measure(&fb, &rf, &token, read, name));
             }
         }
