@@ -7,7 +7,7 @@
 //! read of this shape before any code of ours runs: the most Firebreak's `incident(id)`
 //! could reach on this stack.
 
-use super::reference::{LATEST, Ref, Shared, instant, upper};
+use super::reference::{COLUMNS, LATEST, Ref, Shared, instant, roles_sql, timeline_sql, upper};
 use async_graphql::{Context, EmptyMutation, EmptySubscription, ID, Object, SimpleObject};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -85,34 +85,13 @@ impl Query {
         let one = db.placeholders(1, 1);
         let rows = db
             .query(
-                format!(
-                    "SELECT id, title, severity, status, declared_at FROM incidents WHERE id = {one}"
-                ),
+                format!("SELECT {COLUMNS} FROM incidents WHERE id = {one}"),
                 vec![id.into()],
             )
             .await;
         let row = rows.first()?;
-        let roles = db
-            .query(
-                format!(
-                    "SELECT r.incident_id, r.role, u.name FROM incident_roles r \
-                     LEFT JOIN users u ON u.id = r.user_id \
-                     WHERE r.incident_id IN ({one}) ORDER BY r.assigned_at"
-                ),
-                vec![id.into()],
-            )
-            .await;
-        let timeline = db
-            .query(
-                format!(
-                    "SELECT id, incident_id, at, kind, message FROM (SELECT id, incident_id, at, kind, message, \
-                     ROW_NUMBER() OVER (PARTITION BY incident_id ORDER BY at DESC, id DESC) AS n \
-                     FROM incident_events WHERE incident_id IN ({one})) t WHERE n <= {LATEST} \
-                     ORDER BY incident_id, at DESC, id DESC"
-                ),
-                vec![id.into()],
-            )
-            .await;
+        let roles = db.query(roles_sql(&one), vec![id.into()]).await;
+        let timeline = db.query(timeline_sql(&one), vec![id.into()]).await;
         Some(Incident {
             id: ID(id.to_string()),
             title: row.try_get("", "title").ok()?,

@@ -109,27 +109,8 @@ impl Ref {
         }
         let values: Vec<Value> = ids.iter().map(|i| (*i).into()).collect();
         let list = self.placeholders(1, ids.len());
-        let roles = self
-            .query(
-                format!(
-                    "SELECT r.incident_id, r.role, u.name FROM incident_roles r \
-                     LEFT JOIN users u ON u.id = r.user_id \
-                     WHERE r.incident_id IN ({list}) ORDER BY r.assigned_at"
-                ),
-                values.clone(),
-            )
-            .await;
-        let timeline = self
-            .query(
-                format!(
-                    "SELECT id, incident_id, at, kind, message FROM (SELECT id, incident_id, at, kind, message, \
-                     ROW_NUMBER() OVER (PARTITION BY incident_id ORDER BY at DESC, id DESC) AS n \
-                     FROM incident_events WHERE incident_id IN ({list})) t WHERE n <= {LATEST} \
-                     ORDER BY incident_id, at DESC, id DESC"
-                ),
-                values,
-            )
-            .await;
+        let roles = self.query(roles_sql(&list), values.clone()).await;
+        let timeline = self.query(timeline_sql(&list), values).await;
         rows.iter()
             .zip(&ids)
             .map(|(r, id)| {
@@ -166,6 +147,25 @@ impl Ref {
     }
 }
 
+/// The role holders of the incidents whose ids fill `list` (placeholders).
+pub fn roles_sql(list: &str) -> String {
+    format!(
+        "SELECT r.incident_id, r.role, u.name FROM incident_roles r \
+         LEFT JOIN users u ON u.id = r.user_id \
+         WHERE r.incident_id IN ({list}) ORDER BY r.assigned_at"
+    )
+}
+
+/// The latest [`LATEST`] timeline entries of the incidents whose ids fill `list`.
+pub fn timeline_sql(list: &str) -> String {
+    format!(
+        "SELECT id, incident_id, at, kind, message FROM (SELECT id, incident_id, at, kind, message, \
+         ROW_NUMBER() OVER (PARTITION BY incident_id ORDER BY at DESC, id DESC) AS n \
+         FROM incident_events WHERE incident_id IN ({list})) t WHERE n <= {LATEST} \
+         ORDER BY incident_id, at DESC, id DESC"
+    )
+}
+
 pub fn upper(s: String) -> String {
     s.to_uppercase()
 }
@@ -180,7 +180,7 @@ pub fn instant(t: DateTime<Utc>) -> String {
     t.to_rfc3339()
 }
 
-const COLUMNS: &str = "id, title, severity, status, declared_at";
+pub const COLUMNS: &str = "id, title, severity, status, declared_at";
 
 pub async fn list(State(s): Shared, headers: HeaderMap) -> Result<String, StatusCode> {
     s.authenticate(&headers).await?;
