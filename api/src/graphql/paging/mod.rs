@@ -270,18 +270,15 @@ impl PagingQuery {
         after: Option<String>,
     ) -> Result<ListConnection<Page>> {
         let page = PageRequest::new(first, after.as_deref())?;
-        let result = if NodeSelection::of(ctx).wants(&["alert"]) {
-            let joined = alerts::my_pages_with_alerts(service_ctx(ctx), &page).await?;
-            let (items, rows): (Vec<_>, Vec<_>) = joined.items.into_iter().unzip();
-            let rows: Vec<alert::Model> = rows.into_iter().flatten().collect();
+        let result = alerts::my_pages(service_ctx(ctx), &page).await?;
+        if NodeSelection::of(ctx).wants(&["alert"]) {
+            // Their alerts by id, not joined to the pages: sea-orm reads a join's columns by
+            // prefixed names, which cost more than the extra statement (a page of 50 on
+            // SQLite: 1,086 → 1,205 req/s, six alternating runs).
+            let ids: Vec<uuid::Uuid> = result.items.iter().map(|p| p.alert_id).collect();
+            let rows = alerts::by_ids(&crate::graphql::context::data(ctx).db, &ids).await?;
             prefetch(ctx, &rows, &["alert"]).await?;
-            crate::services::pagination::Page {
-                items,
-                has_next: joined.has_next,
-            }
-        } else {
-            alerts::my_pages(service_ctx(ctx), &page).await?
-        };
+        }
         Ok(from_page(
             result,
             page.after.is_some(),

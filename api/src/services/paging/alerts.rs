@@ -447,26 +447,6 @@ pub async fn my_pages(ctx: Ctx<'_>, page: &PageRequest) -> ServiceResult<Page<pa
     Ok(Page::from_overfetch(rows, page))
 }
 
-/// The caller's pages, newest first, each with its alert: one statement (a join), for a
-/// list that shows the alerts (a page is hardly ever shown without what it was about).
-pub async fn my_pages_with_alerts(
-    ctx: Ctx<'_>,
-    page: &PageRequest,
-) -> ServiceResult<Page<(page::Model, Option<alert::Model>)>> {
-    use sea_orm::{JoinType, QuerySelect};
-    // The entity declares no relation to alerts: the join's condition is built here.
-    let about: sea_orm::RelationDef = page::Entity::belongs_to(alert::Entity)
-        .from(page::Column::AlertId)
-        .to(alert::Column::Id)
-        .into();
-    let rows = my_pages_query(ctx, page)?
-        .join(JoinType::LeftJoin, about)
-        .select_also(alert::Entity)
-        .all(ctx.db.conn())
-        .await?;
-    Ok(Page::from_overfetch(rows, page))
-}
-
 fn my_pages_query(
     ctx: Ctx<'_>,
     page: &PageRequest,
