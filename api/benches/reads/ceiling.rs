@@ -1,6 +1,6 @@
 //! The stack's ceiling for a single object: `incident(id)` served by async-graphql alone,
 //! with nothing of Firebreak's. The reference's token check and the reference's SQL (the
-//! same three statements, only the columns asked for), the rows turned into plain
+//! same four statements, token included, only the columns asked for), the rows turned into plain
 //! `SimpleObject`s by the root resolver, async-graphql's default schema (strict validation,
 //! no extensions, no limits) and its own JSON. It answers the same bytes as Firebreak and
 //! the reference. Its ratio to the reference is what the required GraphQL library costs a

@@ -443,14 +443,6 @@ pub async fn list(
 
 /// The caller's pages, newest first.
 pub async fn my_pages(ctx: Ctx<'_>, page: &PageRequest) -> ServiceResult<Page<page::Model>> {
-    let rows = my_pages_query(ctx, page)?.all(ctx.db.conn()).await?;
-    Ok(Page::from_overfetch(rows, page))
-}
-
-fn my_pages_query(
-    ctx: Ctx<'_>,
-    page: &PageRequest,
-) -> ServiceResult<sea_orm::Select<page::Entity>> {
     let me = ctx.principal.user()?;
     let mut q = page::Entity::find()
         .filter(page::COLUMN.user_id.eq(me.id))
@@ -463,7 +455,8 @@ fn my_pages_query(
                 .lt(crate::services::pagination::cursor_id(after)?),
         );
     }
-    Ok(q)
+    let rows = q.all(ctx.db.conn()).await?;
+    Ok(Page::from_overfetch(rows, page))
 }
 
 /// Pages of the given alerts, for batch loading.
